@@ -1,1 +1,48 @@
-//! placeholder
+//! An async Rust SDK for WeCom message-push webhooks ("群机器人", renamed "消息推送" in 2025),
+//! that works against real WeCom and against any Hookpit.
+//!
+//! - Every message type, with typed builders in [`message`] and the 2025 envelope fields
+//!   (`chatid`, `visible_to_user`, `post_id`).
+//! - [`Webhook::send`], [`Webhook::upload_media`], and [`Webhook::send_file`] /
+//!   [`Webhook::send_voice`] / [`Webhook::send_image`], which upload or encode for you.
+//! - Local validation with the server's own rules ([`hookpit_protocol::parse_send`]), so an
+//!   invalid message fails with the same errcode before anything is sent.
+//! - Retries with exponential backoff and jitter ([`RetryPolicy`]), an optional client-side rate
+//!   limiter ([`RateLimits`]), and a splitter for long text and markdown ([`split`]).
+//!
+//! ```no_run
+//! use hookpit_client::{RateLimits, Webhook, message};
+//!
+//! # async fn run() -> Result<(), hookpit_client::Error> {
+//! let bot = Webhook::new("693a91f6-7xxx")
+//!     .base_url("http://127.0.0.1:8080") // a Hookpit; omit for WeCom
+//!     .rate_limit(RateLimits::INTERNAL);
+//! bot.send(message::text("hello world")).await?;
+//! bot.send(message::markdown("**bold** and <@zhangsan>").chatid("wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw")).await?;
+//! bot.send_file("report.pdf").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! This crate depends on `hookpit-protocol` and never on the server.
+//!
+//! # Layout
+//! - [`webhook`]: [`Webhook`], the calls, [`split_request`].
+//! - [`message`]: the builders.
+//! - [`error`]: [`Error`].
+//! - [`retry`]: [`RetryPolicy`].
+//! - [`limit`]: [`RateLimits`] and the limiter.
+//! - [`split`]: the splitter.
+
+pub mod error;
+pub mod limit;
+pub mod message;
+pub mod retry;
+pub mod split;
+pub mod webhook;
+
+pub use error::Error;
+pub use hookpit_protocol::{self as protocol, MediaKind, SendReply, SendRequest, UploadReply};
+pub use limit::RateLimits;
+pub use message::{Draft, Envelope};
+pub use retry::RetryPolicy;
+pub use webhook::{DEFAULT_BASE_URL, Uploaded, Webhook, split_request};

@@ -31,20 +31,52 @@ impl ErrorCode {
     pub const EMPTY_CONTENT: ErrorCode = ErrorCode::fixed(44004, "empty content");
     /// Rate limit exceeded (spec §5).
     pub const API_FREQ_OUT_OF_LIMIT: ErrorCode = ErrorCode::fixed(45009, "api freq out of limit");
-    /// Two concurrent requests with an identical body. [U] code borrowed from other WeCom APIs.
+    /// Two concurrent requests with an identical body. `[U]` code borrowed from other WeCom APIs.
+    // [U] 45033 for two identical bodies in flight.
     pub const API_CONCURRENT_OUT_OF_LIMIT: ErrorCode =
         ErrorCode::fixed(45033, "api concurrent out of limit");
     /// `image.md5` differs from the md5 of the decoded bytes.
     pub const MEDIA_MD5_NOT_MATCH: ErrorCode = ErrorCode::fixed(301019, "media md5 not match");
-    /// file/voice without `media_id`. [U] the text is captured, the code is not.
+    /// file/voice without `media_id`. `[U]` the text is captured, the code is not.
     pub const MEDIA_ID_MISSING: ErrorCode = ErrorCode::fixed(41006, "media_id missing");
-    /// Unknown, expired or another bot's media id. [U] for the webhook.
+    /// Unknown, expired or another bot's media id. `[U]` for the webhook.
     pub const INVALID_MEDIA_ID: ErrorCode = ErrorCode::fixed(40007, "invalid media_id");
-    /// Upload without file bytes.
+    /// Upload without file bytes; also an `image` message without `base64` (`[U]`).
     pub const EMPTY_MEDIA_DATA: ErrorCode = ErrorCode::fixed(44001, "empty media data");
-    /// Single chat to a user outside the subscription scope, or over its quota. [U] text.
-    pub const SINGLE_CHAT_NOT_ALLOWED: ErrorCode =
-        ErrorCode::fixed(93005, "robot not allowed to send single chat message to user");
+    /// Single chat to a user outside the subscription scope, or over its quota. `[U]` text.
+    pub const SINGLE_CHAT_NOT_ALLOWED: ErrorCode = ErrorCode::fixed(
+        93005,
+        "robot not allowed to send single chat message to user",
+    );
+
+    /// news with no article or more than 8. `[U]` catalogue code, WeChat-family text.
+    pub const ARTICLE_SIZE_OUT_OF_LIMIT: ErrorCode =
+        ErrorCode::fixed(45008, "article size out of limit");
+    /// news article without title. `[U]` catalogue code, text seen on another WeCom API.
+    pub const MISSING_TITLE: ErrorCode = ErrorCode::fixed(41016, "missing title");
+    /// news article without url. `[U]` catalogue code 41010 (缺少url参数).
+    pub const MISSING_URL: ErrorCode = ErrorCode::fixed(41010, "missing url");
+    /// `image` picture over 2 MB. `[U]` catalogue code, WeChat-family text.
+    pub const INVALID_IMAGE_SIZE: ErrorCode = ErrorCode::fixed(40009, "invalid image size");
+    /// `image` picture that is not JPG/PNG, or an upload `type` that is unknown or disabled.
+    /// `[U]` catalogue code, WeChat-family text.
+    pub const INVALID_FILE_TYPE: ErrorCode = ErrorCode::fixed(40005, "invalid file type");
+    /// Upload whose bytes are not of its `type` (non-AMR voice, non-MP4 video, ...). `[U]`
+    pub const INVALID_MEDIA_TYPE: ErrorCode = ErrorCode::fixed(40004, "invalid media type");
+    /// Upload of 5 bytes or fewer. `[U]` catalogue code, WeChat-family text.
+    pub const INVALID_MEDIA_SIZE: ErrorCode = ErrorCode::fixed(40006, "invalid media size");
+    /// Upload over its type's size cap. `[U]` catalogue code 45001 (多媒体文件大小超过限制).
+    pub const MEDIA_SIZE_OUT_OF_LIMIT: ErrorCode =
+        ErrorCode::fixed(45001, "media size out of limit");
+    /// Video upload over 10 MB. `[U]` catalogue code, WeChat-family text.
+    pub const INVALID_VIDEO_SIZE: ErrorCode = ErrorCode::fixed(40011, "invalid video size");
+    /// Voice upload longer than 60 s. `[U]` catalogue code, WeChat-family text.
+    pub const PLAYTIME_OUT_OF_LIMIT: ErrorCode = ErrorCode::fixed(45007, "playtime out of limit");
+    // [U] 93004 and 93008: catalogue codes, English texts never captured.
+    /// The bot was disabled by an administrator. `[U]` code from the catalogue, text invented.
+    pub const ROBOT_DISABLED: ErrorCode = ErrorCode::fixed(93004, "robot is disabled");
+    /// The bot is not a member of the target chat. `[U]` code from the catalogue, text invented.
+    pub const ROBOT_NOT_IN_CHAT: ErrorCode = ErrorCode::fixed(93008, "robot not in chat");
 
     /// An error with static text.
     pub const fn fixed(code: i64, text: &'static str) -> ErrorCode {
@@ -70,6 +102,32 @@ impl ErrorCode {
     /// `40058 <path> <reason>. invalid Request Parameter`, WeCom's schema-error pattern.
     pub fn invalid_parameter(path: &str, reason: &str) -> ErrorCode {
         ErrorCode::new(40058, format!("{path} {reason}. invalid Request Parameter"))
+    }
+
+    /// ``<code> missing field `<path>`. invalid Request Parameter``, the wording WeCom uses for
+    /// an absent required field on its other APIs (spec §1.2).
+    pub fn missing_field(code: i64, path: &str) -> ErrorCode {
+        ErrorCode::new(
+            code,
+            format!("missing field `{path}`. invalid Request Parameter"),
+        )
+    }
+
+    /// ``<code> field `<path>` expect array size in [<min>, <max>]. invalid Request Parameter``,
+    /// WeCom's wording for a list of the wrong length on its other APIs (spec §1.2).
+    pub fn array_size(code: i64, path: &str, min: usize, max: usize) -> ErrorCode {
+        ErrorCode::new(
+            code,
+            format!(
+                "field `{path}` expect array size in [{min}, {max}]. invalid Request Parameter"
+            ),
+        )
+    }
+
+    /// `<code> <path> <reason>. invalid Request Parameter`: the 40058 pattern under another code
+    /// (the 42xxx template-card codes, `[U]`).
+    pub fn invalid_field(code: i64, path: &str, reason: &str) -> ErrorCode {
+        ErrorCode::new(code, format!("{path} {reason}. invalid Request Parameter"))
     }
 
     /// The number sent as `errcode`.
@@ -140,7 +198,8 @@ mod tests {
     #[test]
     fn errmsg_has_wecom_suffix_with_25_digit_hint() {
         let hint = Hint::new(1_704_540_159_128, 593_240_839_785);
-        let errmsg = ErrorCode::exceed_max_length("markdown.content", 4096).errmsg(hint, "103.56.76.2");
+        let errmsg =
+            ErrorCode::exceed_max_length("markdown.content", 4096).errmsg(hint, "103.56.76.2");
         assert_eq!(
             errmsg,
             "markdown.content exceed max length 4096. invalid Request Parameter, hint: \

@@ -40,6 +40,9 @@ impl SendRequest {
 }
 
 /// One message body, tagged on the wire by `msgtype` with the body under the key of the same name.
+// One message exists per request, so the size of the template-card variant costs nothing worth
+// a `Box` that every constructor and match in the other crates would have to spell out.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "msgtype")]
 pub enum Message {
@@ -140,6 +143,13 @@ impl MsgType {
             MsgType::TemplateCard => "template_card",
             MsgType::Miniprogram => "miniprogram",
         }
+    }
+
+    /// Whether this type may be posted to a blackboard: the official document names text,
+    /// markdown and image ("支持消息推送在小黑板中发text，markdown和image类型消息的帖子和帖子回复") and
+    /// excludes markdown_v2 ("该消息类型不支持发送到小黑板中").
+    pub fn supports_blackboard(self) -> bool {
+        matches!(self, MsgType::Text | MsgType::Markdown | MsgType::Image)
     }
 
     /// Parses a wire name exactly as WeCom does: case-sensitive, no trimming.

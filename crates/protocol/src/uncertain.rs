@@ -1,0 +1,53 @@
+//! Every choice made where WeCom's behaviour is not known (`[U]` in the spec), in one table.
+//!
+//! Each row is also marked in the code with a one-line `// [U] ...` comment. Where the spec
+//! suggests a code, that code is used; English texts follow WeCom's 40058 style
+//! (`<json.path> <reason>. invalid Request Parameter`, and its captured variants
+//! ``missing field `<path>` `` and ``field `<path>` expect array size in [a, b]``), or the
+//! WeChat-family text of the same catalogue code.
+//!
+//! | rule | code chosen (text before `, hint:`) | why |
+//! |---|---|---|
+//! | `<msgtype>` object missing or not an object | 40008 `invalid message type` | the request names a type it does not carry; same family as a missing msgtype |
+//! | JSON nested deeper than 128 levels | 40008 `invalid message type` | serde_json's recursion limit refuses it as it refuses non-JSON; no stack overflow |
+//! | wrong-typed field (`"content": 5`) | 40058 ``<path> invalid type: integer `5`, expected a string. invalid Request Parameter`` | WeCom's schema-error pattern (spec §1.2); the "ok. Warning: wrong json format" variant was only seen on other APIs |
+//! | `null` field | treated as absent | clients serialize `None` as `null`; an absent required field then gets its own code |
+//! | empty `markdown_v2.content` | 44004 `empty content` | captured for text and markdown; same rule applied |
+//! | image without `base64` | 44001 `empty media data` | WeCom's text for missing media bytes on upload |
+//! | image `base64` that does not decode | 40058 `image.base64 is not valid base64. invalid Request Parameter` | schema error; whitespace and missing padding are tolerated first |
+//! | image over 2 MB | 40009 `invalid image size` | spec §2.5 suggestion (catalogue, WeChat text) |
+//! | image neither JPG nor PNG | 40005 `invalid file type` | spec §2.5 suggestion |
+//! | image `md5` in uppercase / absent | accepted / 301019 `media md5 not match` | hex is case-insensitive; an absent md5 cannot match |
+//! | news with 0 or more than 8 articles | 45008 `article size out of limit` | spec §2.6 suggestion |
+//! | news article without title / url | 41016 `missing title` / 41010 `missing url` | spec §2.6 suggestion; 41010 is the catalogue's 缺少url参数 |
+//! | file/voice without `media_id` | 41006 `media_id missing` | captured text, catalogue code (spec §2.7) |
+//! | unknown, expired, other bot's or wrong-kind media id | 40007 `invalid media_id` (server, via [`crate::ValidSend::media_needs`]) | spec §2.7 |
+//! | markdown attachment: missing `callback_id`/`type`/`name`/`text`/`value`/`replace_text` | 40058 ``missing field `markdown.attachments[i]…` `` | documented as required; no own code |
+//! | attachment with 0 or more than 20 actions | 40058 ``field `markdown.attachments[i].actions` expect array size in [1, 20]`` | WeCom's array-size wording |
+//! | action type other than `button` | 40058 `… .type expect button` | only buttons are documented |
+//! | miniprogram field missing | 40058 ``missing field `miniprogram.<field>` `` | all four documented as required; no own code |
+//! | template card without title (`main_title.title`, or `sub_title_text` for text_notice) | 40058 ``missing field `template_card.main_title.title` `` | no catalogue code for it |
+//! | template card `card_type` missing / not text_notice or news_notice | 42031 | spec §3.5 |
+//! | `card_action` missing, `type` missing or not 1/2 | 42045 | spec §3.5 |
+//! | click type 1 without url / type 2 without appid | 42028 / 42030, also for `quote_area` and `image_text_area` | spec §3.5 lists card_action, jump_list, horizontal list; same rule, same code |
+//! | news_notice without `card_image.url` | 42044 | webhook doc says required (spec §11.4: not "card_image or image_text_area") |
+//! | `aspect_ratio` outside [1.3, 2.25] | 40058 `… expect value in [1.3, 2.25]` (refused, not clamped) | the range is a documented rule; silently clamping would hide client bugs |
+//! | `image_text_area` without `image_url` | 40058 `missing field` | documented as required; no own code |
+//! | list longer than 6 / 4 / 3 | 42035 / 42036 / 42042 in the array-size wording | spec §3.5 |
+//! | jump or vertical row without title | 42033 | spec §3.5 |
+//! | horizontal row: no keyname / type 2 no media_id / type 3 no userid | 42027 / 42029 / 42050 | spec §3.5 |
+//! | a `type` or `desc_color` outside its documented values | 40058 `… expect value in [a, b]` | schema error |
+//! | news_notice-only fields on text_notice and vice versa | ignored | spec §3.3 recommendation |
+//! | `chatid` with more than 100 ids | 40058 ``field `chatid` expect array size in [1, 100]``; counted before duplicates are removed | WeCom's array-size wording |
+//! | identical body twice in flight | 45033 `api concurrent out of limit` | spec §2.10 suggestion (server) |
+//! | rate-limit window | sliding 60 s ([`crate::window`]) | spec §5 allows fixed or sliding; sliding is stricter |
+//! | upload `type` absent, unknown, wrong case or not enabled | 40005 `invalid file type` | spec §4.2 suggestion |
+//! | upload of 5 bytes or fewer | 40006 `invalid media size` | spec §4.2 suggestion (WeChat text) |
+//! | file or voice over its cap | 45001 `media size out of limit` | catalogue 多媒体文件大小超过限制 |
+//! | image / video upload over 10 MB | 40009 `invalid image size` / 40011 `invalid video size` | catalogue, WeChat texts |
+//! | upload bytes not AMR / JPG-PNG / MP4 | 40004 `invalid media type` | catalogue 不合法的媒体文件类型 |
+//! | voice longer than 60 s | 45007 `playtime out of limit` | catalogue, WeChat text |
+//! | AMR frame table, truncated last frame | FFmpeg's table; last partial frame counted | accept what players play |
+//! | "2 MB", "10 MB", "20 MB" | MiB (2 097 152 bytes, ...) | the generous reading never refuses a file WeCom takes |
+//! | 93005 text | `robot not allowed to send single chat message to user` | code documented (S1 appendix), English never captured |
+//! | 93004 / 93008 texts | `robot is disabled` / `robot not in chat` | codes from the catalogue, English never captured |

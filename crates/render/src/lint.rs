@@ -1,0 +1,50 @@
+//! Lints: what a sender should know about how WeCom shows a message, and their stable codes.
+//!
+//! A lint never means the message was refused (validation in `hookpit-protocol` decides that);
+//! it explains a difference between what was sent and what people see. Codes are stable API:
+//! the inbox and `hookpit lint` may match on them; messages are for people and may change.
+
+use serde::Serialize;
+
+/// One finding about a rendered message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lint {
+    /// A stable snake_case code, one of the constants in [`code`].
+    pub code: &'static str,
+    /// A sentence for people, in English, naming the field and what WeCom does.
+    pub message: String,
+}
+
+/// Every lint code.
+pub mod code {
+    /// `text.content` is longer than WeCom displays (2048 bytes); the rest is cut.
+    pub const TEXT_TRUNCATED: &str = "text_truncated";
+    /// A mention (`<@userid>`, `mentioned_list`, a horizontal-list member) names no known user.
+    pub const UNKNOWN_USER: &str = "unknown_user";
+    /// A `mentioned_mobile_list` entry matches no known user.
+    pub const UNKNOWN_MOBILE: &str = "unknown_mobile";
+    /// `mentioned_list`/`mentioned_mobile_list` sent to a blackboard, where WeCom ignores them.
+    pub const MENTION_ON_BLACKBOARD: &str = "mention_on_blackboard";
+    /// Markdown syntax the message type does not support; WeCom shows it literally.
+    pub const UNSUPPORTED_SYNTAX: &str = "unsupported_syntax";
+    /// A markdown (v1) heading without the required space after `#`.
+    pub const HEADING_WITHOUT_SPACE: &str = "heading_without_space";
+    /// A `<font color>` other than `info`, `comment` and `warning`.
+    pub const UNSUPPORTED_COLOUR: &str = "unsupported_colour";
+    /// A URL that is not `http`/`https`, so it is not made a link or image.
+    pub const UNSAFE_URL: &str = "unsafe_url";
+    /// A news title or description longer than WeCom keeps (128/512 bytes); the rest is cut.
+    pub const NEWS_TRUNCATED: &str = "news_truncated";
+    /// A template-card text longer than the spec's "建议不超过 N 个字".
+    pub const CARD_TEXT_TOO_LONG: &str = "card_text_too_long";
+    /// A template-card block the card type does not show.
+    pub const CARD_FIELD_IGNORED: &str = "card_field_ignored";
+    /// `card_image.aspect_ratio` outside [1.3, 2.25]; shown at the default 1.3.
+    pub const CARD_ASPECT_RATIO: &str = "card_aspect_ratio";
+    /// An unknown `card_type`; the card is shown as a `text_notice`.
+    pub const CARD_TYPE_UNKNOWN: &str = "card_type_unknown";
+    /// A `media_id` this server does not know (expired, another bot's, or offline linting).
+    pub const UNKNOWN_MEDIA: &str = "unknown_media";
+    /// A button `border_color`/`text_color` that is not a hex colour; the default is used.
+    pub const BUTTON_COLOUR: &str = "button_colour";
+}

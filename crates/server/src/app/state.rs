@@ -1,0 +1,144 @@
+//! [`AppState`]: what every handler shares — configuration, store, clock, limiter, live events,
+//! the ring of recent rejections and the metrics.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::limit::RateLimiter;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// How many refused webhook calls `/api/v1/rejections` remembers.
+pub const REJECTIONS_KEPT: usize = 500;
+
+/// A live event for `/api/v1/events` and long-polls.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A message item (the `/api/v1/messages` shape), with its bot and chat for filtering.
+    Message {
+        bot_id: String,
+        chatid: String,
+        id: i64,
+        item: Arc<serde_json::Value>,
+    },
+    /// A refused webhook call.
+    Rejection(Arc<Rejection>),
+    /// Every message was deleted.
+    Cleared,
+}
+
+/// A refused webhook call, for senders that ignore errcodes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub at: String,
+    /// The key, masked: first 4 characters and `…`.
+    pub key: String,
+    pub endpoint: &'static str,
+    pub errcode: i64,
+    pub errmsg: String,
+    /// The first 512 bytes of the body (lossy UTF-8).
+    pub body_excerpt: String,
+    pub from_ip: String,
+}
+
+/// Shared state of every handler.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+/// The fields of [`AppState`].
+#[derive(Debug)]
+pub struct Inner {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: RateLimiter,
+    pub events: broadcast::Sender<Event>,
+    // A std Mutex: pushed and read without awaiting.
+    pub rejections: Mutex<VecDeque<Arc<Rejection>>>,
+    pub metrics: Metrics,
+    /// `http://ADDR` (or --public-url): the base of printed webhook URLs.
+    pub base_url: String,
+    /// Becomes `true` when the server shuts down: ends SSE streams and long-polls.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The caller's address as WeCom reports it in `from ip`: the peer, or with `--trust-proxy`
+    /// the first `X-Forwarded-For` hop.
+    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        if self.config.trust_proxy
+            && let Some(ip) = forwarded_for(headers)
+        {
+            return ip;
+        }
+        peer.ip().to_canonical()
+    }
+
+    /// Remembers a refused call and announces it.
+    pub fn reject(&self, rejection: Rejection) {
+        let rejection = Arc::new(rejection);
+        {
+            let mut ring = self.rejections.lock().unwrap_or_else(|e| e.into_inner());
+            if ring.len() == REJECTIONS_KEPT {
+                ring.pop_front();
+            }
+            ring.push_back(Arc::clone(&rejection));
+        }
+        let _ = self.events.send(Event::Rejection(rejection));
+    }
+
+    /// The webhook URL of a key.
+    pub fn webhook_url(&self, key: &str) -> String {
+        format!("{}/cgi-bin/webhook/send?key={key}", self.base_url)
+    }
+
+    /// The upload URL of a key.
+    pub fn upload_url(&self, key: &str) -> String {
+        format!("{}/cgi-bin/webhook/upload_media?key={key}&type=file", self.base_url)
+    }
+}
+
+/// The first hop of `X-Forwarded-For`, if it parses.
+pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+    value.split(',').next()?.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+}
+
+/// A key as logs and the rejection list show it: the first 4 characters and `…`.
+pub fn mask_key(key: &str) -> String {
+    let mut masked: String = key.chars().take(4).collect();
+    masked.push('…');
+    masked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_masked_to_four_characters() {
+        assert_eq!(mask_key("693a91f6-7xxx"), "693a…");
+        assert_eq!(mask_key(""), "…");
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_first_hop() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), Some("203.0.113.9".parse().unwrap()));
+    }
+}

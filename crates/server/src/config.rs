@@ -1,0 +1,210 @@
+//! [`Config`]: every setting of `hookpit serve`, parsed once by clap (flags and `HOOKPIT_*`
+//! environment variables), validated once at start-up, then carried in the app state.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use hookpit_protocol::UploadPolicy;
+
+/// How `hookpit serve` runs. Every flag has a `HOOKPIT_*` environment variable.
+#[derive(clap::Args, Clone)]
+pub struct Config {
+    /// Address to listen on. A non-loopback address requires --admin-token.
+    #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8765")]
+    pub listen: SocketAddr,
+
+    /// Directory for the SQLite database and uploaded media (created if missing).
+    #[arg(long = "data", env = "HOOKPIT_DATA", value_name = "DIR", default_value = "./hookpit-data")]
+    pub data: PathBuf,
+
+    /// Rate-limit profile: `internal` (WeCom's internal document: 100/min per chat, per
+    /// broadcast, per single-chat user; 10,000/min per bot), `public` (20/min per bot) or `off`
+    /// (no limit at all, not even the identical-body rule; for load tests of senders).
+    #[arg(long, env = "HOOKPIT_LIMITS", value_enum, default_value_t = LimitProfile::Internal)]
+    pub limits: LimitProfile,
+
+    /// Override the profile's messages per minute per bot to one chat or single-chat user.
+    #[arg(long, env = "HOOKPIT_RATE_PER_CHAT", value_name = "N")]
+    pub rate_per_chat: Option<usize>,
+
+    /// Override the profile's broadcast (`@all...`) messages per minute per bot.
+    #[arg(long, env = "HOOKPIT_RATE_BROADCAST", value_name = "N")]
+    pub rate_broadcast: Option<usize>,
+
+    /// Override the profile's send calls per minute per bot overall.
+    #[arg(long, env = "HOOKPIT_RATE_PER_BOT", value_name = "N")]
+    pub rate_per_bot: Option<usize>,
+
+    /// Sandbox: an unknown key creates a bot of that key with its own group (and unknown chat
+    /// ids become groups of that bot), so programs holding a production key work unchanged.
+    #[arg(long, env = "HOOKPIT_ACCEPT_ANY_KEY")]
+    pub accept_any_key: bool,
+
+    /// Take the caller's address from the first `X-Forwarded-For` hop (behind a reverse proxy).
+    #[arg(long, env = "HOOKPIT_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Bearer token required by the admin API and inbox (`Authorization: Bearer TOKEN`).
+    /// Without it they answer loopback callers only.
+    #[arg(long, env = "HOOKPIT_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Keep at most this many messages; older ones are pruned periodically.
+    #[arg(long, env = "HOOKPIT_MAX_MESSAGES", value_name = "N")]
+    pub max_messages: Option<u64>,
+
+    /// Prune messages older than this (e.g. `7d`, `12h`).
+    #[arg(long, env = "HOOKPIT_MAX_AGE", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_age: Option<Duration>,
+
+    /// Extra upload types beyond WeCom's public `file` and `voice` (internal document only):
+    /// `image`, `video`, comma-separated.
+    #[arg(long, env = "HOOKPIT_UPLOAD_TYPES", value_enum, value_delimiter = ',', value_name = "TYPES")]
+    pub upload_types: Vec<ExtraUploadType>,
+
+    /// Durability of acknowledged messages: `full` (fsync on every group commit: survives power
+    /// loss) or `normal` (WAL without fsync per commit: survives a crash or kill -9 of the
+    /// process, may lose the last commits on power loss or an OS crash).
+    #[arg(long, env = "HOOKPIT_SYNC", value_enum, default_value_t = SyncMode::Full)]
+    pub sync: SyncMode,
+
+    /// Longest a request may take before it is cut off (also bounds shutdown draining).
+    #[arg(long, env = "HOOKPIT_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
+    /// proxy.
+    #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// A configuration with every default, for `data` (tests, embedding).
+    pub fn new(data: impl Into<PathBuf>) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8765)),
+            data: data.into(),
+            limits: LimitProfile::Internal,
+            rate_per_chat: None,
+            rate_broadcast: None,
+            rate_per_bot: None,
+            accept_any_key: false,
+            trust_proxy: false,
+            admin_token: None,
+            max_messages: None,
+            max_age: None,
+            upload_types: Vec::new(),
+            sync: SyncMode::Full,
+            request_timeout: Duration::from_secs(30),
+            public_url: None,
+        }
+    }
+
+    /// The upload types enabled beyond file and voice.
+    pub fn upload_policy(&self) -> UploadPolicy {
+        UploadPolicy {
+            allow_image: self.upload_types.contains(&ExtraUploadType::Image),
+            allow_video: self.upload_types.contains(&ExtraUploadType::Video),
+        }
+    }
+
+    /// Checks what clap cannot: the admin token rule and non-empty values.
+    ///
+    /// # Errors
+    /// A message naming the offending setting.
+    pub fn validate(&self, bound: SocketAddr) -> Result<(), String> {
+        if let Some(token) = &self.admin_token
+            && token.trim().is_empty()
+        {
+            return Err("--admin-token must not be empty".to_owned());
+        }
+        if !bound.ip().is_loopback() && self.admin_token.is_none() {
+            return Err(format!(
+                "refusing to listen on non-loopback address {bound} without --admin-token \
+                 (the admin API and inbox would be open to the network)"
+            ));
+        }
+        if self.max_messages == Some(0) {
+            return Err("--max-messages must be at least 1".to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data", &self.data)
+            .field("limits", &self.limits)
+            .field("rate_per_chat", &self.rate_per_chat)
+            .field("rate_broadcast", &self.rate_broadcast)
+            .field("rate_per_bot", &self.rate_per_bot)
+            .field("accept_any_key", &self.accept_any_key)
+            .field("trust_proxy", &self.trust_proxy)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("max_messages", &self.max_messages)
+            .field("max_age", &self.max_age)
+            .field("upload_types", &self.upload_types)
+            .field("sync", &self.sync)
+            .field("request_timeout", &self.request_timeout)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+/// The rate-limit profiles of spec §5.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitProfile {
+    /// WeCom's internal document: 100/min per chat, broadcast and user; 10,000/min per bot.
+    Internal,
+    /// WeCom's public document: 20/min per bot.
+    Public,
+    /// No limits and no identical-body rule.
+    Off,
+}
+
+/// Upload types beyond `file` and `voice`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraUploadType {
+    Image,
+    Video,
+}
+
+/// SQLite `synchronous` setting in WAL mode.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// `synchronous=FULL`: each group commit is fsynced before any sender is answered.
+    Full,
+    /// `synchronous=NORMAL`: commits survive process crashes, not power loss.
+    Normal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_admin_token() {
+        let mut config = Config::new("d");
+        config.admin_token = Some("s3cret".to_owned());
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret"));
+        assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn non_loopback_without_token_is_refused() {
+        let config = Config::new("d");
+        assert!(config.validate("0.0.0.0:1".parse().unwrap()).is_err());
+        assert!(config.validate("127.0.0.1:1".parse().unwrap()).is_ok());
+        let mut with_token = Config::new("d");
+        with_token.admin_token = Some("t".to_owned());
+        assert!(with_token.validate("0.0.0.0:1".parse().unwrap()).is_ok());
+    }
+}

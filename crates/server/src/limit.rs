@@ -1,0 +1,237 @@
+//! Rate limits (spec §5): sliding windows per bot, per bot and chat, per bot for broadcasts,
+//! and the identical-body rule (45033), in the profiles `internal`, `public` and `off`.
+//!
+//! Windows are keyed by the target as written in `chatid` (a chat id or a userid): the limit is
+//! checked before routing (spec §6 precedence), which is when the kind of an id is not yet known.
+//! All windows a request needs are checked before any is charged, so a refused request spends
+//! nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookpit_protocol::limit::{
+    RATE_BROADCAST_PER_MINUTE, RATE_PER_BOT_PER_MINUTE, RATE_PER_CHAT_PER_MINUTE,
+    RATE_PUBLIC_PER_MINUTE, RATE_WINDOW,
+};
+use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, SlidingWindow};
+
+use crate::config::{Config, LimitProfile};
+
+/// The numbers of one profile; `None` = unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_bot: Option<usize>,
+    pub per_chat: Option<usize>,
+    pub broadcast: Option<usize>,
+    /// The identical-body rule.
+    pub identical_body: bool,
+}
+
+impl Limits {
+    /// The limits `config` asks for: its profile, with any per-limit override.
+    pub fn from_config(config: &Config) -> Limits {
+        let base = match config.limits {
+            // WeCom internal document (S1).
+            LimitProfile::Internal => Limits {
+                per_bot: Some(RATE_PER_BOT_PER_MINUTE),
+                per_chat: Some(RATE_PER_CHAT_PER_MINUTE),
+                broadcast: Some(RATE_BROADCAST_PER_MINUTE),
+                identical_body: true,
+            },
+            // WeCom public document: 20 messages per minute per bot.
+            LimitProfile::Public => Limits {
+                per_bot: Some(RATE_PUBLIC_PER_MINUTE),
+                per_chat: None,
+                broadcast: None,
+                identical_body: true,
+            },
+            LimitProfile::Off => {
+                return Limits {
+                    per_bot: None,
+                    per_chat: None,
+                    broadcast: None,
+                    identical_body: false,
+                };
+            }
+        };
+        Limits {
+            per_bot: config.rate_per_bot.or(base.per_bot),
+            per_chat: config.rate_per_chat.or(base.per_chat),
+            broadcast: config.rate_broadcast.or(base.broadcast),
+            ..base
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Scope {
+    Bot,
+    Broadcast,
+    Chat(String),
+}
+
+/// The rate limiter of the send endpoint.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limits: Limits,
+    // A std Mutex: held for a few map operations, never across an await.
+    windows: Mutex<HashMap<(String, Scope), SlidingWindow<Duration>>>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+}
+
+impl RateLimiter {
+    /// A limiter enforcing `limits`.
+    pub fn new(limits: Limits) -> RateLimiter {
+        RateLimiter {
+            limits,
+            windows: Mutex::new(HashMap::new()),
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Charges one send by `bot_id` to `targets` at `now`.
+    ///
+    /// # Errors
+    /// 45009 `api freq out of limit` if any window is full; nothing is charged then.
+    pub fn check_send(&self, bot_id: &str, targets: &ChatTargets, now: SystemTime) -> Result<(), ErrorCode> {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        let mut scopes: Vec<(Scope, usize)> = Vec::new();
+        if let Some(n) = self.limits.per_bot {
+            scopes.push((Scope::Bot, n));
+        }
+        for target in targets {
+            match target {
+                ChatTarget::Id(id) => {
+                    if let Some(n) = self.limits.per_chat {
+                        scopes.push((Scope::Chat(id.clone()), n));
+                    }
+                }
+                _ => {
+                    if let Some(n) = self.limits.broadcast
+                        && !scopes.iter().any(|(s, _)| *s == Scope::Broadcast)
+                    {
+                        scopes.push((Scope::Broadcast, n));
+                    }
+                }
+            }
+        }
+        if scopes.is_empty() {
+            return Ok(());
+        }
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        for (scope, capacity) in &scopes {
+            let window = windows
+                .entry((bot_id.to_owned(), scope.clone()))
+                .or_insert_with(|| SlidingWindow::new(*capacity, RATE_WINDOW));
+            if window.remaining(now) == 0 {
+                return Err(ErrorCode::API_FREQ_OUT_OF_LIMIT);
+            }
+        }
+        for (scope, _) in scopes {
+            if let Some(window) = windows.get_mut(&(bot_id.to_owned(), scope)) {
+                // Checked above under the same lock: cannot fail.
+                let _ = window.try_acquire(now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims the identical-body slot of (`key`, `body`) for the life of the returned guard.
+    ///
+    /// # Errors
+    /// 45033 `api concurrent out of limit` while another request with the same key and body is
+    /// in flight.
+    pub fn claim_body(&self, key: &str, body: &[u8]) -> Result<Option<InFlight>, ErrorCode> {
+        if !self.limits.identical_body {
+            return Ok(None);
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        body.hash(&mut hasher);
+        let hash = hasher.finish();
+        let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if !set.insert(hash) {
+            return Err(ErrorCode::API_CONCURRENT_OUT_OF_LIMIT);
+        }
+        Ok(Some(InFlight {
+            set: Arc::clone(&self.in_flight),
+            hash,
+        }))
+    }
+
+    /// Drops windows with nothing left in them (called periodically).
+    pub fn sweep(&self, now: SystemTime) {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, window| !window.is_idle(now));
+    }
+}
+
+/// An identical-body slot, released on drop (when the request finishes).
+#[derive(Debug)]
+pub struct InFlight {
+    set: Arc<Mutex<HashSet<u64>>>,
+    hash: u64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.hash);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(profile: LimitProfile) -> RateLimiter {
+        let mut config = Config::new("d");
+        config.limits = profile;
+        RateLimiter::new(Limits::from_config(&config))
+    }
+
+    #[test]
+    fn a_second_identical_body_in_flight_is_45033_until_the_first_finishes() {
+        let limiter = limiter(LimitProfile::Internal);
+        let first = limiter.claim_body("k", b"body").unwrap();
+        assert_eq!(limiter.claim_body("k", b"body").unwrap_err().code(), 45033);
+        assert!(limiter.claim_body("other", b"body").is_ok());
+        drop(first);
+        assert!(limiter.claim_body("k", b"body").is_ok());
+    }
+
+    #[test]
+    fn profile_off_disables_the_identical_body_rule() {
+        let limiter = limiter(LimitProfile::Off);
+        let _first = limiter.claim_body("k", b"body").unwrap();
+        assert!(limiter.claim_body("k", b"body").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_refused_send_charges_no_window() {
+        let limiter = limiter(LimitProfile::Internal);
+        let now = SystemTime::now();
+        let a = ChatTargets::parse(Some("a")).unwrap();
+        let ab = ChatTargets::parse(Some("a|b")).unwrap();
+        for _ in 0..100 {
+            limiter.check_send("bot", &a, now).unwrap();
+        }
+        assert_eq!(limiter.check_send("bot", &ab, now).unwrap_err().code(), 45009);
+        let b = ChatTargets::parse(Some("b")).unwrap();
+        for _ in 0..100 {
+            limiter.check_send("bot", &b, now).unwrap();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics, written by hand in the text exposition format (small enough not to need
+//! a crate): webhook outcomes by endpoint, errcode and msgtype; a request latency histogram per
+//! endpoint; stored messages; store size.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+/// The server's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    // std Mutexes: held for one map update, never across an await.
+    outcomes: Mutex<BTreeMap<(&'static str, i64, String), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    stored_messages: AtomicI64,
+}
+
+impl Metrics {
+    /// Counts one webhook answer: `msgtype` is `""` when unknown (e.g. invalid JSON).
+    pub fn record(&self, endpoint: &'static str, errcode: i64, msgtype: &str, took: Duration) {
+        *self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((endpoint, errcode, msgtype.to_owned()))
+            .or_default() += 1;
+        self.observe(endpoint, took);
+    }
+
+    /// Adds one request's latency to `endpoint`'s histogram.
+    pub fn observe(&self, endpoint: &'static str, took: Duration) {
+        let seconds = took.as_secs_f64();
+        let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let histogram = latency.entry(endpoint).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.counts[i] += 1;
+            }
+        }
+        histogram.sum += seconds;
+        histogram.count += 1;
+    }
+
+    /// Sets the number of stored messages.
+    pub fn set_stored(&self, count: u64) {
+        self.stored_messages
+            .store(i64::try_from(count).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// Adds to the number of stored messages.
+    pub fn add_stored(&self, count: usize) {
+        self.stored_messages
+            .fetch_add(i64::try_from(count).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The exposition text.
+    pub fn render(&self, store_bytes: u64) -> String {
+        let mut out = String::with_capacity(4096);
+        out.push_str("# HELP hookpit_webhook_requests_total Webhook answers by endpoint, errcode and msgtype.\n");
+        out.push_str("# TYPE hookpit_webhook_requests_total counter\n");
+        for ((endpoint, errcode, msgtype), count) in
+            self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).iter()
+        {
+            let _ = writeln!(
+                out,
+                "hookpit_webhook_requests_total{{endpoint=\"{endpoint}\",errcode=\"{errcode}\",msgtype=\"{}\",outcome=\"{}\"}} {count}",
+                escape(msgtype),
+                if *errcode == 0 { "accepted" } else { "rejected" },
+            );
+        }
+        out.push_str("# HELP hookpit_request_duration_seconds Webhook request latency.\n");
+        out.push_str("# TYPE hookpit_request_duration_seconds histogram\n");
+        for (endpoint, histogram) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
+                let _ = writeln!(
+                    out,
+                    "hookpit_request_duration_seconds_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "hookpit_request_duration_seconds_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}",
+                histogram.count
+            );
+            let _ = writeln!(out, "hookpit_request_duration_seconds_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
+            let _ = writeln!(out, "hookpit_request_duration_seconds_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
+        }
+        out.push_str("# HELP hookpit_stored_messages Messages in the store.\n");
+        out.push_str("# TYPE hookpit_stored_messages gauge\n");
+        let _ = writeln!(out, "hookpit_stored_messages {}", self.stored_messages.load(Ordering::Relaxed));
+        out.push_str("# HELP hookpit_store_size_bytes Bytes on disk: database, WAL and media.\n");
+        out.push_str("# TYPE hookpit_store_size_bytes gauge\n");
+        let _ = writeln!(out, "hookpit_store_size_bytes {store_bytes}");
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_has_counters_histogram_and_gauges() {
+        let metrics = Metrics::default();
+        metrics.record("send", 0, "text", Duration::from_millis(2));
+        metrics.record("send", 93000, "", Duration::from_millis(1));
+        metrics.set_stored(7);
+        let text = metrics.render(1024);
+        assert!(text.contains(
+            "hookpit_webhook_requests_total{endpoint=\"send\",errcode=\"0\",msgtype=\"text\",outcome=\"accepted\"} 1"
+        ));
+        assert!(text.contains("hookpit_request_duration_seconds_count{endpoint=\"send\"} 2"));
+        assert!(text.contains("hookpit_stored_messages 7"));
+        assert!(text.contains("hookpit_store_size_bytes 1024"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Uploaded media: rows in `media`, bytes in files under the data directory's `media/`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use hookpit_protocol::MediaKind;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::domain::Media;
+
+impl Store {
+    /// Where the bytes of `media_id` are kept.
+    pub fn media_path(&self, media_id: &str) -> PathBuf {
+        self.media_dir().join(media_id)
+    }
+
+    /// Stores an upload: the file is written and fsynced before its row is committed, so an
+    /// acknowledged media id always has its bytes.
+    pub async fn insert_media(&self, media: Media, bytes: Vec<u8>) -> Result<Media, StoreError> {
+        let path = self.media_path(&media.media_id);
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&path)?;
+            file.write_all(&bytes)?;
+            file.sync_all()
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO media (media_id, bot_id, kind, filename, content_type, size, created_at,
+                     expires_at, voice_duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    media.media_id,
+                    media.bot_id,
+                    media.kind.as_str(),
+                    media.filename,
+                    media.content_type,
+                    i64::try_from(media.size).unwrap_or(i64::MAX),
+                    media.created_at,
+                    media.expires_at,
+                    media.voice_duration_ms,
+                ],
+            )?;
+            Ok(media)
+        })
+        .await
+    }
+
+    /// One upload by id (expired or not; the caller decides).
+    pub async fn get_media(&self, media_id: &str) -> Result<Option<Media>, StoreError> {
+        let media_id = media_id.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT media_id, bot_id, kind, filename, content_type, size, created_at,
+                            expires_at, voice_duration_ms FROM media WHERE media_id = ?1",
+                )?
+                .query_row([&media_id], |row| {
+                    let kind: String = row.get(2)?;
+                    let size: i64 = row.get(5)?;
+                    Ok(Media {
+                        media_id: row.get(0)?,
+                        bot_id: row.get(1)?,
+                        kind: MediaKind::from_wire(&kind).unwrap_or(MediaKind::File),
+                        filename: row.get(3)?,
+                        content_type: row.get(4)?,
+                        size: u64::try_from(size).unwrap_or(0),
+                        created_at: row.get(6)?,
+                        expires_at: row.get(7)?,
+                        voice_duration_ms: row.get(8)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Forgets media that expired before `now` (Unix ms) and deletes their files.
+    ///
+    /// Expired media stay downloadable from the inbox until pruned; the webhook refuses them
+    /// from the moment they expire.
+    pub async fn prune_media(&self, now: i64) -> Result<u64, StoreError> {
+        let ids: Vec<String> = self
+            .write(move |conn| {
+                let ids = {
+                    let mut statement = conn.prepare("SELECT media_id FROM media WHERE expires_at <= ?1")?;
+                    let rows = statement.query_map([now], |row| row.get(0))?;
+                    rows.collect::<Result<Vec<String>, _>>()?
+                };
+                conn.execute("DELETE FROM media WHERE expires_at <= ?1", [now])?;
+                Ok(ids)
+            })
+            .await?;
+        for id in &ids {
+            let _ = std::fs::remove_file(self.media_path(id));
+        }
+        Ok(u64::try_from(ids.len()).unwrap_or(0))
+    }
+}

@@ -1,0 +1,172 @@
+//! The [`Store`]: everything the server keeps, behind methods that take and return domain types.
+//!
+//! # Backend
+//! Today the only backend is embedded SQLite ([`sqlite`]): one file `hookpit.db` in WAL mode in
+//! the data directory, plus uploaded media as files under `media/`. The seam for another backend
+//! (PostgreSQL, selected by a URL scheme) is this type: its public methods are the whole contract,
+//! and would dispatch on an enum of backends; the SQL lives only in the backend's modules.
+//!
+//! # Writes and durability
+//! Every write goes to ONE writer thread ([`writer`]) that batches whatever is queued into one
+//! transaction (group commit), then answers each waiter. A sender gets `errcode 0` only after the
+//! commit that holds its message returned. `--sync full` (default) fsyncs each commit: an
+//! acknowledged message survives kill -9 and power loss. `--sync normal` (WAL) survives kill -9
+//! of the process but may lose the last commits on power loss or an OS crash.
+//!
+//! Reads run on a small pool of read-only connections on the blocking thread pool; WAL lets them
+//! run while the writer commits.
+
+mod bots;
+mod chats;
+mod deliver;
+mod demo;
+mod media;
+mod messages;
+pub mod migrations;
+mod sqlite;
+mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use deliver::{Delivery, Refusal};
+pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_GROUP, DEMO_POST};
+pub use sqlite::ReadPool;
+pub use writer::Writer;
+
+use crate::config::SyncMode;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+    /// The thing to create exists already, or the change contradicts the data.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is not valid for the data (e.g. an unknown member).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error")]
+    Database(#[from] rusqlite::Error),
+    /// The commit holding this write failed; the write is not stored.
+    #[error("commit failed: {0}")]
+    Commit(Arc<rusqlite::Error>),
+    #[error("file error")]
+    Io(#[from] std::io::Error),
+    #[error("stored JSON is invalid")]
+    Json(#[from] serde_json::Error),
+    /// WeCom's rules refuse the delivery (93005, 93008, ...); nothing was written.
+    #[error("refused: {0}")]
+    Refused(hookpit_protocol::ErrorCode),
+    /// The store is shut down.
+    #[error("store is closed")]
+    Closed,
+}
+
+impl StoreError {
+    pub(crate) fn not_found(kind: &'static str, id: &str) -> StoreError {
+        StoreError::NotFound {
+            kind,
+            id: id.to_owned(),
+        }
+    }
+}
+
+/// The server's persistent state. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    reads: Arc<ReadPool>,
+    writer: Writer,
+    media_dir: PathBuf,
+    db_path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and runs pending migrations.
+    ///
+    /// # Errors
+    /// The directory or the database cannot be opened or migrated.
+    pub fn open(data_dir: &Path, sync: SyncMode) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let media_dir = data_dir.join("media");
+        std::fs::create_dir_all(&media_dir)?;
+        let db_path = data_dir.join("hookpit.db");
+        let mut conn = sqlite::open_writer(&db_path, sync)?;
+        migrations::run(&mut conn)?;
+        let reads = Arc::new(ReadPool::open(&db_path, 4)?);
+        let writer = Writer::start(conn)?;
+        Ok(Store {
+            reads,
+            writer,
+            media_dir,
+            db_path,
+        })
+    }
+
+    /// Runs `f` on a read connection.
+    pub(crate) async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.reads.run(f).await
+    }
+
+    /// Runs `f` in the writer's next transaction; returns once that transaction is committed.
+    pub(crate) async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.writer.run(f).await
+    }
+
+    /// Where uploaded media files live.
+    pub fn media_dir(&self) -> &Path {
+        &self.media_dir
+    }
+
+    /// Bytes on disk: the database, its WAL, and media files.
+    pub fn size_bytes(&self) -> u64 {
+        let file = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut total = file(&self.db_path);
+        let mut wal = self.db_path.clone().into_os_string();
+        wal.push("-wal");
+        total += file(Path::new(&wal));
+        if let Ok(entries) = std::fs::read_dir(&self.media_dir) {
+            total += entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum::<u64>();
+        }
+        total
+    }
+
+    /// Whether the store answers reads and writes (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await?;
+        self.write(|_| Ok(())).await
+    }
+
+    /// Finishes queued writes, checkpoints the WAL and stops the writer. Later writes fail with
+    /// [`StoreError::Closed`].
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}
+
+/// A random id of `len` characters of `[A-Za-z0-9]` after `prefix` (chat, post and bot ids).
+pub fn random_id(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut id = String::with_capacity(prefix.len() + len);
+    id.push_str(prefix);
+    for _ in 0..len {
+        id.push(char::from(ALPHABET[fastrand::usize(..ALPHABET.len())]));
+    }
+    id
+}
