@@ -1,5 +1,6 @@
 //! How long `parse_send` takes on a typical 1 KB text and a 1 KB markdown message (target: well
-//! under 10 µs each). Run with `cargo bench -p hookpit-protocol --bench validate`.
+//! under 10 µs each), and how quickly it refuses pathological bodies. Run with
+//! `cargo bench -p hookpit-protocol --bench validate` (add `-- --quick` for a short run).
 
 use std::hint::black_box;
 
@@ -54,5 +55,39 @@ fn validate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, validate);
+/// Hostile bodies (a 10 MB string, a 100 000-element array, 10 000-deep nesting): each must be
+/// refused with an errcode, and this shows how quickly.
+fn pathological(c: &mut Criterion) {
+    let ten_mb = serde_json::to_vec(
+        &json!({"msgtype": "text", "text": {"content": "中".repeat(10 * 1024 * 1024 / 3)}}),
+    )
+    .unwrap_or_default();
+    let huge_array = serde_json::to_vec(&json!({"msgtype": "news", "news": {"articles":
+        vec![json!({"title": "t", "url": "u"}); 100_000]}}))
+    .unwrap_or_default();
+    let deep = format!(
+        r#"{{"msgtype":"text","text":{{"content":"x","extra":{}{}}}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    )
+    .into_bytes();
+    let mut group = c.benchmark_group("parse_send_pathological");
+    group.sample_size(10);
+    for (name, body, code) in [
+        ("string_10mb", ten_mb, 40058),
+        ("array_100k", huge_array, 45008),
+        ("nesting_10k", deep, 40008),
+    ] {
+        assert_eq!(
+            parse_send(&body).err().map(|e| e.code()),
+            Some(code),
+            "{name}"
+        );
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(name, |b| b.iter(|| parse_send(black_box(&body))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, validate, pathological);
 criterion_main!(benches);

@@ -40,10 +40,12 @@ impl ErrorCode {
     /// file/voice without `media_id`. `[U]` the text is captured, the code is not.
     pub const MEDIA_ID_MISSING: ErrorCode = ErrorCode::fixed(41006, "media_id missing");
     /// Unknown, expired or another bot's media id. `[U]` for the webhook.
+    // [U] 40007 for an unknown, expired, other bot's or wrong-kind media id (server lookup).
     pub const INVALID_MEDIA_ID: ErrorCode = ErrorCode::fixed(40007, "invalid media_id");
     /// Upload without file bytes; also an `image` message without `base64` (`[U]`).
     pub const EMPTY_MEDIA_DATA: ErrorCode = ErrorCode::fixed(44001, "empty media data");
     /// Single chat to a user outside the subscription scope, or over its quota. `[U]` text.
+    // [U] 93005's English text: the code is documented (S1 appendix), the wording never captured.
     pub const SINGLE_CHAT_NOT_ALLOWED: ErrorCode = ErrorCode::fixed(
         93005,
         "robot not allowed to send single chat message to user",

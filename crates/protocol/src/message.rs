@@ -152,6 +152,13 @@ impl MsgType {
         matches!(self, MsgType::Text | MsgType::Markdown | MsgType::Image)
     }
 
+    /// Whether `visible_to_user` also takes effect when the single target is a blackboard: the
+    /// document says so for text and markdown ("该消息只有指定的群成员或小黑板成员可见"); for the
+    /// other types it names groups only. On a group it takes effect for every type.
+    pub fn visible_to_on_blackboard(self) -> bool {
+        matches!(self, MsgType::Text | MsgType::Markdown)
+    }
+
     /// Parses a wire name exactly as WeCom does: case-sensitive, no trimming.
     pub fn from_wire(name: &str) -> Option<MsgType> {
         MsgType::ALL.into_iter().find(|t| t.as_str() == name)
@@ -288,4 +295,36 @@ into_message! {
     News => News { news },
     TemplateCard => TemplateCard { template_card },
     Miniprogram => Miniprogram { miniprogram },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip_and_are_case_sensitive() {
+        for msgtype in MsgType::ALL {
+            assert_eq!(MsgType::from_wire(msgtype.as_str()), Some(msgtype));
+            let quoted = serde_json::to_string(&msgtype).unwrap();
+            assert_eq!(quoted, format!("\"{msgtype}\""));
+        }
+        assert_eq!(MsgType::from_wire("Markdown_v2"), None);
+    }
+
+    #[test]
+    fn blackboards_take_text_markdown_and_image_and_visibility_only_for_the_first_two() {
+        let blackboard: Vec<MsgType> = MsgType::ALL
+            .into_iter()
+            .filter(|t| t.supports_blackboard())
+            .collect();
+        assert_eq!(
+            blackboard,
+            [MsgType::Text, MsgType::Markdown, MsgType::Image]
+        );
+        let visible: Vec<MsgType> = MsgType::ALL
+            .into_iter()
+            .filter(|t| t.visible_to_on_blackboard())
+            .collect();
+        assert_eq!(visible, [MsgType::Text, MsgType::Markdown]);
+    }
 }

@@ -2,6 +2,7 @@
 //! `errcode` first, `errmsg` second, then any extra fields.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{ErrorCode, Hint};
 
@@ -26,8 +27,9 @@ impl SendReply {
 
     /// Compact JSON, as WeCom sends it.
     pub fn to_json(&self) -> String {
-        // A struct of an integer and a string always serializes.
-        serde_json::to_string(self).unwrap_or_else(|_| SEND_OK_BODY.to_owned())
+        let mut json = head(self.errcode, &self.errmsg);
+        json.push('}');
+        json
     }
 }
 
@@ -58,8 +60,26 @@ impl UploadReply {
 
     /// Compact JSON, as WeCom sends it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut json = head(self.errcode, &self.errmsg);
+        for (key, value) in [
+            ("type", &self.kind),
+            ("media_id", &self.media_id),
+            ("created_at", &self.created_at),
+        ] {
+            if let Some(value) = value {
+                json.push_str(&format!(",\"{key}\":{}", Value::from(value.as_str())));
+            }
+        }
+        json.push('}');
+        json
     }
+}
+
+/// `{"errcode":N,"errmsg":"..."` without the closing brace, in WeCom's key order. Written by
+/// hand because `serde_json::to_string` is fallible in its signature and a reply must always be
+/// produced; a `Value`'s `Display` escapes the string exactly as serde_json does and cannot fail.
+fn head(errcode: i64, errmsg: &str) -> String {
+    format!("{{\"errcode\":{errcode},\"errmsg\":{}", Value::from(errmsg))
 }
 
 #[cfg(test)]
@@ -71,6 +91,21 @@ mod tests {
         let json = SendReply::from_error(&ErrorCode::OK, Hint::new(0, 0), "1.2.3.4").to_json();
         assert_eq!(json, SEND_OK_BODY);
         assert_eq!(json.len(), 27);
+    }
+
+    #[test]
+    fn replies_are_the_same_bytes_as_serde_would_write() {
+        let error = ErrorCode::invalid_parameter("text.content", "has \"quotes\" and 中文\n");
+        let reply = SendReply::from_error(&error, Hint::new(1, 2), "::1");
+        assert_eq!(reply.to_json(), serde_json::to_string(&reply).unwrap());
+        let upload = UploadReply {
+            errcode: 44001,
+            errmsg: "empty media data".to_owned(),
+            kind: None,
+            media_id: Some("a\\b".to_owned()),
+            created_at: None,
+        };
+        assert_eq!(upload.to_json(), serde_json::to_string(&upload).unwrap());
     }
 
     #[test]

@@ -69,6 +69,7 @@ impl ChatTargets {
             }
         }
         if targets.is_empty() {
+            // [U] absent or blank chatid is `@all_group` ("不填则默认为@all_group"), blank too.
             targets.push(ChatTarget::AllGroups);
         }
         ChatTargets(targets)

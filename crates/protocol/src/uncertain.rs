@@ -38,6 +38,8 @@
 //! | horizontal row: no keyname / type 2 no media_id / type 3 no userid | 42027 / 42029 / 42050 | spec §3.5 |
 //! | a `type` or `desc_color` outside its documented values | 40058 `… expect value in [a, b]` | schema error |
 //! | news_notice-only fields on text_notice and vice versa | ignored | spec §3.3 recommendation |
+//! | `chatid` specials | `@all_group` reaches groups (and blackboards for text), `@all_blackboard` blackboards, `@all` both; absent or blank = `@all_group` ([`crate::target`]) | the document's wording per type; "its group" for a classic one-group bot |
+//! | `post_id` / `visible_to_user` when `chatid` is not one conversation | ignored, not refused ([`crate::ValidSend::effective_post_id`]) | the document says they "take effect only when"; no error is documented |
 //! | `chatid` with more than 100 ids | 40058 ``field `chatid` expect array size in [1, 100]``; counted before duplicates are removed | WeCom's array-size wording |
 //! | identical body twice in flight | 45033 `api concurrent out of limit` | spec §2.10 suggestion (server) |
 //! | rate-limit window | sliding 60 s ([`crate::window`]) | spec §5 allows fixed or sliding; sliding is stricter |

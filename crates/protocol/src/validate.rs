@@ -40,6 +40,7 @@ impl ValidSend {
     /// can be a blackboard post ([`MsgType::supports_blackboard`]). The server still checks that
     /// the conversation is a blackboard; otherwise `post_id` is ignored, never refused.
     pub fn effective_post_id(&self) -> Option<&str> {
+        // [U] post_id / visible_to_user outside their conditions are ignored, never refused.
         let post_id = self
             .request
             .post_id
@@ -50,7 +51,8 @@ impl ValidSend {
     }
 
     /// The `visible_to_user` ids when they can take effect: `chatid` names exactly one
-    /// conversation (the server checks it is a group, or a blackboard for text and markdown);
+    /// conversation (the server checks it is a group, or a blackboard for the types of
+    /// [`MsgType::visible_to_on_blackboard`]);
     /// empty otherwise, since WeCom ignores the field rather than refusing it.
     pub fn effective_visible_to(&self) -> &[String] {
         match self.targets.single_id() {

@@ -325,7 +325,7 @@ fn envelope_and_msgtype(t: &mut Table) {
     );
     t.ok(
         "a null chatid is absent",
-        with(text("x"), json!({"chatid": Value::Null})),
+        r#"{"chatid":null,"post_id":null,"visible_to_user":null,"msgtype":"text","text":{"content":"x"}}"#,
     );
 }
 
@@ -795,6 +795,16 @@ fn news_rules(t: &mut Table) {
         "a description over 512 bytes is truncated, not refused",
         news(json!([{"title": "t", "description": zh(600), "url": "u"}])),
     );
+    for (field, limit) in [("title", 128), ("description", 512)] {
+        for bytes in [limit - 1, limit, limit + 1] {
+            let mut article = article();
+            article[field] = Value::from(zh(bytes));
+            t.ok(
+                &format!("an article {field} of {bytes} Chinese bytes is accepted"),
+                news(json!([article])),
+            );
+        }
+    }
     t.ok(
         "an article without description and picurl is accepted",
         news(json!([{"title": "t", "url": "u"}])),
@@ -1342,6 +1352,8 @@ fn the_table_has_at_least_150_distinctly_named_cases() {
     let count = names.len();
     names.dedup();
     assert_eq!(names.len(), count, "case names must be unique");
+    // Printed so that `cargo test -- --nocapture` shows the size of the suite.
+    println!("conformance table: {count} cases");
     assert!(count >= 150, "only {count} cases");
 }
 
@@ -1393,6 +1405,53 @@ fn news_titles_and_descriptions_are_truncated_on_a_char_boundary() {
         article.description.as_deref(),
         Some(format!("a{}", "中".repeat(170)).as_str()),
         "511 bytes"
+    );
+}
+
+/// The title and description WeCom keeps of an article whose fields are `bytes` long.
+fn kept(title_bytes: usize, description_bytes: usize) -> (usize, usize) {
+    let body = news(
+        json!([{"title": zh(title_bytes), "description": zh(description_bytes),
+        "url": "https://example.com"}]),
+    );
+    let valid = parse_send(&serde_json::to_vec(&body).unwrap()).unwrap();
+    let Message::News { news } = valid.request.message else {
+        panic!("not news");
+    };
+    let article = &news.articles[0];
+    let description = article.description.as_deref().unwrap_or_default();
+    (article.title.len(), description.len())
+}
+
+#[test]
+fn news_fields_at_their_byte_limits_are_kept_whole_and_one_byte_more_is_cut() {
+    // zh(n) ends in ASCII padding unless n is a multiple of 3: 128 = 42 中 + "aa".
+    assert_eq!(kept(127, 511), (127, 511));
+    assert_eq!(kept(128, 512), (128, 512));
+    // 129 and 513 bytes are all Chinese (43 and 171 中): cut back to the last whole character.
+    assert_eq!(kept(129, 513), (126, 510));
+}
+
+#[test]
+fn the_upload_reply_of_the_official_document_parses_with_created_at_as_a_string() {
+    let doc = r#"{
+       "errcode": 0,
+       "errmsg": "ok",
+       "type": "file",
+       "media_id": "1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0",
+       "created_at": "1380000000"
+    }"#;
+    let reply: hookpit_protocol::UploadReply = serde_json::from_str(doc).unwrap();
+    assert_eq!(reply.created_at.as_deref(), Some("1380000000"));
+    let compact: Value = serde_json::from_str(&reply.to_json()).unwrap();
+    assert_eq!(compact, serde_json::from_str::<Value>(doc).unwrap());
+    assert_eq!(
+        reply,
+        hookpit_protocol::UploadReply::ok(
+            "file",
+            "1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0",
+            1_380_000_000
+        )
     );
 }
 

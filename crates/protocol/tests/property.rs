@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use hookpit_protocol::card::{
-    CardAction, CardImage, CardSource, HorizontalContent, ImageTextArea, Jump, MainTitle,
-    VerticalContent,
+    CardAction, CardImage, CardSource, EmphasisContent, HorizontalContent, ImageTextArea, Jump,
+    MainTitle, QuoteArea, VerticalContent,
 };
 use hookpit_protocol::message::{
     Action, Article, Attachment, Markdown, MarkdownV2, MediaRef, Miniprogram, News, Text,
@@ -261,9 +261,23 @@ fn card_message() -> impl Strategy<Value = Message> {
         prop::collection::vec(word(), 0..=4),
         1.3_f64..=2.25,
         prop::option::of(0..=2_i64),
+        prop::option::of(0..=2_i64),
+        any::<bool>(),
     )
         .prop_map(
-            |(news, title, action_kind, desc_color, rows, jumps, verticals, ratio, area_kind)| {
+            |(
+                news,
+                title,
+                action_kind,
+                desc_color,
+                rows,
+                jumps,
+                verticals,
+                ratio,
+                area_kind,
+                quote_kind,
+                text_blocks,
+            )| {
                 let (url, appid) = click(action_kind, &title);
                 let mut card = TemplateCard {
                     card_type: if news { "news_notice" } else { "text_notice" }.to_owned(),
@@ -295,6 +309,24 @@ fn card_message() -> impl Strategy<Value = Message> {
                     }),
                     ..TemplateCard::default()
                 };
+                card.quote_area = quote_kind.map(|kind| {
+                    let (url, appid) = click(kind, &title);
+                    QuoteArea {
+                        kind: Some(kind),
+                        url,
+                        appid,
+                        title: Some(title.clone()),
+                        quote_text: Some(format!("{title}\n{title}")),
+                        ..QuoteArea::default()
+                    }
+                });
+                if text_blocks && !news {
+                    card.emphasis_content = Some(EmphasisContent {
+                        title: Some("100".to_owned()),
+                        desc: Some(title.clone()),
+                    });
+                    card.sub_title_text = Some(title.clone());
+                }
                 if news {
                     card.card_image = Some(CardImage {
                         url: Some(format!("https://example.com/{title}.png")),

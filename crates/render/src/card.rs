@@ -83,7 +83,10 @@ fn lint_ignored_blocks(card: &TemplateCard, card_type: CardType, out: &mut Outpu
         CardType::TextNotice => &[
             ("card_image", card.card_image.is_some()),
             ("image_text_area", card.image_text_area.is_some()),
-            ("vertical_content_list", card.vertical_content_list.is_some()),
+            (
+                "vertical_content_list",
+                card.vertical_content_list.is_some(),
+            ),
         ],
         CardType::NewsNotice => &[
             ("emphasis_content", card.emphasis_content.is_some()),

@@ -169,3 +169,14 @@ impl MediaDirectory for MemoryMedia {
         self.media.get(media_id).cloned()
     }
 }
+
+/// Runs `f` with a group-chat context that knows one user, `zhangsan` (张三), and no media: the
+/// context most unit tests of this crate render against.
+#[cfg(test)]
+pub(crate) fn with_zhangsan<R>(f: impl FnOnce(&Context<'_>) -> R) -> R {
+    let users = MemoryUsers::new().with("zhangsan", "张三", "");
+    f(&Context {
+        users: &users,
+        ..Context::offline()
+    })
+}

@@ -106,9 +106,15 @@ mod tests {
 
     #[test]
     fn http_and_https_urls_are_web_urls_in_any_case() {
-        assert_eq!(web_url("https://work.weixin.qq.com"), Some("https://work.weixin.qq.com"));
+        assert_eq!(
+            web_url("https://work.weixin.qq.com"),
+            Some("https://work.weixin.qq.com")
+        );
         assert_eq!(web_url("HTTP://example.com"), Some("HTTP://example.com"));
-        assert_eq!(web_url("  https://example.com/a b "), Some("https://example.com/a b"));
+        assert_eq!(
+            web_url("  https://example.com/a b "),
+            Some("https://example.com/a b")
+        );
     }
 
     #[test]
@@ -135,7 +141,10 @@ mod tests {
     #[test]
     fn server_urls_may_be_same_origin_paths_but_not_other_origins() {
         assert_eq!(server_url("/api/v1/media/m1"), Some("/api/v1/media/m1"));
-        assert_eq!(server_url("http://127.0.0.1:1/x"), Some("http://127.0.0.1:1/x"));
+        assert_eq!(
+            server_url("http://127.0.0.1:1/x"),
+            Some("http://127.0.0.1:1/x")
+        );
         assert_eq!(server_url("//evil.example/x"), None);
         assert_eq!(server_url("/\\evil.example/x"), None);
         assert_eq!(server_url("javascript:alert(1)"), None);

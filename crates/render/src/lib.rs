@@ -5,8 +5,8 @@
 //! about how WeCom displays the message (syntax the type does not support, content cut for
 //! display, unknown mentions, recommended lengths exceeded).
 //!
-//! This crate does no IO and depends on nothing but `hookpit-protocol`, `pulldown-cmark` and
-//! `serde`. What it needs from the server (user names, uploaded media, the URL of an image) comes
+//! This crate does no IO and depends on nothing but `hookpit-protocol`, `pulldown-cmark`, `serde`
+//! and `serde_json`. What it needs from the server (user names, uploaded media, the URL of an image) comes
 //! in through [`Context`].
 //!
 //! # Safety
@@ -25,6 +25,8 @@
 //! - [`html`]: escaping, URL checks and the small HTML writer every module uses.
 //! - `mention`, `text`, `markdown`, `markdown_v2`, `news`, `media`, `card`: one module per
 //!   message family.
+//! - `request`: [`lint_request`], lints on the raw body for fields the typed message drops
+//!   (`mentioned_list` on a markdown message). Callers show them after [`Rendered::lints`].
 //!
 //! The CSS classes emitted here (all prefixed `hp-`) are documented at the top of
 //! `crates/server/ui/render.css`.
@@ -39,6 +41,7 @@ mod markdown_v2;
 mod media;
 mod mention;
 mod news;
+mod request;
 mod text;
 
 use hookpit_protocol::Message;
@@ -49,6 +52,7 @@ pub use context::{
     UserDirectory,
 };
 pub use lint::Lint;
+pub use request::lint_request;
 
 /// The HTML of one message and the lints found while rendering it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -72,7 +76,9 @@ pub fn render(message: &Message, context: &Context<'_>) -> Rendered {
     match message {
         Message::Text { text } => text::render(text, context, &mut out),
         Message::Markdown { markdown } => markdown::render(markdown, context, &mut out),
-        Message::MarkdownV2 { markdown_v2 } => markdown_v2::render(markdown_v2, &mut out),
+        Message::MarkdownV2 { markdown_v2 } => {
+            markdown_v2::render(markdown_v2, context, &mut out);
+        }
         Message::Image { .. } => media::render_image(context, &mut out),
         Message::News { news } => news::render(news, &mut out),
         Message::File { file } => media::render_file(file, context, &mut out),

@@ -23,6 +23,9 @@ pub mod code {
     pub const UNKNOWN_USER: &str = "unknown_user";
     /// A `mentioned_mobile_list` entry matches no known user.
     pub const UNKNOWN_MOBILE: &str = "unknown_mobile";
+    /// `mentioned_list`/`mentioned_mobile_list` on a message other than `text` (or outside the
+    /// `text` object), where WeCom ignores them; found by [`crate::lint_request`].
+    pub const MENTION_LIST_IGNORED: &str = "mention_list_ignored";
     /// `mentioned_list`/`mentioned_mobile_list` sent to a blackboard, where WeCom ignores them.
     pub const MENTION_ON_BLACKBOARD: &str = "mention_on_blackboard";
     /// Markdown syntax the message type does not support; WeCom shows it literally.
@@ -47,4 +50,7 @@ pub mod code {
     pub const UNKNOWN_MEDIA: &str = "unknown_media";
     /// A button `border_color`/`text_color` that is not a hex colour; the default is used.
     pub const BUTTON_COLOUR: &str = "button_colour";
+    /// A message type WeCom does not deliver to this kind of chat (`markdown_v2` on a
+    /// blackboard: "该消息类型不支持发送到小黑板中").
+    pub const NOT_FOR_CHAT: &str = "not_for_chat";
 }

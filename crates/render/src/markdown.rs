@@ -79,7 +79,9 @@ fn write_plain_line(
 /// `# title` to `###### title`: the level and the title.
 fn heading(line: &str) -> Option<(u8, &str)> {
     let hashes = line.bytes().take_while(|&byte| byte == b'#').count();
-    let level = u8::try_from(hashes).ok().filter(|level| (1..=6).contains(level))?;
+    let level = u8::try_from(hashes)
+        .ok()
+        .filter(|level| (1..=6).contains(level))?;
     let title = line[hashes..].strip_prefix(' ')?;
     Some((level, title))
 }
@@ -119,7 +121,11 @@ fn lint_unsupported(content: &str, out: &mut Output) {
     let mut found: Vec<Unsupported> = Vec::new();
     let mut in_fence = false;
     for (index, line) in lines(content).enumerate() {
-        if !in_fence && line.starts_with('#') && heading(line).is_none() && !line.starts_with("#######") {
+        if !in_fence
+            && line.starts_with('#')
+            && heading(line).is_none()
+            && !line.starts_with("#######")
+        {
             out.lint(
                 code::HEADING_WITHOUT_SPACE,
                 format!(
@@ -254,22 +260,15 @@ fn has_html_tag(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{ChatKind, MemoryUsers, NoMedia};
+    use crate::context::with_zhangsan;
 
     fn render_content(content: &str) -> Output {
-        let users = MemoryUsers::new().with("zhangsan", "张三", "");
-        let context = Context {
-            users: &users,
-            media: &NoMedia,
-            image_url: None,
-            chat: ChatKind::Group,
-        };
         let mut out = Output::default();
         let markdown = Markdown {
             content: content.to_owned(),
             ..Markdown::default()
         };
-        render(&markdown, &context, &mut out);
+        with_zhangsan(|context| render(&markdown, context, &mut out));
         out
     }
 
@@ -314,11 +313,16 @@ mod tests {
     #[test]
     fn a_table_is_literal_and_linted_once() {
         let out = render_content("| a | b |\n| :-- | --: |\n| 1 | 2 |");
-        assert!(out.html.contains("<div class=\"hp-md-line\">| :-- | --: |</div>"));
+        assert!(
+            out.html
+                .contains("<div class=\"hp-md-line\">| :-- | --: |</div>")
+        );
         assert_eq!(
             lint_lines("| a | b |\n| :-- | --: |\n| 1 | 2 |"),
-            ["unsupported_syntax: line 2: markdown does not support tables; WeCom shows them \
-              literally (markdown_v2 does support them)"]
+            [
+                "unsupported_syntax: line 2: markdown does not support tables; WeCom shows them \
+              literally (markdown_v2 does support them)"
+            ]
         );
     }
 
@@ -369,6 +373,9 @@ mod tests {
     #[test]
     fn crlf_line_ends_are_line_ends() {
         let out = render_content("# a\r\nb");
-        assert!(out.html.contains("<h1 class=\"hp-md-h\">a</h1><div class=\"hp-md-line\">b</div>"));
+        assert!(
+            out.html
+                .contains("<h1 class=\"hp-md-h\">a</h1><div class=\"hp-md-line\">b</div>")
+        );
     }
 }

@@ -9,14 +9,32 @@
 //! escaped and shown as text, which is also what WeCom does with `<font>` and `<@userid>` here
 //! ("markdown_v2不支持字体颜色、@群成员的语法"); both are linted. A soft line break is a space, as
 //! in CommonMark (the official example separates lines it wants apart with a blank line).
+//! Sub-lists indented by a single space, as in the document's syntax list, nest as WeCom shows
+//! them (see `indent`).
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd, TextMergeStream};
+mod indent;
 
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd, TextMergeStream,
+};
+
+use crate::context::{ChatKind, Context};
 use crate::html::web_url;
 use crate::lint::code;
 use crate::{Output, mention};
 
-pub(crate) fn render(markdown: &hookpit_protocol::message::MarkdownV2, out: &mut Output) {
+pub(crate) fn render(
+    markdown: &hookpit_protocol::message::MarkdownV2,
+    context: &Context<'_>,
+    out: &mut Output,
+) {
+    if context.chat == ChatKind::Blackboard {
+        out.lint(
+            code::NOT_FOR_CHAT,
+            "markdown_v2 cannot be sent to a blackboard (\"该消息类型不支持发送到小黑板中\"): WeCom \
+             does not deliver it there; use markdown",
+        );
+    }
     out.raw("<div class=\"hp-bubble hp-md2\">");
     let mut writer = Writer {
         out,
@@ -27,7 +45,8 @@ pub(crate) fn render(markdown: &hookpit_protocol::message::MarkdownV2, out: &mut
         in_head: false,
         in_code_block: false,
     };
-    let parser = Parser::new_ext(&markdown.content, Options::ENABLE_TABLES);
+    let content = indent::nest_lists(&markdown.content);
+    let parser = Parser::new_ext(&content, Options::ENABLE_TABLES);
     for event in TextMergeStream::new(parser) {
         writer.event(event);
     }
@@ -117,7 +136,9 @@ impl Writer<'_> {
             }
             Tag::HtmlBlock => out.raw("<div class=\"hp-md2-html\">"),
             Tag::List(Some(1)) => out.raw("<ol class=\"hp-md2-list\">"),
-            Tag::List(Some(start)) => out.raw(&format!("<ol class=\"hp-md2-list\" start=\"{start}\">")),
+            Tag::List(Some(start)) => {
+                out.raw(&format!("<ol class=\"hp-md2-list\" start=\"{start}\">"))
+            }
             Tag::List(None) => out.raw("<ul class=\"hp-md2-list\">"),
             Tag::Item => out.raw("<li>"),
             Tag::Table(alignments) => {
@@ -156,7 +177,10 @@ impl Writer<'_> {
                 None => {
                     out.lint(
                         code::UNSAFE_URL,
-                        format!("link {:?} is not an http(s) URL: shown as plain text", &*dest_url),
+                        format!(
+                            "link {:?} is not an http(s) URL: shown as plain text",
+                            &*dest_url
+                        ),
                     );
                     out.raw("<span class=\"hp-link-inert\">");
                     self.links.push(false);
@@ -230,7 +254,8 @@ impl Writer<'_> {
                 self.out.raw("<img class=\"hp-md2-img\"");
                 self.out.attr("src", url);
                 self.out.attr("alt", &image.alt);
-                self.out.raw(" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
+                self.out
+                    .raw(" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
             }
             None => {
                 self.out.lint(
@@ -282,15 +307,24 @@ mod tests {
     use super::*;
     use hookpit_protocol::message::MarkdownV2;
 
-    fn render_content(content: &str) -> Output {
+    fn render_in(content: &str, chat: ChatKind) -> Output {
+        let context = Context {
+            chat,
+            ..Context::offline()
+        };
         let mut out = Output::default();
         render(
             &MarkdownV2 {
                 content: content.to_owned(),
             },
+            &context,
             &mut out,
         );
         out
+    }
+
+    fn render_content(content: &str) -> Output {
+        render_in(content, ChatKind::Group)
     }
 
     fn body(content: &str) -> String {
@@ -319,8 +353,21 @@ mod tests {
     }
 
     #[test]
+    fn the_documents_one_space_sub_list_nests() {
+        assert_eq!(
+            body("- 无序列表 1\n- 无序列表 2\n - 无序列表 2.1\n - 无序列表 2.2\n1. 有序列表 1"),
+            "<ul class=\"hp-md2-list\"><li>无序列表 1</li><li>无序列表 2<ul class=\"hp-md2-list\">\
+             <li>无序列表 2.1</li><li>无序列表 2.2</li></ul></li></ul>\
+             <ol class=\"hp-md2-list\"><li>有序列表 1</li></ol>"
+        );
+    }
+
+    #[test]
     fn an_ordered_list_keeps_its_start() {
-        assert_eq!(body("3. c"), "<ol class=\"hp-md2-list\" start=\"3\"><li>c</li></ol>");
+        assert_eq!(
+            body("3. c"),
+            "<ol class=\"hp-md2-list\" start=\"3\"><li>c</li></ol>"
+        );
     }
 
     #[test]
@@ -404,6 +451,16 @@ mod tests {
         assert!(out.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!out.html.contains("<script"));
         assert_eq!(out.lints[0].code, code::UNSUPPORTED_SYNTAX);
+    }
+
+    #[test]
+    fn markdown_v2_on_a_blackboard_is_linted() {
+        let out = render_in("**x**", ChatKind::Blackboard);
+        assert_eq!(
+            out.lints.iter().map(|lint| lint.code).collect::<Vec<_>>(),
+            [code::NOT_FOR_CHAT]
+        );
+        assert!(render_in("**x**", ChatKind::Single).lints.is_empty());
     }
 
     #[test]

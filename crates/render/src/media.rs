@@ -38,7 +38,10 @@ pub(crate) fn render_file(file: &MediaRef, context: &Context<'_>, out: &mut Outp
     out.element("span", "hp-file-size", &human_size(info.size));
     out.raw("</span>");
     let extension = extension(&info.filename);
-    out.open("span", &format!("hp-file-icon hp-file-icon-{}", icon_kind(&extension)));
+    out.open(
+        "span",
+        &format!("hp-file-icon hp-file-icon-{}", icon_kind(&extension)),
+    );
     out.raw(">");
     out.text(&extension.to_ascii_uppercase());
     out.raw("</span>");
@@ -84,8 +87,16 @@ pub(crate) fn render_miniprogram(program: &Miniprogram, context: &Context<'_>, o
     out.element("span", "hp-miniprogram-appid", &program.appid);
     out.raw("</div>");
     out.element("div", "hp-miniprogram-title", &program.title);
-    let cover = lookup(&program.pic_media_id, "miniprogram.pic_media_id", context, out);
-    match cover.as_ref().and_then(|info| server_url(&info.download_url)) {
+    let cover = lookup(
+        &program.pic_media_id,
+        "miniprogram.pic_media_id",
+        context,
+        out,
+    );
+    match cover
+        .as_ref()
+        .and_then(|info| server_url(&info.download_url))
+    {
         Some(url) => {
             out.raw("<div class=\"hp-miniprogram-cover\"><img");
             out.attr("src", url);
@@ -93,18 +104,27 @@ pub(crate) fn render_miniprogram(program: &Miniprogram, context: &Context<'_>, o
         }
         None => out.raw("<div class=\"hp-miniprogram-cover hp-miniprogram-cover-missing\"></div>"),
     }
-    out.raw("<div class=\"hp-miniprogram-foot\"><span class=\"hp-miniprogram-badge\"></span>小程序");
+    out.raw(
+        "<div class=\"hp-miniprogram-foot\"><span class=\"hp-miniprogram-badge\"></span>小程序",
+    );
     out.element("span", "hp-miniprogram-page", &program.page);
     out.raw("</div></div>");
 }
 
 /// Looks `media_id` up, linting an unknown one.
-fn lookup(media_id: &str, field: &str, context: &Context<'_>, out: &mut Output) -> Option<MediaInfo> {
+fn lookup(
+    media_id: &str,
+    field: &str,
+    context: &Context<'_>,
+    out: &mut Output,
+) -> Option<MediaInfo> {
     let info = context.media.media(media_id);
     if info.is_none() {
         out.lint(
             code::UNKNOWN_MEDIA,
-            format!("{field} {media_id:?} is not a known upload (unknown, expired or another bot's)"),
+            format!(
+                "{field} {media_id:?} is not a known upload (unknown, expired or another bot's)"
+            ),
         );
     }
     info
@@ -254,7 +274,10 @@ mod tests {
     #[test]
     fn an_unknown_file_is_shown_with_a_lint() {
         let out = with_media(|context, out| render_file(&media_ref("gone"), context, out));
-        assert!(out.html.starts_with("<div class=\"hp-file hp-file-unknown\">"));
+        assert!(
+            out.html
+                .starts_with("<div class=\"hp-file hp-file-unknown\">")
+        );
         assert_eq!(out.lints[0].code, code::UNKNOWN_MEDIA);
     }
 
@@ -262,7 +285,10 @@ mod tests {
     fn a_voice_shows_its_duration_rounded_up() {
         let out = with_media(|context, out| render_voice(&media_ref("m-voice"), context, out));
         assert!(out.html.starts_with("<a class=\"hp-voice hp-voice-len-3\""));
-        assert!(out.html.contains("<span class=\"hp-voice-duration\">8″</span>"));
+        assert!(
+            out.html
+                .contains("<span class=\"hp-voice-duration\">8″</span>")
+        );
     }
 
     #[test]
@@ -285,7 +311,10 @@ mod tests {
         };
         let out = with_media(|context, out| render_miniprogram(&program, context, out));
         assert!(out.html.contains("hp-miniprogram-cover-missing"));
-        assert!(out.html.contains("<span class=\"hp-miniprogram-page\">/path/index.html</span>"));
+        assert!(
+            out.html
+                .contains("<span class=\"hp-miniprogram-page\">/path/index.html</span>")
+        );
         assert_eq!(out.lints[0].code, code::UNKNOWN_MEDIA);
     }
 }

@@ -39,18 +39,24 @@ pub(crate) fn write(userid: &str, context: &Context<'_>, out: &mut Output) {
             out.attr("data-userid", userid);
             out.raw(">@");
             out.text(&name);
+            out.close("span");
         }
         None => {
             out.lint(
                 code::UNKNOWN_USER,
                 format!("mention of unknown user {userid:?}: WeCom mentions nobody"),
             );
-            out.open("span", "hp-mention hp-mention-unknown");
-            out.attr("data-userid", userid);
-            out.raw(">@");
-            out.text(userid);
+            write_unknown("data-userid", userid, out);
         }
     }
+}
+
+/// Writes `@id` for a mention that resolves to nobody, keeping `id` in `attribute` for the inbox.
+pub(crate) fn write_unknown(attribute: &str, id: &str, out: &mut Output) {
+    out.open("span", "hp-mention hp-mention-unknown");
+    out.attr(attribute, id);
+    out.raw(">@");
+    out.text(id);
     out.close("span");
 }
 
@@ -76,18 +82,11 @@ pub(crate) fn write_text(text: &str, context: &Context<'_>, out: &mut Output) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{ChatKind, MemoryUsers, NoMedia};
+    use crate::context::with_zhangsan;
 
     fn rendered(text: &str) -> Output {
-        let users = MemoryUsers::new().with("zhangsan", "张三", "");
-        let context = Context {
-            users: &users,
-            media: &NoMedia,
-            image_url: None,
-            chat: ChatKind::Group,
-        };
         let mut out = Output::default();
-        write_text(text, &context, &mut out);
+        with_zhangsan(|context| write_text(text, context, &mut out));
         out
     }
 

@@ -18,8 +18,17 @@ pub(crate) fn render(news: &News, out: &mut Output) {
         "<div class=\"hp-news\">"
     });
     for (index, article) in news.articles.iter().enumerate() {
-        let title = cut(article.title.as_str(), NEWS_TITLE_MAX_BYTES, index, "title", out);
-        let picture = article.picurl.as_deref().and_then(|url| picture(url, index, out));
+        let title = cut(
+            article.title.as_str(),
+            NEWS_TITLE_MAX_BYTES,
+            index,
+            "title",
+            out,
+        );
+        let picture = article
+            .picurl
+            .as_deref()
+            .and_then(|url| picture(url, index, out));
         if index == 0 {
             let class = if picture.is_some() {
                 "hp-news-lead"
@@ -32,8 +41,13 @@ pub(crate) fn render(news: &News, out: &mut Output) {
             }
             out.element("span", "hp-news-lead-title", title);
             if single && let Some(description) = &article.description {
-                let description =
-                    cut(description, NEWS_DESCRIPTION_MAX_BYTES, index, "description", out);
+                let description = cut(
+                    description,
+                    NEWS_DESCRIPTION_MAX_BYTES,
+                    index,
+                    "description",
+                    out,
+                );
                 out.element("span", "hp-news-desc", description);
             }
             out.close(tag);
@@ -154,7 +168,10 @@ mod tests {
             article("二", "https://b.example", None),
         ]);
         assert!(out.html.contains("hp-news-lead hp-news-nopic"));
-        assert!(out.html.contains("<span class=\"hp-news-item-title\">二</span>"));
+        assert!(
+            out.html
+                .contains("<span class=\"hp-news-item-title\">二</span>")
+        );
         assert!(!out.html.contains("hp-news-desc"));
     }
 

@@ -1,8 +1,8 @@
 //! `text`: plain text in a bubble, `<@userid>` mentions, the `mentioned_list` and
 //! `mentioned_mobile_list` shown after the text, and WeCom's 2048-byte display cut.
 
-use hookpit_protocol::message::Text;
 use hookpit_protocol::limit::TEXT_DISPLAY_MAX_BYTES;
+use hookpit_protocol::message::Text;
 use hookpit_protocol::text::display_text;
 
 use crate::context::{ChatKind, Context};
@@ -25,10 +25,105 @@ pub(crate) fn render(text: &Text, context: &Context<'_>, out: &mut Output) {
             ),
         );
     }
+    if let Some(syntax) = markdown_syntax(&text.content) {
+        out.lint(
+            code::UNSUPPORTED_SYNTAX,
+            format!(
+                "text does not render markdown ({syntax}): WeCom shows it literally; use msgtype \
+                 markdown"
+            ),
+        );
+    }
     out.raw("<div class=\"hp-bubble hp-text\">");
-    mention::write_text(shown, context, out);
+    write_linked(shown, context, out);
     write_mention_lists(text, context, out);
     out.raw("</div>");
+}
+
+/// Writes plain text as WeCom clients show it: `http(s)://` URLs become links (the clients
+/// link them on sight), and `<@userid>` mentions become mention elements.
+fn write_linked(text: &str, context: &Context<'_>, out: &mut Output) {
+    let mut rest = text;
+    while let Some((start, end)) = next_url(rest) {
+        mention::write_text(&rest[..start], context, out);
+        let url = &rest[start..end];
+        out.open_link("hp-text-link", url);
+        out.text(url);
+        out.raw("</a>");
+        rest = &rest[end..];
+    }
+    mention::write_text(rest, context, out);
+}
+
+/// The byte range of the first `http://` or `https://` URL in `text`: a run of URL characters
+/// (RFC 3986, ASCII only, so CJK text right after a URL is not swallowed), without trailing
+/// sentence punctuation or an unbalanced `)`.
+fn next_url(text: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find("http") {
+        let start = from + found;
+        let after_scheme = ["https://", "http://"]
+            .iter()
+            .find(|scheme| text[start..].starts_with(**scheme))
+            .map(|scheme| start + scheme.len());
+        // `xhttp://` is not a URL start: a URL begins after a non-alphanumeric character.
+        let at_boundary = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        if let (Some(host), true) = (after_scheme, at_boundary) {
+            let length = text[host..]
+                .find(|c: char| !is_url_char(c))
+                .unwrap_or(text.len() - host);
+            let mut end = host + length;
+            while end > host {
+                let last = text.as_bytes()[end - 1];
+                let unbalanced_paren = last == b')'
+                    && text[start..end].matches('(').count()
+                        < text[start..end].matches(')').count();
+                if b".,;:!?'".contains(&last) || unbalanced_paren {
+                    end -= 1;
+                } else {
+                    break;
+                }
+            }
+            if end > host {
+                return Some((start, end));
+            }
+        }
+        from = start + 4;
+    }
+    None
+}
+
+/// The characters a URL may contain (RFC 3986 unreserved, reserved and `%`).
+fn is_url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
+}
+
+/// The first markdown construct in `content` that a sender plainly meant to be rendered:
+/// a `# heading`, `**bold**`, a `[link](http…)` or a `<font color>`. Lone stars and hashes are
+/// common in plain text, so only these unambiguous shapes count.
+fn markdown_syntax(content: &str) -> Option<&'static str> {
+    let heading = content.lines().any(|line| {
+        let hashes = line.bytes().take_while(|&byte| byte == b'#').count();
+        (1..=6).contains(&hashes) && line[hashes..].starts_with(' ')
+    });
+    if heading {
+        return Some("# headings");
+    }
+    if let Some(open) = content.find("**")
+        && content[open + 2..]
+            .find("**")
+            .is_some_and(|length| length > 0)
+    {
+        return Some("**bold**");
+    }
+    if content.contains("](http://") || content.contains("](https://") {
+        return Some("[links](url)");
+    }
+    let lower = content.to_ascii_lowercase();
+    lower.contains("<font color").then_some("<font color>")
 }
 
 /// One entry of the mention lists, resolved.
@@ -96,11 +191,7 @@ fn write_mention_lists(text: &Text, context: &Context<'_>, out: &mut Output) {
                     code::UNKNOWN_MOBILE,
                     format!("mentioned_mobile_list: no user has mobile {mobile:?}"),
                 );
-                out.open("span", "hp-mention hp-mention-unknown");
-                out.attr("data-mobile", mobile);
-                out.raw(">@");
-                out.text(mobile);
-                out.close("span");
+                mention::write_unknown("data-mobile", mobile, out);
             }
         }
     }
@@ -156,6 +247,80 @@ mod tests {
         let out = render_in(text(&"a".repeat(2048)), ChatKind::Group);
         assert_eq!(out.html.matches('a').count(), 2048 + 1); // + the `a` of "hp-bubble"
         assert!(out.lints.is_empty());
+    }
+
+    #[test]
+    fn urls_in_text_are_links_up_to_the_first_non_url_character() {
+        let out = render_in(
+            text("详情见https://ci.example/run?id=1&x=2，或 (http://a.example/p_(1)). 谢谢"),
+            ChatKind::Group,
+        );
+        assert_eq!(
+            out.html,
+            "<div class=\"hp-bubble hp-text\">详情见<a class=\"hp-text-link\" \
+             href=\"https://ci.example/run?id=1&amp;x=2\" rel=\"noopener noreferrer\" \
+             target=\"_blank\">https://ci.example/run?id=1&amp;x=2</a>，或 (<a \
+             class=\"hp-text-link\" href=\"http://a.example/p_(1)\" rel=\"noopener noreferrer\" \
+             target=\"_blank\">http://a.example/p_(1)</a>). 谢谢</div>"
+        );
+    }
+
+    #[test]
+    fn things_that_only_look_like_urls_stay_text() {
+        for content in [
+            "https://",
+            "xhttps://a.example",
+            "http:/a",
+            "ftp://a.example",
+            "HTTPS",
+        ] {
+            let out = render_in(text(content), ChatKind::Group);
+            assert!(!out.html.contains("<a"), "{content}: {}", out.html);
+        }
+    }
+
+    #[test]
+    fn a_url_ends_before_a_mention() {
+        let out = render_in(text("https://a.example<@zhangsan>"), ChatKind::Group);
+        assert!(
+            out.html
+                .contains(">https://a.example</a><span class=\"hp-mention\""),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn markdown_in_text_is_shown_literally_with_a_lint() {
+        for (content, syntax) in [
+            ("## 日报\n内容", "# headings"),
+            ("构建 **失败**", "**bold**"),
+            ("详情 [链接](https://a.example)", "[links](url)"),
+            ("<font color=\"warning\">告警</font>", "<font color>"),
+        ] {
+            let out = render_in(text(content), ChatKind::Group);
+            assert_eq!(out.lints.len(), 1, "{content}");
+            assert_eq!(out.lints[0].code, code::UNSUPPORTED_SYNTAX);
+            assert!(out.lints[0].message.contains(syntax), "{:?}", out.lints[0]);
+            assert!(!out.html.contains("<strong>") && !out.html.contains("<h2"));
+        }
+    }
+
+    #[test]
+    fn ordinary_stars_and_hashes_in_text_are_not_markdown() {
+        for content in [
+            "a * b",
+            "#1 issue",
+            "**",
+            "****",
+            "C# 与 F#",
+            "[x](ftp://a)",
+        ] {
+            assert!(
+                render_in(text(content), ChatKind::Group).lints.is_empty(),
+                "{content}"
+            );
+        }
     }
 
     #[test]

@@ -160,7 +160,10 @@ pub(super) fn card_image(image: &CardImage, out: &mut Output) {
             CARD_ASPECT_RATIO_DEFAULT
         }
     };
-    out.open("div", &format!("hp-card-image {}", aspect_ratio_class(ratio)));
+    out.open(
+        "div",
+        &format!("hp-card-image {}", aspect_ratio_class(ratio)),
+    );
     out.attr("data-aspect-ratio", &ratio.to_string());
     out.raw(">");
     match image.url.as_deref().map(|url| (url, web_url(url))) {
@@ -221,11 +224,21 @@ pub(super) fn vertical_list(rows: &[VerticalContent], out: &mut Output) {
     for (index, row) in rows.iter().enumerate() {
         out.raw("<div class=\"hp-card-vrow\">");
         if let Some(title) = &row.title {
-            lint_length(&format!("vertical_content_list[{index}].title"), title, 26, out);
+            lint_length(
+                &format!("vertical_content_list[{index}].title"),
+                title,
+                26,
+                out,
+            );
             out.element("div", "hp-card-vtitle", title);
         }
         if let Some(desc) = &row.desc {
-            lint_length(&format!("vertical_content_list[{index}].desc"), desc, 112, out);
+            lint_length(
+                &format!("vertical_content_list[{index}].desc"),
+                desc,
+                112,
+                out,
+            );
             out.element("div", "hp-card-vdesc", desc);
         }
         out.raw("</div>");
@@ -265,10 +278,18 @@ pub(super) fn horizontal_list(rows: &[HorizontalContent], context: &Context<'_>,
 }
 
 /// A type-2 value: the file name, downloading the uploaded `media_id`.
-fn file_value(row: &HorizontalContent, value: &str, field: &str, context: &Context<'_>, out: &mut Output) {
+fn file_value(
+    row: &HorizontalContent,
+    value: &str,
+    field: &str,
+    context: &Context<'_>,
+    out: &mut Output,
+) {
     let media_id = row.media_id.as_deref().unwrap_or_default();
     let download = context.media.media(media_id);
-    let url = download.as_ref().and_then(|info| server_url(&info.download_url));
+    let url = download
+        .as_ref()
+        .and_then(|info| server_url(&info.download_url));
     if download.is_none() {
         out.lint(
             code::UNKNOWN_MEDIA,
@@ -385,7 +406,10 @@ mod tests {
             },
             &mut out,
         );
-        assert!(out.html.starts_with("<div class=\"hp-card-image hp-ar-130\" data-aspect-ratio=\"1.3\">"));
+        assert!(
+            out.html
+                .starts_with("<div class=\"hp-card-image hp-ar-130\" data-aspect-ratio=\"1.3\">")
+        );
         assert_eq!(out.lints[0].code, code::CARD_ASPECT_RATIO);
     }
 

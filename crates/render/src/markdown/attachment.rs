@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn a_css_colour_is_refused_with_a_lint() {
         let mut out = Output::default();
-        button(&action("<b>S</b>", "red;background:url(javascript:x)"), &mut out);
+        button(
+            &action("<b>S</b>", "red;background:url(javascript:x)"),
+            &mut out,
+        );
         assert!(!out.html.contains("data-border-color"));
         assert!(out.html.contains("&lt;b&gt;S&lt;/b&gt;"));
         assert_eq!(out.lints[0].code, code::BUTTON_COLOUR);

@@ -76,7 +76,12 @@ pub(crate) type OpenFonts = Vec<Option<Colour>>;
 
 /// Writes one line of inline markdown. `fonts` holds the fonts open before the line and, on
 /// return, those open after it.
-pub(crate) fn write_line(line: &str, fonts: &mut OpenFonts, context: &Context<'_>, out: &mut Output) {
+pub(crate) fn write_line(
+    line: &str,
+    fonts: &mut OpenFonts,
+    context: &Context<'_>,
+    out: &mut Output,
+) {
     let mut stack: Vec<Open> = fonts.iter().map(|&colour| Open::Font(colour)).collect();
     for open in &stack {
         open.write_open(out);
@@ -170,7 +175,12 @@ fn link(rest: &str, out: &mut Output) -> Option<usize> {
 }
 
 /// `<font ...>`, `</font>` or `<@userid>`; any other `<` is literal.
-fn angle(rest: &str, stack: &mut Vec<Open>, context: &Context<'_>, out: &mut Output) -> Option<usize> {
+fn angle(
+    rest: &str,
+    stack: &mut Vec<Open>,
+    context: &Context<'_>,
+    out: &mut Output,
+) -> Option<usize> {
     if let Some((userid, length)) = mention::parse(rest) {
         mention::write(userid, context, out);
         return Some(length);
@@ -261,7 +271,7 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{ChatKind, MemoryUsers, NoMedia};
+    use crate::context::with_zhangsan;
 
     fn line(text: &str) -> (String, Vec<&'static str>) {
         let mut fonts = OpenFonts::new();
@@ -270,26 +280,24 @@ mod tests {
     }
 
     fn lines(texts: &[&str], fonts: &mut OpenFonts) -> (Vec<String>, Vec<&'static str>) {
-        let users = MemoryUsers::new().with("zhangsan", "张三", "");
-        let context = Context {
-            users: &users,
-            media: &NoMedia,
-            image_url: None,
-            chat: ChatKind::Group,
-        };
         let mut out = Output::default();
         let mut html = Vec::new();
-        for text in texts {
-            let start = out.html.len();
-            write_line(text, fonts, &context, &mut out);
-            html.push(out.html[start..].to_owned());
-        }
+        with_zhangsan(|context| {
+            for text in texts {
+                let start = out.html.len();
+                write_line(text, fonts, context, &mut out);
+                html.push(out.html[start..].to_owned());
+            }
+        });
         (html, out.lints.iter().map(|lint| lint.code).collect())
     }
 
     #[test]
     fn bold_is_strong() {
-        assert_eq!(line("**2019公司文化衫**").0, "<strong>2019公司文化衫</strong>");
+        assert_eq!(
+            line("**2019公司文化衫**").0,
+            "<strong>2019公司文化衫</strong>"
+        );
     }
 
     #[test]
@@ -365,7 +373,10 @@ mod tests {
     #[test]
     fn an_open_font_carries_over_to_the_next_line() {
         let mut fonts = OpenFonts::new();
-        let (html, _) = lines(&[r#"<font color="warning">one"#, "two</font> three"], &mut fonts);
+        let (html, _) = lines(
+            &[r#"<font color="warning">one"#, "two</font> three"],
+            &mut fonts,
+        );
         assert_eq!(html[0], "<span class=\"hp-font-warning\">one</span>");
         assert_eq!(html[1], "<span class=\"hp-font-warning\">two</span> three");
         assert!(fonts.is_empty());

@@ -6,9 +6,37 @@
 //! entities the renderer writes.
 
 const TAGS: &[&str] = &[
-    "div", "span", "a", "img", "button", "strong", "em", "code", "pre", "blockquote", "h1", "h2",
-    "h3", "h4", "h5", "h6", "p", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
-    "hr", "br", "del", "sup", "sub",
+    "div",
+    "span",
+    "a",
+    "img",
+    "button",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "del",
+    "sup",
+    "sub",
 ];
 const VOID_TAGS: &[&str] = &["img", "hr", "br"];
 const ENTITIES: &[&str] = &["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"];
@@ -141,7 +169,9 @@ fn check_attribute(tag: &str, name: &str, value: Option<&str>, problems: &mut Ve
         _ => false,
     };
     if !value_ok {
-        problems.push(format!("attribute {name}={value:?} on <{tag}> is not allowed"));
+        problems.push(format!(
+            "attribute {name}={value:?} on <{tag}> is not allowed"
+        ));
     }
 }
 

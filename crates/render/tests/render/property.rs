@@ -8,10 +8,11 @@ use serde_json::json;
 
 use crate::checker::violations;
 
-/// Text dense in markup: angle brackets, quotes, entities, markdown punctuation, schemes, CJK.
+/// Text dense in markup: angle brackets, quotes, entities, markdown punctuation (list markers
+/// included), schemes, CJK.
 fn markup() -> impl Strategy<Value = String> {
     proptest::string::string_regex(
-        "([<>&\"'`*#\\[\\]()@|!=:/ \\n\\t-]|font|color|info|<@|javascript:|https://|script|on|字){0,60}",
+        "([<>&\"'`*#\\[\\]()@|!=:/ \\n\\t-]|[0-9]\\. |font|color|info|<@|javascript:|https://|script|on|字){0,60}",
     )
     .expect("a valid regex")
 }

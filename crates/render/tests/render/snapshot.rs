@@ -30,7 +30,11 @@ fn text_of_the_official_example_shows_mentions_after_the_text() {
 #[test]
 fn text_on_a_blackboard_drops_the_mention_lists() {
     let json = r##"{"msgtype": "text", "text": {"content": "<@zhangsan>今日值班", "mentioned_list": ["@all"]}}"##;
-    assert_snapshot!(snapshot_text(&render_json(json, ChatKind::Blackboard, None)));
+    assert_snapshot!(snapshot_text(&render_json(
+        json,
+        ChatKind::Blackboard,
+        None
+    )));
 }
 
 #[test]
@@ -97,6 +101,38 @@ fn markdown_v2_of_the_official_example() {
 }
 
 #[test]
+fn markdown_v2_syntax_section_of_the_official_document() {
+    // The document's syntax list, as printed there: one-space sub-lists, `>` without a space.
+    let content = "# 标题一\n###### 标题六\n*斜体*\n**加粗**\n- 无序列表 1\n- 无序列表 2\n \
+                   - 无序列表 2.1\n - 无序列表 2.2\n1. 有序列表 1\n2. 有序列表 2\n\n>一级引用\n\
+                   >>二级引用\n>>>三级引用\n\n[这是一个链接](https://work.weixin.qq.com/api/doc)\n\
+                   ![这是一个图片](https://res.mail.qq.com/node/ww/wwopenmng/images/independent/doc/\
+                   test_pic_msg1.png)\n\n---\n`这是行内代码`\n\n```\n这是独立代码块\n```\n\n\
+                   | 姓名 | 文化衫尺寸 | 收货地址 |\n| :----- | :----: | -------: |\n| 张三 | S | 广州 |\n\
+                   | 李四 | L | 深圳 |";
+    let json = serde_json::json!({"msgtype": "markdown_v2", "markdown_v2": {"content": content}});
+    assert_snapshot!(snapshot(&json.to_string()));
+}
+
+#[test]
+fn markdown_v2_on_a_blackboard_is_linted() {
+    let json = r##"{"msgtype": "markdown_v2", "markdown_v2": {"content": "**值班表**"}}"##;
+    assert_snapshot!(snapshot_text(&render_json(
+        json,
+        ChatKind::Blackboard,
+        None
+    )));
+}
+
+#[test]
+fn text_with_markdown_syntax_is_shown_literally_with_a_lint() {
+    let content =
+        "## 构建结果\n**失败** <font color=\"warning\">3</font> [日志](https://ci.example/1)";
+    let json = serde_json::json!({"msgtype": "text", "text": {"content": content}});
+    assert_snapshot!(snapshot(&json.to_string()));
+}
+
+#[test]
 fn markdown_v2_shows_colours_and_mentions_literally_with_lints() {
     let content = "<font color=\"info\">绿色</font> <@zhangsan>\n\n~~删除线~~";
     let json = serde_json::json!({"msgtype": "markdown_v2", "markdown_v2": {"content": content}});
@@ -140,7 +176,8 @@ fn news_of_the_official_example_is_one_large_card() {
 
 #[test]
 fn news_with_several_articles_has_a_lead_and_rows() {
-    let picture = "https://res.mail.qq.com/node/ww/wwopenmng/images/independent/doc/test_pic_msg1.png";
+    let picture =
+        "https://res.mail.qq.com/node/ww/wwopenmng/images/independent/doc/test_pic_msg1.png";
     let json = serde_json::json!({"msgtype": "news", "news": {"articles": [
         {"title": "中秋节礼品领取", "description": "不显示", "url": "https://work.weixin.qq.com", "picurl": picture},
         {"title": "月饼券发放", "url": "https://work.weixin.qq.com/1", "picurl": picture},
@@ -159,7 +196,9 @@ fn file_of_the_official_example_is_a_download_row() {
 
 #[test]
 fn file_with_an_unknown_media_id_is_linted() {
-    assert_snapshot!(snapshot(r##"{"msgtype": "file", "file": {"media_id": "expired"}}"##));
+    assert_snapshot!(snapshot(
+        r##"{"msgtype": "file", "file": {"media_id": "expired"}}"##
+    ));
 }
 
 #[test]

@@ -66,8 +66,27 @@ pub fn snapshot_text(rendered: &Rendered) -> String {
     for (index, piece) in rendered.html.split('<').enumerate() {
         if index > 0 {
             let block = [
-                "div", "h1", "h2", "h3", "h4", "h5", "h6", "p>", "blockquote", "ul", "ol", "li",
-                "table", "thead", "tbody", "tr", "pre", "hr", "button", "a ", "img",
+                "div",
+                "h1",
+                "h2",
+                "h3",
+                "h4",
+                "h5",
+                "h6",
+                "p>",
+                "blockquote",
+                "ul",
+                "ol",
+                "li",
+                "table",
+                "thead",
+                "tbody",
+                "tr",
+                "pre",
+                "hr",
+                "button",
+                "a ",
+                "img",
             ]
             .iter()
             .any(|tag| piece.starts_with(tag));

@@ -140,7 +140,8 @@ fn render_all(payload: &str) -> Vec<(Value, String)> {
     messages(payload)
         .into_iter()
         .flat_map(|json| {
-            let message: Message = serde_json::from_value(json.clone()).expect("the message parses");
+            let message: Message =
+                serde_json::from_value(json.clone()).expect("the message parses");
             [ChatKind::Group, ChatKind::Blackboard].map(|chat| {
                 let context = Context {
                     users: &users,
@@ -165,14 +166,22 @@ fn no_payload_in_any_field_produces_markup_of_its_own() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} unsafe renderings:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} unsafe renderings:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
 fn payloads_survive_as_visible_text() {
     // Escaped, not dropped: the reader sees exactly what the sender sent.
     let (_, html) = &render_all("<script>alert(1)</script>")[0];
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
 }
 
 #[test]
