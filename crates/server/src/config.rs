@@ -16,7 +16,12 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Directory for the SQLite database and uploaded media (created if missing).
-    #[arg(long = "data", env = "HOOKPIT_DATA", value_name = "DIR", default_value = "./hookpit-data")]
+    #[arg(
+        long = "data",
+        env = "HOOKPIT_DATA",
+        value_name = "DIR",
+        default_value = "./hookpit-data"
+    )]
     pub data: PathBuf,
 
     /// Rate-limit profile: `internal` (WeCom's internal document: 100/min per chat, per
@@ -48,7 +53,12 @@ pub struct Config {
 
     /// Bearer token required by the admin API and inbox (`Authorization: Bearer TOKEN`).
     /// Without it they answer loopback callers only.
-    #[arg(long, env = "HOOKPIT_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "HOOKPIT_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<String>,
 
     /// Keep at most this many messages; older ones are pruned periodically.
@@ -61,7 +71,13 @@ pub struct Config {
 
     /// Extra upload types beyond WeCom's public `file` and `voice` (internal document only):
     /// `image`, `video`, comma-separated.
-    #[arg(long, env = "HOOKPIT_UPLOAD_TYPES", value_enum, value_delimiter = ',', value_name = "TYPES")]
+    #[arg(
+        long,
+        env = "HOOKPIT_UPLOAD_TYPES",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "TYPES"
+    )]
     pub upload_types: Vec<ExtraUploadType>,
 
     /// Durability of acknowledged messages: `full` (fsync on every group commit: survives power

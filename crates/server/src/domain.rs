@@ -117,6 +117,13 @@ pub struct Bot {
     pub created_at: String,
 }
 
+/// What the webhook needs of the bot holding a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub id: String,
+    pub name: String,
+}
+
 /// A new bot.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewBot {

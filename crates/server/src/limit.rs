@@ -100,7 +100,12 @@ impl RateLimiter {
     ///
     /// # Errors
     /// 45009 `api freq out of limit` if any window is full; nothing is charged then.
-    pub fn check_send(&self, bot_id: &str, targets: &ChatTargets, now: SystemTime) -> Result<(), ErrorCode> {
+    pub fn check_send(
+        &self,
+        bot_id: &str,
+        targets: &ChatTargets,
+        now: SystemTime,
+    ) -> Result<(), ErrorCode> {
         let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
         let mut scopes: Vec<(Scope, usize)> = Vec::new();
         if let Some(n) = self.limits.per_bot {
@@ -220,6 +225,46 @@ mod tests {
     }
 
     #[test]
+    fn the_internal_profile_allows_10_000_sends_per_bot_per_minute() {
+        let limiter = limiter(LimitProfile::Internal);
+        let start = SystemTime::now();
+        // 100 chats × 100 messages: no chat window is full, the bot window is.
+        for chat in 0..100 {
+            let target = ChatTargets::parse(Some(&format!("wrk{chat}"))).unwrap();
+            for _ in 0..100 {
+                limiter.check_send("bot", &target, start).unwrap();
+            }
+        }
+        let fresh = ChatTargets::parse(Some("wrkFresh")).unwrap();
+        let refused = limiter.check_send("bot", &fresh, start).unwrap_err();
+        assert_eq!(refused.code(), 45009);
+        assert!(limiter.check_send("other bot", &fresh, start).is_ok());
+        let later = start + RATE_WINDOW;
+        assert!(limiter.check_send("bot", &fresh, later).is_ok());
+    }
+
+    #[test]
+    fn sweeping_forgets_only_idle_windows() {
+        let limiter = limiter(LimitProfile::Public);
+        let start = SystemTime::now();
+        let target = ChatTargets::parse(None).unwrap();
+        for _ in 0..20 {
+            limiter.check_send("bot", &target, start).unwrap();
+        }
+        limiter.sweep(start);
+        assert!(
+            limiter.check_send("bot", &target, start).is_err(),
+            "a busy window is kept"
+        );
+        limiter.sweep(start + RATE_WINDOW);
+        assert!(
+            limiter
+                .check_send("bot", &target, start + RATE_WINDOW)
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn a_refused_send_charges_no_window() {
         let limiter = limiter(LimitProfile::Internal);
         let now = SystemTime::now();
@@ -228,7 +273,10 @@ mod tests {
         for _ in 0..100 {
             limiter.check_send("bot", &a, now).unwrap();
         }
-        assert_eq!(limiter.check_send("bot", &ab, now).unwrap_err().code(), 45009);
+        assert_eq!(
+            limiter.check_send("bot", &ab, now).unwrap_err().code(),
+            45009
+        );
         let b = ChatTargets::parse(Some("b")).unwrap();
         for _ in 0..100 {
             limiter.check_send("bot", &b, now).unwrap();

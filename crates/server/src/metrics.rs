@@ -27,6 +27,7 @@ pub struct Metrics {
     outcomes: Mutex<BTreeMap<(&'static str, i64, String), u64>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     stored_messages: AtomicI64,
+    in_flight: AtomicI64,
 }
 
 impl Metrics {
@@ -55,6 +56,21 @@ impl Metrics {
         histogram.count += 1;
     }
 
+    /// A webhook call started.
+    pub fn enter(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A webhook call ended (answered, or dropped by the client).
+    pub fn leave(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Webhook calls in progress.
+    pub fn in_flight(&self) -> i64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
     /// Sets the number of stored messages.
     pub fn set_stored(&self, count: u64) {
         self.stored_messages
@@ -72,19 +88,31 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP hookpit_webhook_requests_total Webhook answers by endpoint, errcode and msgtype.\n");
         out.push_str("# TYPE hookpit_webhook_requests_total counter\n");
-        for ((endpoint, errcode, msgtype), count) in
-            self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).iter()
+        for ((endpoint, errcode, msgtype), count) in self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
         {
             let _ = writeln!(
                 out,
                 "hookpit_webhook_requests_total{{endpoint=\"{endpoint}\",errcode=\"{errcode}\",msgtype=\"{}\",outcome=\"{}\"}} {count}",
                 escape(msgtype),
-                if *errcode == 0 { "accepted" } else { "rejected" },
+                if *errcode == 0 {
+                    "accepted"
+                } else {
+                    "rejected"
+                },
             );
         }
         out.push_str("# HELP hookpit_request_duration_seconds Webhook request latency.\n");
         out.push_str("# TYPE hookpit_request_duration_seconds histogram\n");
-        for (endpoint, histogram) in self.latency.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for (endpoint, histogram) in self
+            .latency
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
                 let _ = writeln!(
                     out,
@@ -96,12 +124,27 @@ impl Metrics {
                 "hookpit_request_duration_seconds_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}",
                 histogram.count
             );
-            let _ = writeln!(out, "hookpit_request_duration_seconds_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
-            let _ = writeln!(out, "hookpit_request_duration_seconds_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
+            let _ = writeln!(
+                out,
+                "hookpit_request_duration_seconds_sum{{endpoint=\"{endpoint}\"}} {}",
+                histogram.sum
+            );
+            let _ = writeln!(
+                out,
+                "hookpit_request_duration_seconds_count{{endpoint=\"{endpoint}\"}} {}",
+                histogram.count
+            );
         }
+        out.push_str("# HELP hookpit_webhook_in_flight Webhook calls being answered.\n");
+        out.push_str("# TYPE hookpit_webhook_in_flight gauge\n");
+        let _ = writeln!(out, "hookpit_webhook_in_flight {}", self.in_flight());
         out.push_str("# HELP hookpit_stored_messages Messages in the store.\n");
         out.push_str("# TYPE hookpit_stored_messages gauge\n");
-        let _ = writeln!(out, "hookpit_stored_messages {}", self.stored_messages.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "hookpit_stored_messages {}",
+            self.stored_messages.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP hookpit_store_size_bytes Bytes on disk: database, WAL and media.\n");
         out.push_str("# TYPE hookpit_store_size_bytes gauge\n");
         let _ = writeln!(out, "hookpit_store_size_bytes {store_bytes}");
@@ -110,7 +153,10 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

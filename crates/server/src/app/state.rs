@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain::StoredMessage;
 use crate::limit::RateLimiter;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -21,13 +22,9 @@ pub const REJECTIONS_KEPT: usize = 500;
 /// A live event for `/api/v1/events` and long-polls.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A message item (the `/api/v1/messages` shape), with its bot and chat for filtering.
-    Message {
-        bot_id: String,
-        chatid: String,
-        id: i64,
-        item: Arc<serde_json::Value>,
-    },
+    /// One stored message, sent after the commit that holds it (one event per message; the
+    /// API turns it into a message item).
+    Message(Arc<StoredMessage>),
     /// A refused webhook call.
     Rejection(Arc<Rejection>),
     /// Every message was deleted.
@@ -108,14 +105,23 @@ impl AppState {
 
     /// The upload URL of a key.
     pub fn upload_url(&self, key: &str) -> String {
-        format!("{}/cgi-bin/webhook/upload_media?key={key}&type=file", self.base_url)
+        format!(
+            "{}/cgi-bin/webhook/upload_media?key={key}&type=file",
+            self.base_url
+        )
     }
 }
 
 /// The first hop of `X-Forwarded-For`, if it parses.
 pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     let value = headers.get("x-forwarded-for")?.to_str().ok()?;
-    value.split(',').next()?.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+    value
+        .split(',')
+        .next()?
+        .trim()
+        .parse::<IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical())
 }
 
 /// A key as logs and the rejection list show it: the first 4 characters and `…`.
@@ -139,6 +145,9 @@ mod tests {
     fn forwarded_for_takes_the_first_hop() {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
-        assert_eq!(forwarded_for(&headers), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            forwarded_for(&headers),
+            Some("203.0.113.9".parse().unwrap())
+        );
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, chats, random_id, users};
 use crate::clock::rfc3339;
-use crate::domain::{Bot, BotPatch, ChatKind, NewBot, SingleChat};
+use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot, SingleChat};
 
 fn list_of(conn: &Connection, sql: &str, id: &str) -> Result<Vec<String>, StoreError> {
     let mut statement = conn.prepare_cached(sql)?;
@@ -56,7 +56,12 @@ pub(super) fn by_key(conn: &Connection, key: &str) -> Result<Option<Bot>, StoreE
     load(conn, "key", key)
 }
 
-pub(super) fn insert(conn: &Connection, id: &str, bot: &NewBot, now: i64) -> Result<Bot, StoreError> {
+pub(super) fn insert(
+    conn: &Connection,
+    id: &str,
+    bot: &NewBot,
+    now: i64,
+) -> Result<Bot, StoreError> {
     let key = bot
         .key
         .clone()
@@ -65,7 +70,9 @@ pub(super) fn insert(conn: &Connection, id: &str, bot: &NewBot, now: i64) -> Res
         return Err(StoreError::Invalid("key must not be empty".to_owned()));
     }
     if by_key(conn, &key)?.is_some() {
-        return Err(StoreError::Conflict("a bot with this key exists already".to_owned()));
+        return Err(StoreError::Conflict(
+            "a bot with this key exists already".to_owned(),
+        ));
     }
     conn.execute(
         "INSERT INTO bots (id, name, key, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -104,7 +111,11 @@ pub(super) fn subscribe(conn: &Connection, bot_id: &str, userid: &str) -> Result
     Ok(())
 }
 
-pub(super) fn is_subscribed(conn: &Connection, bot_id: &str, userid: &str) -> Result<bool, StoreError> {
+pub(super) fn is_subscribed(
+    conn: &Connection,
+    bot_id: &str,
+    userid: &str,
+) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM subscriptions WHERE bot_id = ?1 AND userid = ?2")?
         .query_row([bot_id, userid], |_| Ok(()))
@@ -147,7 +158,14 @@ pub(super) fn ensure_single_chat(
     }
     let name = users::get(conn, userid)?.map_or_else(|| userid.to_owned(), |u| u.name);
     let chatid = random_id("wok", 29);
-    chats::insert(conn, ChatKind::Single, &chatid, &name, &[userid.to_owned()], now)?;
+    chats::insert(
+        conn,
+        ChatKind::Single,
+        &chatid,
+        &name,
+        &[userid.to_owned()],
+        now,
+    )?;
     conn.execute(
         "INSERT INTO single_chats (chatid, bot_id, userid, quota_remaining) VALUES (?1, ?2, ?3, 0)",
         params![chatid, bot_id, userid],
@@ -175,7 +193,8 @@ impl Store {
     pub async fn list_bots(&self) -> Result<Vec<Bot>, StoreError> {
         self.read(|conn| {
             let ids = {
-                let mut statement = conn.prepare_cached("SELECT id FROM bots ORDER BY is_demo DESC, created_at, id")?;
+                let mut statement = conn
+                    .prepare_cached("SELECT id FROM bots ORDER BY is_demo DESC, created_at, id")?;
                 let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
                 rows.collect::<Result<Vec<_>, _>>()?
             };
@@ -201,6 +220,23 @@ impl Store {
         self.read(move |conn| by_key(conn, &key)).await
     }
 
+    /// The id and name of the bot holding `key`: the webhook's lookup, one indexed read.
+    pub async fn bot_identity(&self, key: &str) -> Result<Option<BotIdentity>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT id, name FROM bots WHERE key = ?1")?
+                .query_row([&key], |row| {
+                    Ok(BotIdentity {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
     /// Creates a bot (key generated when absent).
     pub async fn create_bot(&self, bot: NewBot, now: i64) -> Result<Bot, StoreError> {
         if bot.name.trim().is_empty() {
@@ -219,7 +255,14 @@ impl Store {
             }
             let short: String = key.chars().take(4).collect();
             let chatid = random_id("wrk", 29);
-            chats::insert(conn, ChatKind::Group, &chatid, &format!("sandbox {short}…"), &[], now)?;
+            chats::insert(
+                conn,
+                ChatKind::Group,
+                &chatid,
+                &format!("sandbox {short}…"),
+                &[],
+                now,
+            )?;
             let bot = NewBot {
                 name: format!("sandbox {short}…"),
                 key: Some(key),
@@ -260,7 +303,12 @@ impl Store {
     }
 
     /// Adds a bot to a group or blackboard (`true`) or removes it (`false`).
-    pub async fn set_bot_chat(&self, id: &str, chatid: &str, member: bool) -> Result<Bot, StoreError> {
+    pub async fn set_bot_chat(
+        &self,
+        id: &str,
+        chatid: &str,
+        member: bool,
+    ) -> Result<Bot, StoreError> {
         let (id, chatid) = (id.to_owned(), chatid.to_owned());
         self.write(move |conn| {
             if get(conn, &id)?.is_none() {
@@ -269,7 +317,10 @@ impl Store {
             if member {
                 join(conn, &id, &chatid)?;
             } else {
-                conn.execute("DELETE FROM bot_chats WHERE bot_id = ?1 AND chatid = ?2", [&id, &chatid])?;
+                conn.execute(
+                    "DELETE FROM bot_chats WHERE bot_id = ?1 AND chatid = ?2",
+                    [&id, &chatid],
+                )?;
             }
             get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id))
         })
@@ -277,7 +328,12 @@ impl Store {
     }
 
     /// Adds a user to a bot's subscription scope (`true`) or removes them (`false`).
-    pub async fn set_subscription(&self, id: &str, userid: &str, member: bool) -> Result<Bot, StoreError> {
+    pub async fn set_subscription(
+        &self,
+        id: &str,
+        userid: &str,
+        member: bool,
+    ) -> Result<Bot, StoreError> {
         let (id, userid) = (id.to_owned(), userid.to_owned());
         self.write(move |conn| {
             if get(conn, &id)?.is_none() {
@@ -286,7 +342,10 @@ impl Store {
             if member {
                 subscribe(conn, &id, &userid)?;
             } else {
-                conn.execute("DELETE FROM subscriptions WHERE bot_id = ?1 AND userid = ?2", [&id, &userid])?;
+                conn.execute(
+                    "DELETE FROM subscriptions WHERE bot_id = ?1 AND userid = ?2",
+                    [&id, &userid],
+                )?;
             }
             get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id))
         })
@@ -294,7 +353,12 @@ impl Store {
     }
 
     /// A user opens (or acts in) a single chat with a bot: the bot may send 3 proactive messages.
-    pub async fn open_single_chat(&self, id: &str, userid: &str, now: i64) -> Result<SingleChat, StoreError> {
+    pub async fn open_single_chat(
+        &self,
+        id: &str,
+        userid: &str,
+        now: i64,
+    ) -> Result<SingleChat, StoreError> {
         let (id, userid) = (id.to_owned(), userid.to_owned());
         self.write(move |conn| {
             if get(conn, &id)?.is_none() {

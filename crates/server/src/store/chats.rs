@@ -77,16 +77,17 @@ pub(super) fn insert(
         params![chatid, kind.as_str(), name, now],
     )?;
     if inserted == 0 {
-        return Err(StoreError::Conflict(format!("chat {chatid} exists already")));
+        return Err(StoreError::Conflict(format!(
+            "chat {chatid} exists already"
+        )));
     }
     set_members(conn, chatid, members_list)
 }
 
 fn set_members(conn: &Connection, chatid: &str, list: &[String]) -> Result<(), StoreError> {
     conn.execute("DELETE FROM chat_members WHERE chatid = ?1", [chatid])?;
-    let mut statement = conn.prepare_cached(
-        "INSERT OR IGNORE INTO chat_members (chatid, userid) VALUES (?1, ?2)",
-    )?;
+    let mut statement =
+        conn.prepare_cached("INSERT OR IGNORE INTO chat_members (chatid, userid) VALUES (?1, ?2)")?;
     for userid in list {
         statement.execute([chatid, userid])?;
     }
@@ -151,8 +152,10 @@ impl Store {
     /// One chat.
     pub async fn get_chat(&self, chatid: &str) -> Result<Chat, StoreError> {
         let chatid = chatid.to_owned();
-        self.read(move |conn| get(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid)))
-            .await
+        self.read(move |conn| {
+            get(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
+        })
+        .await
     }
 
     /// Creates a group or blackboard (id generated when absent).
@@ -179,7 +182,10 @@ impl Store {
                 return Err(StoreError::not_found("chat", &chatid));
             }
             if let Some(name) = &patch.name {
-                conn.execute("UPDATE chats SET name = ?2 WHERE chatid = ?1", [&chatid, name])?;
+                conn.execute(
+                    "UPDATE chats SET name = ?2 WHERE chatid = ?1",
+                    [&chatid, name],
+                )?;
             }
             if let Some(list) = &patch.members {
                 set_members(conn, &chatid, list)?;
@@ -264,7 +270,9 @@ impl Store {
             }
             let post_id = post_id.unwrap_or_else(|| random_id("bpk", 29));
             if post_chat(conn, &post_id)?.is_some() {
-                return Err(StoreError::Conflict(format!("post {post_id} exists already")));
+                return Err(StoreError::Conflict(format!(
+                    "post {post_id} exists already"
+                )));
             }
             insert_post(conn, &chatid, &post_id, &title, None, now)?;
             Ok(Post {

@@ -79,7 +79,20 @@ fn deliver(conn: &Connection, d: &Delivery) -> Result<Vec<StoredMessage>, StoreE
         "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![d.request_id, d.bot_id, d.raw_body, d.reply, d.from_ip, d.now])?;
+    .execute(params![
+        d.request_id,
+        d.bot_id,
+        d.raw_body,
+        d.reply,
+        d.from_ip,
+        d.now
+    ])?;
+    for need in d.send.media_needs() {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO media_uses (media_id, request_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![need.media_id, d.request_id])?;
+    }
     if let Some(image) = &d.send.image {
         conn.prepare_cached("INSERT INTO images (request_id, mime, bytes) VALUES (?1, ?2, ?3)")?
             .execute(params![d.request_id, image.format.mime(), image.bytes])?;
@@ -150,7 +163,14 @@ fn deliver(conn: &Connection, d: &Delivery) -> Result<Vec<StoredMessage>, StoreE
         ])?;
         let id = conn.last_insert_rowid();
         if let Some(post_id) = &new_post {
-            chats::insert_post(conn, &target.chatid, post_id, &post_title(&content, msgtype), Some(id), d.now)?;
+            chats::insert_post(
+                conn,
+                &target.chatid,
+                post_id,
+                &post_title(&content, msgtype),
+                Some(id),
+                d.now,
+            )?;
         }
         conn.prepare_cached(
             "UPDATE chats SET last_message_at = ?2, message_count = message_count + 1 WHERE chatid = ?1",
@@ -185,20 +205,28 @@ fn route(conn: &Connection, d: &Delivery) -> Result<Vec<Target>, StoreError> {
     };
     for target in d.send.targets.iter() {
         let kinds: &[ChatKind] = match target {
-            ChatTarget::AllGroups if msgtype == MsgType::Text => &[ChatKind::Group, ChatKind::Blackboard],
+            ChatTarget::AllGroups if msgtype == MsgType::Text => {
+                &[ChatKind::Group, ChatKind::Blackboard]
+            }
             ChatTarget::AllGroups => &[ChatKind::Group],
             ChatTarget::AllBlackboards => &[ChatKind::Blackboard],
             ChatTarget::All => &[ChatKind::Group, ChatKind::Blackboard],
             ChatTarget::Id(id) => {
-                for found in route_id(conn, d, id)? {
-                    push(&mut targets, found);
-                }
+                let found = route_id(conn, d, id)?;
+                push(&mut targets, found);
                 continue;
             }
         };
         for &kind in kinds.iter().filter(|kind| kind.accepts(msgtype)) {
             for chatid in bot_chats(conn, &d.bot_id, kind)? {
-                push(&mut targets, Target { chatid, kind, audience: String::new() });
+                push(
+                    &mut targets,
+                    Target {
+                        chatid,
+                        kind,
+                        audience: String::new(),
+                    },
+                );
             }
         }
     }
@@ -209,7 +237,7 @@ fn route(conn: &Connection, d: &Delivery) -> Result<Vec<Target>, StoreError> {
     Ok(targets)
 }
 
-fn route_id(conn: &Connection, d: &Delivery, id: &str) -> Result<Option<Target>, StoreError> {
+fn route_id(conn: &Connection, d: &Delivery, id: &str) -> Result<Target, StoreError> {
     let msgtype = d.send.msgtype();
     match chats::kind_of(conn, id)? {
         Some(kind @ (ChatKind::Group | ChatKind::Blackboard)) => {
@@ -220,17 +248,25 @@ fn route_id(conn: &Connection, d: &Delivery, id: &str) -> Result<Option<Target>,
                 // [U] 40008: the official document says the type "cannot be sent to a blackboard".
                 return Err(refuse(ErrorCode::INVALID_MESSAGE_TYPE));
             }
-            Ok(Some(Target { chatid: id.to_owned(), kind, audience: String::new() }))
+            Ok(Target {
+                chatid: id.to_owned(),
+                kind,
+                audience: String::new(),
+            })
         }
         Some(ChatKind::Single) => match bots::single_chat(conn, &d.bot_id, None, Some(id))? {
-            Some(chat) => permit_single(conn, d, &chat.userid).map(Some),
+            Some(chat) => permit_single(conn, d, &chat.userid),
             None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
         },
-        None if users::get(conn, id)?.is_some() => permit_single(conn, d, id).map(Some),
+        None if users::get(conn, id)?.is_some() => permit_single(conn, d, id),
         None if d.sandbox => {
             chats::insert(conn, ChatKind::Group, id, id, &[], d.now)?;
             bots::join(conn, &d.bot_id, id)?;
-            Ok(Some(Target { chatid: id.to_owned(), kind: ChatKind::Group, audience: String::new() }))
+            Ok(Target {
+                chatid: id.to_owned(),
+                kind: ChatKind::Group,
+                audience: String::new(),
+            })
         }
         // [U] 93008 for an id that is no chat and no user.
         None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
@@ -240,7 +276,11 @@ fn route_id(conn: &Connection, d: &Delivery, id: &str) -> Result<Option<Target>,
 /// Whether the bot may message `userid` in a single chat; spends one proactive message if the
 /// user is not in the subscription scope.
 fn permit_single(conn: &Connection, d: &Delivery, userid: &str) -> Result<Target, StoreError> {
-    let target = |chatid: String| Target { chatid, kind: ChatKind::Single, audience: userid.to_owned() };
+    let target = |chatid: String| Target {
+        chatid,
+        kind: ChatKind::Single,
+        audience: userid.to_owned(),
+    };
     if bots::is_subscribed(conn, &d.bot_id, userid)? {
         let chat = bots::ensure_single_chat(conn, &d.bot_id, userid, d.now)?;
         return Ok(target(chat.chatid));
@@ -305,14 +345,24 @@ fn search_text(content: &Value) -> String {
 
 /// A new post's title: the first line of its text, cut to 64 characters.
 fn post_title(content: &Value, msgtype: MsgType) -> String {
-    let text = content.get("content").and_then(Value::as_str).unwrap_or_default();
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let text = content
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
     let title: String = line.trim().chars().take(64).collect();
-    if title.is_empty() { msgtype.as_str().to_owned() } else { title }
+    if title.is_empty() {
+        msgtype.as_str().to_owned()
+    } else {
+        title
+    }
 }
 
 /// Resolved mentions: `mentioned_list`, `mentioned_mobile_list` (to userids) and inline
-/// `<@userid>` in text and markdown; `@all` kept as is.
+/// `<@userid>` in text and markdown, keeping known users and `@all`.
 fn mentions(conn: &Connection, message: &Message) -> Result<Vec<String>, StoreError> {
     let mut found: Vec<String> = Vec::new();
     let mut add = |id: String| {
@@ -322,7 +372,9 @@ fn mentions(conn: &Connection, message: &Message) -> Result<Vec<String>, StoreEr
     };
     match message {
         Message::Text { text } => {
-            inline_mentions(&text.content).into_iter().for_each(&mut add);
+            inline_mentions(&text.content)
+                .into_iter()
+                .for_each(&mut add);
             for id in text.mentioned_list.iter().flatten() {
                 add(id.clone());
             }
@@ -334,10 +386,19 @@ fn mentions(conn: &Connection, message: &Message) -> Result<Vec<String>, StoreEr
                 }
             }
         }
-        Message::Markdown { markdown } => inline_mentions(&markdown.content).into_iter().for_each(add),
+        Message::Markdown { markdown } => {
+            inline_mentions(&markdown.content).into_iter().for_each(add)
+        }
         _ => {}
     }
-    Ok(found)
+    // Resolved against the workspace: a userid nobody has mentions nobody.
+    let mut resolved = Vec::with_capacity(found.len());
+    for id in found {
+        if id == "@all" || users::get(conn, &id)?.is_some() {
+            resolved.push(id);
+        }
+    }
+    Ok(resolved)
 }
 
 /// The userids of `<@userid>` in `content`.

@@ -1,14 +1,17 @@
 //! The demo workspace created on first start, so that every example of the official document
-//! works verbatim: group `wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw`, a blackboard holding post
+//! works verbatim: group `wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw`, the curl example's group
+//! `wrkSFfCgAAtMxxx4xqDatM5C9IDHFaaa`, a blackboard holding post
 //! `bpkSFfCgAAWeiHNo2p6lJbG3_F2xxxxx`, users zhangsan, lisi and wangqing (mobile 13800001111),
-//! and a demo bot in both chats with zhangsan in its subscription scope. The demo bot's key is
-//! generated once and stored, so it is stable across restarts.
+//! and a demo bot in all three chats with zhangsan in its subscription scope. The demo bot's
+//! key is generated once and stored, so it is stable across restarts.
 
 use super::{Store, StoreError, bots, chats, users};
 use crate::domain::{Bot, ChatKind, NewBot, User};
 
 /// The group of the official examples.
 pub const DEMO_GROUP: &str = "wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw";
+/// The group of the official document's curl example.
+pub const DEMO_CURL_GROUP: &str = "wrkSFfCgAAtMxxx4xqDatM5C9IDHFaaa";
 /// The demo blackboard (its id is ours: the document shows none).
 pub const DEMO_BLACKBOARD: &str = "wrkSFfCgAAbLackBoardDemo4xqDatM5";
 /// The blackboard post of the official examples.
@@ -22,8 +25,10 @@ impl Store {
         self.write(move |conn| {
             let existing: Option<String> = {
                 use rusqlite::OptionalExtension;
-                conn.query_row("SELECT id FROM bots WHERE is_demo = 1", [], |row| row.get(0))
-                    .optional()?
+                conn.query_row("SELECT id FROM bots WHERE is_demo = 1", [], |row| {
+                    row.get(0)
+                })
+                .optional()?
             };
             if let Some(id) = existing {
                 return bots::get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id));
@@ -35,7 +40,11 @@ impl Store {
             ];
             for (userid, name, mobile) in people {
                 if users::get(conn, userid)?.is_none() {
-                    let user = User { userid: userid.into(), name: name.into(), mobile: mobile.into() };
+                    let user = User {
+                        userid: userid.into(),
+                        name: name.into(),
+                        mobile: mobile.into(),
+                    };
                     users::insert(conn, &user, now)?;
                 }
             }
@@ -43,16 +52,44 @@ impl Store {
             if chats::kind_of(conn, DEMO_GROUP)?.is_none() {
                 chats::insert(conn, ChatKind::Group, DEMO_GROUP, "吃货群", &members, now)?;
             }
+            if chats::kind_of(conn, DEMO_CURL_GROUP)?.is_none() {
+                chats::insert(
+                    conn,
+                    ChatKind::Group,
+                    DEMO_CURL_GROUP,
+                    "curl 示例群",
+                    &members,
+                    now,
+                )?;
+            }
             if chats::kind_of(conn, DEMO_BLACKBOARD)?.is_none() {
-                chats::insert(conn, ChatKind::Blackboard, DEMO_BLACKBOARD, "小黑板", &members, now)?;
+                chats::insert(
+                    conn,
+                    ChatKind::Blackboard,
+                    DEMO_BLACKBOARD,
+                    "小黑板",
+                    &members,
+                    now,
+                )?;
             }
             if chats::post_chat(conn, DEMO_POST)?.is_none() {
-                chats::insert_post(conn, DEMO_BLACKBOARD, DEMO_POST, "欢迎来到小黑板", None, now)?;
+                chats::insert_post(
+                    conn,
+                    DEMO_BLACKBOARD,
+                    DEMO_POST,
+                    "欢迎来到小黑板",
+                    None,
+                    now,
+                )?;
             }
             let bot = NewBot {
                 name: "演示机器人".to_owned(),
                 key: None,
-                chats: vec![DEMO_GROUP.to_owned(), DEMO_BLACKBOARD.to_owned()],
+                chats: vec![
+                    DEMO_GROUP.to_owned(),
+                    DEMO_CURL_GROUP.to_owned(),
+                    DEMO_BLACKBOARD.to_owned(),
+                ],
                 subscription: vec!["zhangsan".to_owned()],
             };
             bots::insert(conn, DEMO_BOT_ID, &bot, now)?;

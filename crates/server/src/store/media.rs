@@ -76,19 +76,30 @@ impl Store {
         .await
     }
 
-    /// Forgets media that expired before `now` (Unix ms) and deletes their files.
-    ///
-    /// Expired media stay downloadable from the inbox until pruned; the webhook refuses them
-    /// from the moment they expire.
+    /// Forgets media that expired before `now` (Unix ms) and deletes their files, except those
+    /// a stored message still shows: in WeCom a file sent to a chat stays downloadable after
+    /// its media id expired, so the inbox keeps the bytes until the message itself is pruned or
+    /// cleared. The webhook refuses expired ids either way.
     pub async fn prune_media(&self, now: i64) -> Result<u64, StoreError> {
         let ids: Vec<String> = self
             .write(move |conn| {
                 let ids = {
-                    let mut statement = conn.prepare("SELECT media_id FROM media WHERE expires_at <= ?1")?;
+                    let mut statement = conn.prepare(
+                        "SELECT media_id FROM media WHERE expires_at <= ?1
+                         AND NOT EXISTS (SELECT 1 FROM media_uses u
+                             JOIN messages m ON m.request_id = u.request_id
+                             WHERE u.media_id = media.media_id)",
+                    )?;
                     let rows = statement.query_map([now], |row| row.get(0))?;
                     rows.collect::<Result<Vec<String>, _>>()?
                 };
-                conn.execute("DELETE FROM media WHERE expires_at <= ?1", [now])?;
+                let mut delete = conn.prepare_cached("DELETE FROM media WHERE media_id = ?1")?;
+                let mut forget =
+                    conn.prepare_cached("DELETE FROM media_uses WHERE media_id = ?1")?;
+                for id in &ids {
+                    delete.execute([id])?;
+                    forget.execute([id])?;
+                }
                 Ok(ids)
             })
             .await?;

@@ -73,10 +73,16 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
             "(visible_to = '' OR instr(visible_to, '|' || ? || '|') > 0)",
             SqlValue::Text(user.clone()),
         );
-        add("(audience = '' OR audience = ?)", SqlValue::Text(user.clone()));
+        add(
+            "(audience = '' OR audience = ?)",
+            SqlValue::Text(user.clone()),
+        );
     }
     if let Some(text) = &q.text {
-        add("search_text LIKE ? ESCAPE '\\'", SqlValue::Text(like_escape(text)));
+        add(
+            "search_text LIKE ? ESCAPE '\\'",
+            SqlValue::Text(like_escape(text)),
+        );
     }
     if let Some(before) = q.before {
         add("id < ?", SqlValue::Integer(before));
@@ -89,7 +95,11 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
     }
-    sql.push_str(if q.ascending { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
+    sql.push_str(if q.ascending {
+        " ORDER BY id ASC"
+    } else {
+        " ORDER BY id DESC"
+    });
     sql.push_str(" LIMIT ?");
     values.push(SqlValue::Integer(i64::from(q.limit)));
     let mut statement = conn.prepare_cached(&sql)?;
@@ -103,7 +113,10 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
 
 impl Store {
     /// Messages matching `query`, newest first (oldest first with `ascending`).
-    pub async fn list_messages(&self, query: MessageQuery) -> Result<Vec<StoredMessage>, StoreError> {
+    pub async fn list_messages(
+        &self,
+        query: MessageQuery,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         self.read(move |conn| self::query(conn, &query)).await
     }
 
@@ -149,7 +162,8 @@ impl Store {
     /// How many messages are stored.
     pub async fn count_messages(&self) -> Result<u64, StoreError> {
         self.read(|conn| {
-            let count: i64 = conn.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?;
+            let count: i64 =
+                conn.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?;
             Ok(u64::try_from(count).unwrap_or(0))
         })
         .await
@@ -158,7 +172,11 @@ impl Store {
     /// The highest message id (0 when empty).
     pub async fn last_message_id(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
-            Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM messages", [], |row| row.get(0))?)
+            Ok(
+                conn.query_row("SELECT COALESCE(MAX(id), 0) FROM messages", [], |row| {
+                    row.get(0)
+                })?,
+            )
         })
         .await
     }
@@ -179,7 +197,11 @@ impl Store {
 
     /// Deletes messages created before `older_than` (Unix ms) and beyond the newest
     /// `keep_newest`; returns how many were deleted.
-    pub async fn prune(&self, older_than: Option<i64>, keep_newest: Option<u64>) -> Result<u64, StoreError> {
+    pub async fn prune(
+        &self,
+        older_than: Option<i64>,
+        keep_newest: Option<u64>,
+    ) -> Result<u64, StoreError> {
         self.write(move |conn| {
             let mut deleted = 0;
             if let Some(cutoff) = older_than {

@@ -126,6 +126,20 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX media_by_expiry ON media(expires_at);
     ",
+    // 2: a post's messages (reply counts of `GET /api/v1/chats/{id}/posts`) without scanning
+    // the blackboard; partial, so group and single-chat messages cost nothing extra.
+    r"
+    CREATE INDEX messages_by_post ON messages(post_id, id) WHERE post_id IS NOT NULL;
+    ",
+    // 3: which requests used which upload, so that expired media a stored message still shows
+    // are kept (found through the index, not by scanning messages).
+    r"
+    CREATE TABLE media_uses (
+        media_id   TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        PRIMARY KEY (media_id, request_id)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.

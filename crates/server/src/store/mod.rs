@@ -1,13 +1,13 @@
 //! The [`Store`]: everything the server keeps, behind methods that take and return domain types.
 //!
 //! # Backend
-//! Today the only backend is embedded SQLite ([`sqlite`]): one file `hookpit.db` in WAL mode in
+//! Today the only backend is embedded SQLite (`sqlite.rs`): one file `hookpit.db` in WAL mode in
 //! the data directory, plus uploaded media as files under `media/`. The seam for another backend
 //! (PostgreSQL, selected by a URL scheme) is this type: its public methods are the whole contract,
 //! and would dispatch on an enum of backends; the SQL lives only in the backend's modules.
 //!
 //! # Writes and durability
-//! Every write goes to ONE writer thread ([`writer`]) that batches whatever is queued into one
+//! Every write goes to ONE writer thread (`writer.rs`) that batches whatever is queued into one
 //! transaction (group commit), then answers each waiter. A sender gets `errcode 0` only after the
 //! commit that holds its message returned. `--sync full` (default) fsyncs each commit: an
 //! acknowledged message survives kill -9 and power loss. `--sync normal` (WAL) survives kill -9
@@ -23,6 +23,7 @@ mod demo;
 mod media;
 mod messages;
 pub mod migrations;
+mod queries;
 mod sqlite;
 mod users;
 mod writer;
@@ -31,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use deliver::{Delivery, Refusal};
-pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_GROUP, DEMO_POST};
+pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
 pub use sqlite::ReadPool;
 pub use writer::Writer;
 

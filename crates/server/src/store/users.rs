@@ -28,7 +28,8 @@ pub(super) fn by_mobile(conn: &Connection, mobile: &str) -> Result<Option<String
 }
 
 pub(super) fn all(conn: &Connection) -> Result<Vec<User>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT userid, name, mobile FROM users ORDER BY userid")?;
+    let mut statement =
+        conn.prepare_cached("SELECT userid, name, mobile FROM users ORDER BY userid")?;
     let users = statement
         .query_map([], user_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
@@ -62,14 +63,16 @@ fn check(user: &User) -> Result<(), StoreError> {
 impl Store {
     /// Every user, by userid.
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        self.read(|conn| all(conn)).await
+        self.read(all).await
     }
 
     /// One user.
     pub async fn get_user(&self, userid: &str) -> Result<User, StoreError> {
         let userid = userid.to_owned();
-        self.read(move |conn| get(conn, &userid)?.ok_or_else(|| StoreError::not_found("user", &userid)))
-            .await
+        self.read(move |conn| {
+            get(conn, &userid)?.ok_or_else(|| StoreError::not_found("user", &userid))
+        })
+        .await
     }
 
     /// Adds a user.
@@ -91,7 +94,8 @@ impl Store {
     ) -> Result<User, StoreError> {
         let userid = userid.to_owned();
         self.write(move |conn| {
-            let mut user = get(conn, &userid)?.ok_or_else(|| StoreError::not_found("user", &userid))?;
+            let mut user =
+                get(conn, &userid)?.ok_or_else(|| StoreError::not_found("user", &userid))?;
             if let Some(name) = name {
                 user.name = name;
             }

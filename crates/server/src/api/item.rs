@@ -1,0 +1,258 @@
+//! The message item of `/api/v1` (list, detail, long-poll and live events), rendered to HTML with
+//! `hookpit-render`.
+//!
+//! A [`Page`] is built once per batch of messages: it loads the users with ONE statement and the
+//! media the batch refers to with ONE more, then renders every message against those in-memory
+//! directories. Looking users up per message (or per mention) would make a 200-item page cost
+//! hundreds of queries.
+
+use std::collections::BTreeSet;
+
+use hookpit_protocol::{Message, MsgType};
+use hookpit_render::{Context, MediaInfo, MemoryMedia, MemoryUsers, Rendered, render};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::ApiResult;
+use crate::app::AppState;
+use crate::clock::rfc3339;
+use crate::domain::{MessageDetail, StoredMessage};
+
+/// The bot of a message item.
+#[derive(Debug, Clone, Serialize)]
+pub struct BotRef<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+/// A message item: the shape of ARCHITECTURE.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item<'a> {
+    pub id: i64,
+    pub request_id: &'a str,
+    pub bot: BotRef<'a>,
+    pub chatid: &'a str,
+    pub chat_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<&'a str>,
+    pub msgtype: &'static str,
+    pub content: &'a Value,
+    pub visible_to: &'a [String],
+    pub mentions: &'a [String],
+    pub created_at: String,
+    pub html: String,
+    pub lints: Vec<hookpit_render::Lint>,
+}
+
+/// A message item plus what its request carried (`GET /messages/{id}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailItem<'a> {
+    #[serde(flatten)]
+    pub item: Item<'a>,
+    pub raw_request: &'a str,
+    pub reply: &'a str,
+    pub from_ip: &'a str,
+}
+
+/// The directories one batch of messages is rendered against.
+#[derive(Debug, Default)]
+pub struct Page {
+    users: MemoryUsers,
+    media: MemoryMedia,
+}
+
+impl Page {
+    /// Loads the users and the media `messages` refer to (two statements).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn load(state: &AppState, messages: &[&StoredMessage]) -> ApiResult<Page> {
+        if messages.is_empty() {
+            return Ok(Page::default());
+        }
+        let mut ids = BTreeSet::new();
+        for message in messages {
+            media_ids(&message.content, &mut ids);
+        }
+        let users = state.store.list_users().await?;
+        let media = state.store.media_by_ids(ids.into_iter().collect()).await?;
+        let mut page = Page::default();
+        for user in &users {
+            page.users.insert(&user.userid, &user.name, &user.mobile);
+        }
+        for upload in media {
+            page.media.insert(
+                &upload.media_id,
+                MediaInfo {
+                    download_url: format!("/api/v1/media/{}", upload.media_id),
+                    filename: upload.filename,
+                    size: upload.size,
+                    voice_duration_ms: upload.voice_duration_ms,
+                },
+            );
+        }
+        Ok(page)
+    }
+
+    /// The item of `message`, rendered.
+    pub fn item<'a>(&self, message: &'a StoredMessage) -> Item<'a> {
+        let rendered = self.render(message);
+        Item {
+            id: message.id,
+            request_id: &message.request_id,
+            bot: BotRef {
+                id: &message.bot_id,
+                name: &message.bot_name,
+            },
+            chatid: &message.chatid,
+            chat_type: message.chat_kind.as_str(),
+            post_id: message.post_id.as_deref(),
+            msgtype: message.msgtype.as_str(),
+            content: &message.content,
+            visible_to: &message.visible_to,
+            mentions: &message.mentions,
+            created_at: rfc3339(message.created_at),
+            html: rendered.html,
+            lints: rendered.lints,
+        }
+    }
+
+    /// The detail item of `detail`, rendered.
+    pub fn detail<'a>(&self, detail: &'a MessageDetail) -> DetailItem<'a> {
+        DetailItem {
+            item: self.item(&detail.message),
+            raw_request: &detail.raw_request,
+            reply: &detail.reply,
+            from_ip: &detail.from_ip,
+        }
+    }
+
+    fn render(&self, message: &StoredMessage) -> Rendered {
+        let Some(body) = wire_message(message) else {
+            // Stored content always came from an accepted request; this guards a corrupt row.
+            tracing::warn!(id = message.id, "admin API: stored message does not parse");
+            return Rendered {
+                html: "<div class=\"hp-msg hp-msg-unknown\"></div>".to_owned(),
+                lints: Vec::new(),
+            };
+        };
+        let image_url = format!("/api/v1/messages/{}/image", message.id);
+        let context = Context {
+            users: &self.users,
+            media: &self.media,
+            image_url: (message.msgtype == MsgType::Image).then_some(image_url.as_str()),
+            chat: message.chat_kind.render_kind(),
+        };
+        render(&body, &context)
+    }
+}
+
+/// The wire message back from the stored `<msgtype>` object. An image's stored content holds
+/// its md5 and size instead of the base64 (the picture is served separately), which the
+/// renderer does not need.
+fn wire_message(message: &StoredMessage) -> Option<Message> {
+    let name = message.msgtype.as_str();
+    let mut envelope = serde_json::Map::with_capacity(2);
+    envelope.insert("msgtype".to_owned(), Value::String(name.to_owned()));
+    envelope.insert(name.to_owned(), message.content.clone());
+    serde_json::from_value(Value::Object(envelope)).ok()
+}
+
+/// Every `media_id` and `pic_media_id` string in `content` (files, voices, mini-program covers,
+/// template-card file links).
+fn media_ids(content: &Value, out: &mut BTreeSet<String>) {
+    match content {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match value {
+                    Value::String(id) if key == "media_id" || key == "pic_media_id" => {
+                        if !id.is_empty() {
+                            out.insert(id.clone());
+                        }
+                    }
+                    other => media_ids(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| media_ids(item, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::ChatKind;
+
+    fn stored(msgtype: MsgType, content: Value) -> StoredMessage {
+        StoredMessage {
+            id: 7,
+            request_id: "r".to_owned(),
+            bot_id: "b".to_owned(),
+            bot_name: "Bot".to_owned(),
+            chatid: "g".to_owned(),
+            chat_kind: ChatKind::Group,
+            post_id: None,
+            msgtype,
+            content,
+            visible_to: Vec::new(),
+            mentions: vec!["zhangsan".to_owned()],
+            created_at: 1_704_540_159_128,
+        }
+    }
+
+    #[test]
+    fn media_ids_are_found_at_any_depth() {
+        let mut ids = BTreeSet::new();
+        media_ids(
+            &json!({"media_id": "m1", "list": [{"type": 2, "media_id": "m2"}], "pic_media_id": "m3", "x": ""}),
+            &mut ids,
+        );
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["m1", "m2", "m3"]);
+    }
+
+    #[test]
+    fn a_text_item_has_the_documented_shape_and_html() {
+        let mut page = Page::default();
+        page.users.insert("zhangsan", "张三", "");
+        let message = stored(MsgType::Text, json!({"content": "hi <@zhangsan> <b>"}));
+        let item = serde_json::to_value(page.item(&message)).unwrap();
+        assert_eq!(item["bot"], json!({"id": "b", "name": "Bot"}));
+        assert_eq!(item["chat_type"], "group");
+        assert_eq!(item["created_at"], "2024-01-06T11:22:39.128Z");
+        assert!(item.get("post_id").is_none());
+        let html = item["html"].as_str().unwrap();
+        assert!(html.contains("张三"), "{html}");
+        assert!(html.contains("&lt;b&gt;"), "{html}");
+        assert_eq!(item["lints"], json!([]));
+    }
+
+    #[test]
+    fn an_image_item_points_at_its_picture() {
+        let page = Page::default();
+        let message = stored(
+            MsgType::Image,
+            json!({"md5": "x", "format": "image/png", "size": 3}),
+        );
+        let item = page.item(&message);
+        assert!(
+            item.html.contains("/api/v1/messages/7/image"),
+            "{}",
+            item.html
+        );
+    }
+
+    #[test]
+    fn unknown_media_is_linted() {
+        let page = Page::default();
+        let message = stored(MsgType::File, json!({"media_id": "nope"}));
+        let item = page.item(&message);
+        assert!(
+            item.lints.iter().any(|l| l.code == "unknown_media"),
+            "{:?}",
+            item.lints
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! The admin and inbox API under `/api/v1`, and the embedded web inbox at `/`.
+//!
+//! JSON in and out, HTTP status codes, errors as `{"code", "message"}` (one table:
+//! [`error`]). The contract the inbox codes against is the `/api/v1` table of
+//! `docs/ARCHITECTURE.md`. Every route sits behind the [`guard`] (loopback only, or the admin
+//! token) and carries the security headers of [`ui::security_headers`] (a strict CSP, nosniff,
+//! no framing) unless it sets stricter ones itself (downloads).
+//!
+//! # Layout
+//! - [`error`]: the error-to-response table and the JSON/query extractors that use it.
+//! - [`guard`]: who may call (loopback, `Host` check, admin token, cookie for `<img>`/SSE).
+//! - [`item`]: the message item and its rendering (users and media loaded once per page).
+//! - `users`, `chats`, `bots`: the workspace CRUD.
+//! - `messages`, `wait`, `events`, `rejections`, `media`: the inbox's reads, long-poll, live
+//!   stream and downloads.
+//! - [`ui`]: the embedded inbox files.
+
+pub mod error;
+pub mod guard;
+pub mod item;
+pub mod ui;
+
+mod bots;
+mod chats;
+mod events;
+mod media;
+mod messages;
+mod rejections;
+mod users;
+mod wait;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::app::AppState;
+use error::ApiError;
+
+/// The routes of `/api/v1/**` and the inbox UI, merged into the app router by the server.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let api = Router::new()
+        .merge(users::router())
+        .merge(chats::router())
+        .merge(bots::router())
+        .merge(wait::router())
+        .merge(messages::router())
+        .merge(events::router())
+        .merge(rejections::router())
+        .merge(media::router())
+        .fallback(|| async { ApiError::not_found("no such API route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this API route does not take that method",
+            )
+        });
+    // The guard inside the header layers, so that its refusals carry the headers too.
+    let mut app = Router::new()
+        .nest("/api/v1", api)
+        .merge(ui::router())
+        .layer(from_fn_with_state(state.clone(), guard::guard));
+    for (name, value) in ui::security_headers() {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    app
+}

@@ -1,0 +1,160 @@
+//! The web inbox: `crates/server/ui/*` embedded in the binary and served with an ETag, plus the
+//! security headers every response of the API and the UI carries.
+//!
+//! The files are served at `/` and under `/assets/` (the paths `index.html` uses), and also at
+//! `/app.js`, `/app.css` and `/render.css`. `Cache-Control: no-cache` makes browsers revalidate
+//! with the ETag: the paths carry no version, so a stale UI must never outlive an upgrade.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::app::AppState;
+
+/// The policy of every page and API response: no inline script or style, no plugins, no
+/// framing. Images may come from the web (news cards, markdown_v2 images) but only over
+/// http(s); the renderer never emits `data:` or `javascript:` URLs.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' http: https:; media-src 'self'; connect-src 'self'; \
+     font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// The policy of downloads (uploaded files, pictures): nothing in them may run, even if a
+/// browser were talked into rendering one.
+pub const DOWNLOAD_POLICY: &str = "default-src 'none'; img-src 'self'; sandbox";
+
+/// One embedded file.
+struct Asset {
+    body: &'static str,
+    content_type: &'static str,
+    etag: LazyLock<HeaderValue>,
+}
+
+macro_rules! asset {
+    ($path:literal, $content_type:literal) => {
+        Asset {
+            body: include_str!($path),
+            content_type: $content_type,
+            etag: LazyLock::new(|| etag_of(include_str!($path))),
+        }
+    };
+}
+
+static INDEX: Asset = asset!("../../ui/index.html", "text/html; charset=utf-8");
+static APP_JS: Asset = asset!("../../ui/app.js", "text/javascript; charset=utf-8");
+static APP_CSS: Asset = asset!("../../ui/app.css", "text/css; charset=utf-8");
+static RENDER_CSS: Asset = asset!("../../ui/render.css", "text/css; charset=utf-8");
+
+/// A strong ETag: FNV-1a of the content. Not cryptographic: it only tells versions apart.
+fn etag_of(body: &str) -> HeaderValue {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in body.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    HeaderValue::from_str(&format!("\"{hash:016x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// Every path of the inbox's files, and what it serves: the one list both the router and the
+/// admin guard ([`is_public_asset`]) read.
+static PATHS: [(&str, &Asset); 8] = [
+    ("/", &INDEX),
+    ("/index.html", &INDEX),
+    ("/assets/app.js", &APP_JS),
+    ("/app.js", &APP_JS),
+    ("/assets/app.css", &APP_CSS),
+    ("/app.css", &APP_CSS),
+    ("/assets/render.css", &RENDER_CSS),
+    ("/render.css", &RENDER_CSS),
+];
+
+/// The routes of the inbox's files.
+pub fn router() -> Router<AppState> {
+    PATHS.iter().fold(Router::new(), |router, &(path, asset)| {
+        router.route(
+            path,
+            get(move |headers: HeaderMap| async move { serve(asset, &headers) }),
+        )
+    })
+}
+
+/// Whether `path` is one of the static UI files (served without the admin token: they hold no
+/// data; the UI asks for the token before it calls the API).
+pub fn is_public_asset(path: &str) -> bool {
+    PATHS.iter().any(|(known, _)| *known == path)
+}
+
+fn serve(asset: &Asset, request_headers: &HeaderMap) -> Response {
+    let etag = (*asset.etag).clone();
+    let matches = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|list| {
+            list.split(',')
+                .any(|tag| tag.trim() == "*" || tag.trim().trim_start_matches("W/") == etag)
+        });
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response();
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (header::ETAG, etag),
+            cache,
+        ],
+        asset.body,
+    )
+        .into_response()
+}
+
+/// The headers added to every API and UI response that does not set its own.
+pub fn security_headers() -> [(HeaderName, HeaderValue); 4] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_differ_by_content_and_are_quoted() {
+        let a = etag_of("a");
+        assert_ne!(a, etag_of("b"));
+        assert!(a.to_str().unwrap().starts_with('"'));
+    }
+
+    #[test]
+    fn a_matching_if_none_match_answers_304() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_NONE_MATCH, (*APP_JS.etag).clone());
+        assert_eq!(serve(&APP_JS, &headers).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(serve(&APP_JS, &HeaderMap::new()).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn the_policy_forbids_inline_script() {
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self';"));
+        assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+    }
+}

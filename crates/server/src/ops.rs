@@ -1,0 +1,116 @@
+//! Operations: `/livez`, `/readyz`, `/metrics`, and the periodic maintenance task (retention
+//! `--max-messages` / `--max-age`, expiry of 3-day-old media, idle rate windows).
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::clock::unix_millis;
+
+/// How often maintenance runs (real time; the clock decides what is old).
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// The process is up.
+async fn livez() -> &'static str {
+    "ok\n"
+}
+
+/// The store answers a read and a write.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(error) => {
+            tracing::warn!(error = %error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n")
+        }
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.count_messages().await {
+        Ok(count) => state.metrics.set_stored(count),
+        Err(error) => tracing::warn!(error = %error, "metrics: cannot count messages"),
+    }
+    let store = std::sync::Arc::clone(&state.store);
+    let bytes = tokio::task::spawn_blocking(move || store.size_bytes())
+        .await
+        .unwrap_or(0);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(bytes),
+    )
+}
+
+/// What one maintenance pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub messages: u64,
+    pub media: u64,
+}
+
+/// One maintenance pass at the clock's current time: deletes messages beyond `--max-messages`
+/// or older than `--max-age`, forgets expired media and their files, drops idle rate windows.
+///
+/// # Errors
+/// The store refused the deletes.
+pub async fn prune(state: &AppState) -> Result<Pruned, crate::store::StoreError> {
+    let now = state.clock.now();
+    let now_millis = unix_millis(now);
+    let older_than = state
+        .config
+        .max_age
+        .and_then(|age| now.checked_sub(age))
+        .map(unix_millis);
+    let messages = if older_than.is_some() || state.config.max_messages.is_some() {
+        state
+            .store
+            .prune(older_than, state.config.max_messages)
+            .await?
+    } else {
+        0
+    };
+    let media = state.store.prune_media(now_millis).await?;
+    state.limiter.sweep(now);
+    if messages > 0 || media > 0 {
+        tracing::info!(messages, media, "pruned");
+    }
+    Ok(Pruned { messages, media })
+}
+
+/// Runs [`prune`] every [`MAINTENANCE_EVERY`] until shutdown.
+pub(crate) async fn maintenance(state: AppState) {
+    let mut interval = tokio::time::interval(MAINTENANCE_EVERY);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stop = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                if let Err(error) = prune(&state).await {
+                    tracing::warn!(error = %error, "maintenance failed");
+                }
+            }
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}

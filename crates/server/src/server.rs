@@ -1,0 +1,327 @@
+//! Starting and stopping the server: [`serve`] (the whole of `hookpit serve`) and, for tests and
+//! embedders, [`Server::builder`] → [`RunningServer`].
+//!
+//! The caller may bind the socket itself (tests bind port 0), and may inject the clock, so that
+//! rate windows and media expiry are tested without sleeping.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use crate::app::{self, AppState, Inner};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::limit::{Limits, RateLimiter};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+
+/// How many live events a slow subscriber may fall behind before it misses some.
+const EVENT_BUFFER: usize = 4096;
+
+/// Why the server could not start or did not stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration is refused (e.g. a non-loopback address without `--admin-token`).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The socket failed.
+    #[error("socket error")]
+    Io(#[from] std::io::Error),
+    /// The store could not be opened or prepared.
+    #[error("cannot open the store")]
+    Store(#[from] StoreError),
+}
+
+/// A listening socket handed to [`ServerBuilder::listener`]: std or tokio.
+#[derive(Debug)]
+pub enum Listener {
+    Std(std::net::TcpListener),
+    Tokio(tokio::net::TcpListener),
+}
+
+impl From<std::net::TcpListener> for Listener {
+    fn from(listener: std::net::TcpListener) -> Listener {
+        Listener::Std(listener)
+    }
+}
+
+impl From<tokio::net::TcpListener> for Listener {
+    fn from(listener: tokio::net::TcpListener) -> Listener {
+        Listener::Tokio(listener)
+    }
+}
+
+impl Listener {
+    fn into_tokio(self) -> std::io::Result<tokio::net::TcpListener> {
+        match self {
+            Listener::Tokio(listener) => Ok(listener),
+            Listener::Std(listener) => {
+                listener.set_nonblocking(true)?;
+                tokio::net::TcpListener::from_std(listener)
+            }
+        }
+    }
+}
+
+/// Entry point of the builder.
+#[derive(Debug)]
+pub struct Server;
+
+impl Server {
+    /// A builder for a server running `config`.
+    pub fn builder(config: Config) -> ServerBuilder {
+        ServerBuilder {
+            config,
+            listener: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Configures and starts a server; see [`Server::builder`].
+#[derive(Debug)]
+pub struct ServerBuilder {
+    config: Config,
+    listener: Option<Listener>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ServerBuilder {
+    /// Serves on this already bound socket instead of binding `config.listen`.
+    pub fn listener(mut self, listener: impl Into<Listener>) -> ServerBuilder {
+        self.listener = Some(listener.into());
+        self
+    }
+
+    /// Takes the time from `clock` (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> ServerBuilder {
+        self.clock = clock;
+        self
+    }
+
+    /// Validates the configuration, opens the store, ensures the demo workspace and starts
+    /// serving in the background.
+    ///
+    /// # Errors
+    /// [`ServeError::Config`] for a refused configuration (checked against the address actually
+    /// bound), [`ServeError::Bind`] if binding fails, [`ServeError::Store`] if the store cannot be
+    /// opened.
+    pub async fn start(self) -> Result<RunningServer, ServeError> {
+        let ServerBuilder {
+            config,
+            listener,
+            clock,
+        } = self;
+        // Refuse before binding when we bind ourselves, so a refused start never opens a port.
+        if listener.is_none() {
+            config.validate(config.listen).map_err(ServeError::Config)?;
+        }
+        let listener = match listener {
+            Some(listener) => listener.into_tokio()?,
+            None => tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServeError::Bind {
+                    addr: config.listen,
+                    source,
+                })?,
+        };
+        let addr = listener.local_addr()?;
+        config.validate(addr).map_err(ServeError::Config)?;
+
+        let data = config.data.clone();
+        let sync = config.sync;
+        let store = tokio::task::spawn_blocking(move || Store::open(&data, sync))
+            .await
+            .map_err(|_| ServeError::Store(StoreError::Closed))??;
+        let store = Arc::new(store);
+        let demo = store.ensure_demo(clock.now_millis()).await?;
+
+        let base_url = config
+            .public_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let (shutdown_sender, shutdown) = watch::channel(false);
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let limiter = RateLimiter::new(Limits::from_config(&config));
+        let state = AppState(Arc::new(Inner {
+            config,
+            store: Arc::clone(&store),
+            clock,
+            limiter,
+            events,
+            rejections: Mutex::new(VecDeque::new()),
+            metrics: Metrics::default(),
+            base_url: base_url.clone(),
+            shutdown,
+        }));
+
+        let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
+        let app = app::router(state.clone());
+        let mut stop = state.shutdown.clone();
+        let serving = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                // The guard `wait_for` returns is not Send; drop it at once.
+                let stopped = stop.wait_for(|stopped| *stopped).await.is_ok();
+                tracing::debug!(stopped, "graceful shutdown begins");
+            })
+            .await
+        });
+        tracing::info!(%addr, demo_bot = %demo.id, "hookpit listening");
+        Ok(RunningServer {
+            addr,
+            demo_key: demo.key,
+            base_url,
+            state,
+            shutdown: shutdown_sender,
+            serving,
+            maintenance,
+        })
+    }
+}
+
+/// A started server. Dropping it without [`RunningServer::shutdown`] leaves it running until the
+/// runtime ends.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    demo_key: String,
+    base_url: String,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+    serving: JoinHandle<std::io::Result<()>>,
+    maintenance: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The key of the demo bot (stable across restarts of the same data directory).
+    pub fn demo_key(&self) -> &str {
+        &self.demo_key
+    }
+
+    /// `http://ADDR` (or `--public-url`), without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The demo bot's send URL.
+    pub fn webhook_url(&self) -> String {
+        self.state.webhook_url(&self.demo_key)
+    }
+
+    /// The demo bot's upload URL (type `file`).
+    pub fn upload_url(&self) -> String {
+        self.state.upload_url(&self.demo_key)
+    }
+
+    /// The inbox URL.
+    pub fn inbox_url(&self) -> String {
+        format!("{}/", self.base_url)
+    }
+
+    /// The shared state: store, clock, limiter, events (for tests and embedders).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The two banner lines `hookpit serve` prints.
+    pub fn banner(&self) -> String {
+        format!(
+            "webhook: {}\ninbox: {}",
+            self.webhook_url(),
+            self.inbox_url()
+        )
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (bounded by
+    /// `--request-timeout`), then flushes and closes the store.
+    ///
+    /// # Errors
+    /// The listener failed while serving.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        let _ = self.shutdown.send(true);
+        // Requests are cut off after --request-timeout, so draining takes no longer than that;
+        // the bound also covers a response body that never ends (a stream that ignores the
+        // shutdown signal).
+        let drain = self.state.config.request_timeout + Duration::from_secs(1);
+        let mut serving = self.serving;
+        let served = match tokio::time::timeout(drain, &mut serving).await {
+            Ok(served) => served,
+            Err(_) => {
+                tracing::warn!(
+                    ?drain,
+                    "connections still open after draining; closing them"
+                );
+                serving.abort();
+                serving.await
+            }
+        };
+        self.maintenance.abort();
+        let _ = self.maintenance.await;
+        self.state.store.close().await;
+        tracing::info!("hookpit stopped; store flushed");
+        match served {
+            Ok(result) => result.map_err(ServeError::Io),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+/// Runs `hookpit serve`: binds `config.listen`, prints the banner
+/// (`webhook: http://ADDR/cgi-bin/webhook/send?key=KEY` and `inbox: http://ADDR/`, each on its
+/// own line), serves until Ctrl-C or SIGTERM, then drains in-flight requests and flushes the
+/// store.
+///
+/// # Errors
+/// See [`ServerBuilder::start`]; also a failure of the listener while serving.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let server = Server::builder(config).start().await?;
+    println!("{}", server.banner());
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining requests");
+    server.shutdown().await
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

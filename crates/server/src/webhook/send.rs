@@ -1,0 +1,157 @@
+//! `POST /cgi-bin/webhook/send?key=KEY`.
+//!
+//! Checks run in WeCom's order (spec §6, documented on [`hookpit_protocol::parse_send`]):
+//! key (93000) → body read, capped → the protocol crate's validation (40008, 44004, 40058, ...)
+//! → media ids (40007) → identical body in flight (45033) → rate limits (45009) → routing and
+//! storage in one write (93008, 93005). `errcode 0` is sent only after the commit that holds
+//! the messages.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use hookpit_protocol::reply::SEND_OK_BODY;
+use hookpit_protocol::{ErrorCode, ValidSend, parse_send};
+
+use super::reply::{Call, WebhookQuery, send_body_limit};
+use crate::app::{AppState, Event};
+use crate::store::{Delivery, StoreError};
+
+/// The send endpoint.
+pub(super) async fn send(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: Result<Query<WebhookQuery>, QueryRejection>,
+    body: Body,
+) -> Response {
+    let key = query.ok().and_then(|Query(query)| query.key);
+    let mut call = Call::new(&state, "send", peer, &headers, key);
+
+    // 0. The key, before the body is read.
+    let bot = match super::resolve_bot(&state, &call.key, call.now).await {
+        Ok(bot) => bot,
+        Err(error) => return call.refuse(&state, &error, b""),
+    };
+
+    let body = match axum::body::to_bytes(body, send_body_limit()).await {
+        Ok(body) => body,
+        // [U] A body too large to hold any valid request: 40058 in WeCom's length wording.
+        Err(_) => {
+            let error = ErrorCode::exceed_max_length("body", send_body_limit());
+            return call.refuse(&state, &error, b"");
+        }
+    };
+
+    // 1–8.
+    let send = match parse_send(&body) {
+        Ok(send) => send,
+        Err(error) => {
+            call.label = sniff_msgtype(&body);
+            return call.refuse(&state, &error, &body);
+        }
+    };
+    call.label = send.msgtype().as_str().to_owned();
+
+    // 9.
+    if let Err(error) = check_media(&state, &bot.id, &send, call.now).await {
+        return call.refuse(&state, &error, &body);
+    }
+
+    // 10. The identical-body slot is held until this call is answered.
+    let _in_flight = match state.limiter.claim_body(&bot.id, &body) {
+        Ok(guard) => guard,
+        Err(error) => return call.refuse(&state, &error, &body),
+    };
+    if let Err(error) = state
+        .limiter
+        .check_send(&bot.id, &send.targets, state.clock.now())
+    {
+        return call.refuse(&state, &error, &body);
+    }
+
+    // 11. Routing and storage, in one transaction.
+    let delivery = Delivery {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        bot_id: bot.id,
+        bot_name: bot.name,
+        send,
+        raw_body: body.to_vec(),
+        from_ip: call.from_ip.clone(),
+        reply: SEND_OK_BODY.to_owned(),
+        now: call.now,
+        sandbox: state.config.accept_any_key,
+    };
+    match state.store.deliver(delivery).await {
+        Ok(messages) => {
+            state.metrics.add_stored(messages.len());
+            for message in messages {
+                let _ = state.events.send(Event::Message(Arc::new(message)));
+            }
+            call.succeed(&state, SEND_OK_BODY.to_owned())
+        }
+        Err(StoreError::Refused(error)) => call.refuse(&state, &error, &body),
+        Err(error) => {
+            tracing::error!(error = %error, "send: cannot store the message");
+            call.refuse(&state, &ErrorCode::SYSTEM_ERROR, &body)
+        }
+    }
+}
+
+/// Step 9: every media id the message refers to must be an unexpired upload of this bot, of the
+/// kind the field takes (WeCom: "media_id只能是对应上传文件的机器人可以使用", valid 3 days).
+async fn check_media(
+    state: &AppState,
+    bot_id: &str,
+    send: &ValidSend,
+    now: i64,
+) -> Result<(), ErrorCode> {
+    for need in send.media_needs() {
+        let media = match state.store.get_media(&need.media_id).await {
+            Ok(media) => media,
+            Err(error) => {
+                tracing::error!(error = %error, "send: cannot look up media");
+                return Err(ErrorCode::SYSTEM_ERROR);
+            }
+        };
+        let usable = media.is_some_and(|media| {
+            media.bot_id == bot_id && media.expires_at > now && need.accepts(media.kind)
+        });
+        if !usable {
+            return Err(ErrorCode::INVALID_MEDIA_ID);
+        }
+    }
+    Ok(())
+}
+
+/// The msgtype of a refused body, for the metrics: one of the nine names, or `""` (so a sender
+/// cannot grow the label set).
+fn sniff_msgtype(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow)]
+        msgtype: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_slice::<Head<'_>>(body)
+        .ok()
+        .and_then(|head| head.msgtype)
+        .and_then(|name| hookpit_protocol::MsgType::from_wire(&name))
+        .map(|msgtype| msgtype.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_msgtypes_become_metric_labels() {
+        assert_eq!(sniff_msgtype(br#"{"msgtype":"text","text":{}}"#), "text");
+        assert_eq!(sniff_msgtype(br#"{"msgtype":"TEXT"}"#), "");
+        assert_eq!(sniff_msgtype(b"not json"), "");
+    }
+}

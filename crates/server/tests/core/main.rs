@@ -1,0 +1,16 @@
+//! The server's integration tests (one binary): a real server on `127.0.0.1:0` per test, with a
+//! temporary data directory and a manual clock, driven over HTTP.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod concurrency;
+mod durability;
+mod examples;
+mod limits;
+mod media;
+mod ops;
+mod routing;
+mod sdk;
+mod send;
+mod single_chat;

@@ -1,0 +1,278 @@
+//! The routing matrix: each `chatid` form × each chat kind, with the `visible_to_user` and
+//! `post_id` rules (spec §2.1 and the official document).
+
+use hookpit_server::domain::{ChatKind, MessageQuery, NewChat};
+use hookpit_server::store::{DEMO_BLACKBOARD, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
+use serde_json::json;
+
+use crate::support::{TestServer, text};
+
+fn sorted(messages: &[hookpit_server::domain::StoredMessage]) -> Vec<(String, ChatKind)> {
+    let mut chats: Vec<(String, ChatKind)> = messages
+        .iter()
+        .map(|m| (m.chatid.clone(), m.chat_kind))
+        .collect();
+    chats.sort_by(|a, b| a.0.cmp(&b.0));
+    chats
+}
+
+/// Sends and returns (errcode, the messages it stored).
+async fn send(
+    server: &TestServer,
+    body: &str,
+) -> (i64, Vec<hookpit_server::domain::StoredMessage>) {
+    let before = server.messages().await.len();
+    let reply = server.send(body).await;
+    (reply.errcode(), server.messages().await.split_off(before))
+}
+
+fn markdown(chatid: &str) -> String {
+    json!({"chatid": chatid, "msgtype": "markdown", "markdown": {"content": "**md**"}}).to_string()
+}
+
+#[tokio::test]
+async fn the_specials_reach_the_bots_chats_of_the_right_kinds() {
+    let server = TestServer::start().await;
+    let group = |id: &str| (id.to_owned(), ChatKind::Group);
+    let board = (DEMO_BLACKBOARD.to_owned(), ChatKind::Blackboard);
+
+    // Absent chatid = @all_group; for text that includes blackboards.
+    let (code, stored) = send(&server, &text(None, "default")).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        sorted(&stored),
+        [board.clone(), group(DEMO_GROUP), group(DEMO_CURL_GROUP)]
+    );
+    let (_, stored) = send(&server, &text(Some("@all_group"), "x")).await;
+    assert_eq!(stored.len(), 3);
+    // markdown: @all_group is groups only, @all_blackboard blackboards only, @all both.
+    let (_, stored) = send(&server, &markdown("@all_group")).await;
+    assert_eq!(sorted(&stored), [group(DEMO_GROUP), group(DEMO_CURL_GROUP)]);
+    let (_, stored) = send(&server, &markdown("@all_blackboard")).await;
+    assert_eq!(sorted(&stored), std::slice::from_ref(&board));
+    let (_, stored) = send(&server, &markdown("@all")).await;
+    assert_eq!(stored.len(), 3);
+    // A type blackboards do not take skips them in a broadcast.
+    let news = json!({"chatid": "@all", "msgtype": "news",
+        "news": {"articles": [{"title": "t", "url": "https://example.com"}]}});
+    let (_, stored) = send(&server, &news.to_string()).await;
+    assert_eq!(sorted(&stored), [group(DEMO_GROUP), group(DEMO_CURL_GROUP)]);
+    // Broadcasts never carry visible_to_user.
+    let body = json!({"chatid": "@all_group", "visible_to_user": "zhangsan", "msgtype": "text",
+        "text": {"content": "x"}});
+    let (_, stored) = send(&server, &body.to_string()).await;
+    assert!(stored.iter().all(|m| m.visible_to.is_empty()));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn visible_to_user_applies_to_exactly_one_group_or_one_blackboard_for_text_and_markdown() {
+    let server = TestServer::start().await;
+    let with = |chatid: &str, msgtype: &str, body: serde_json::Value| {
+        let mut request =
+            json!({"chatid": chatid, "visible_to_user": "zhangsan|lisi", "msgtype": msgtype});
+        request[msgtype] = body;
+        request.to_string()
+    };
+    let (_, stored) = send(&server, &with(DEMO_GROUP, "text", json!({"content": "g"}))).await;
+    assert_eq!(stored[0].visible_to, ["zhangsan", "lisi"]);
+    let (_, stored) = send(
+        &server,
+        &with(DEMO_BLACKBOARD, "markdown", json!({"content": "b"})),
+    )
+    .await;
+    assert_eq!(stored[0].visible_to, ["zhangsan", "lisi"]);
+    let picture = hookpit_protocol::validate::image_body(crate::support::PNG_1X1);
+    let image = json!({"base64": picture.base64, "md5": picture.md5});
+    let (_, stored) = send(&server, &with(DEMO_BLACKBOARD, "image", image)).await;
+    assert!(
+        stored[0].visible_to.is_empty(),
+        "images on a blackboard are for everyone"
+    );
+    let two = format!("{DEMO_GROUP}|{DEMO_CURL_GROUP}");
+    let (_, stored) = send(&server, &with(&two, "text", json!({"content": "2"}))).await;
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|m| m.visible_to.is_empty()));
+
+    // Read back as users: lisi sees the restricted group message, wangqing does not.
+    let as_user = |user: &str| MessageQuery {
+        chatid: Some(DEMO_GROUP.to_owned()),
+        as_user: Some(user.to_owned()),
+        ..MessageQuery::default()
+    };
+    assert_eq!(server.query(as_user("lisi")).await.len(), 2);
+    assert_eq!(server.query(as_user("wangqing")).await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_blackboard_message_makes_a_post_or_replies_to_the_given_one() {
+    let server = TestServer::start().await;
+    let store = &server.server.state().store;
+    let reply_body = json!({"chatid": DEMO_BLACKBOARD, "post_id": DEMO_POST, "msgtype": "text",
+        "text": {"content": "a reply"}});
+    let (code, stored) = send(&server, &reply_body.to_string()).await;
+    assert_eq!(code, 0);
+    assert_eq!(stored[0].post_id.as_deref(), Some(DEMO_POST));
+
+    let (_, stored) = send(&server, &text(Some(DEMO_BLACKBOARD), "标题行\n正文")).await;
+    let new_post = stored[0].post_id.clone().expect("a new post");
+    assert!(new_post.starts_with("bpk"));
+    let posts = store.list_posts(DEMO_BLACKBOARD).await.unwrap();
+    let made = posts
+        .iter()
+        .find(|p| p.post_id == new_post)
+        .expect("post listed");
+    assert_eq!(made.title, "标题行");
+    assert_eq!(made.message_id, Some(stored[0].id));
+    let demo = posts.iter().find(|p| p.post_id == DEMO_POST).unwrap();
+    assert_eq!(demo.reply_count, 1);
+
+    // post_id with two targets is ignored: the blackboard gets a new post.
+    let two = json!({"chatid": format!("{DEMO_BLACKBOARD}|{DEMO_GROUP}"), "post_id": DEMO_POST,
+        "msgtype": "text", "text": {"content": "x"}});
+    let (_, stored) = send(&server, &two.to_string()).await;
+    let board = stored.iter().find(|m| m.chatid == DEMO_BLACKBOARD).unwrap();
+    assert_ne!(board.post_id.as_deref(), Some(DEMO_POST));
+    let group = stored.iter().find(|m| m.chatid == DEMO_GROUP).unwrap();
+    assert_eq!(group.post_id, None);
+
+    // A post id that is not a post of this blackboard is refused; nothing is stored.
+    let wrong = json!({"chatid": DEMO_BLACKBOARD, "post_id": "bpkNoSuchPost", "msgtype": "text",
+        "text": {"content": "x"}});
+    let (code, stored) = send(&server, &wrong.to_string()).await;
+    assert_eq!(code, 40058);
+    assert!(stored.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn blackboards_refuse_types_they_do_not_take_and_drop_mentions() {
+    let server = TestServer::start().await;
+    let v2 = json!({"chatid": DEMO_BLACKBOARD, "msgtype": "markdown_v2", "markdown_v2": {"content": "x"}});
+    let (code, stored) = send(&server, &v2.to_string()).await;
+    assert_eq!(code, 40008);
+    assert!(stored.is_empty());
+    let mention = json!({"chatid": DEMO_BLACKBOARD, "msgtype": "text",
+        "text": {"content": "hi", "mentioned_list": ["lisi"]}});
+    let (_, stored) = send(&server, &mention.to_string()).await;
+    assert!(
+        stored[0].mentions.is_empty(),
+        "mentions are not supported on blackboards"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_ids_and_chats_without_the_bot_are_93008_and_store_nothing() {
+    let server = TestServer::start().await;
+    let store = &server.server.state().store;
+    let now = 1_767_225_600_000;
+    store
+        .create_chat(
+            ChatKind::Group,
+            NewChat {
+                chatid: Some("wrkOther".into()),
+                name: "o".into(),
+                members: vec![],
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    for chatid in [
+        "wrkNoSuchChat",
+        "wrkOther",
+        &format!("{DEMO_GROUP}|wrkOther"),
+    ] {
+        let (code, stored) = send(&server, &text(Some(chatid), "x")).await;
+        assert_eq!(code, 93008, "{chatid}");
+        assert!(stored.is_empty(), "all or nothing: {chatid}");
+    }
+    // A bot in no blackboard cannot reach @all_blackboard.
+    let (key, _) = server.create_bot("lonely", &["wrkOther"], &[]).await;
+    let reply = server.send_as(&key, &markdown("@all_blackboard")).await;
+    assert_eq!(reply.errcode(), 93008);
+    assert_eq!(reply.error_text(), "robot not in chat");
+    assert_eq!(server.send_as(&key, &text(None, "mine")).await.errcode(), 0);
+    assert_eq!(server.messages_in("wrkOther").await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_userid_and_a_single_chat_id_both_reach_the_single_chat() {
+    let server = TestServer::start().await;
+    let (code, stored) = send(&server, &text(Some("zhangsan"), "hi")).await;
+    assert_eq!(code, 0);
+    let chatid = stored[0].chatid.clone();
+    assert!(chatid.starts_with("wok"));
+    assert_eq!(stored[0].chat_kind, ChatKind::Single);
+    let (code, stored) = send(&server, &text(Some(&chatid), "again")).await;
+    assert_eq!(code, 0);
+    assert_eq!(stored[0].chatid, chatid);
+    // visible_to_user does not apply to single chats; only zhangsan sees them at all.
+    let lisi = MessageQuery {
+        chatid: Some(chatid.clone()),
+        as_user: Some("lisi".into()),
+        ..MessageQuery::default()
+    };
+    assert!(server.query(lisi).await.is_empty());
+    // Another bot cannot use this bot's single-chat id.
+    let (key, _) = server.create_bot("other", &[DEMO_GROUP], &[]).await;
+    assert_eq!(
+        server
+            .send_as(&key, &text(Some(&chatid), "x"))
+            .await
+            .errcode(),
+        93008
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_sandbox_accepts_any_key_and_any_chat_id() {
+    let server = TestServer::start_with(|c| c.accept_any_key = true).await;
+    let key = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+    let reply = server
+        .send_as(key, &text(None, "from production code"))
+        .await;
+    assert_eq!(reply.errcode(), 0, "{}", reply.text);
+    let bot = server
+        .server
+        .state()
+        .store
+        .bot_by_key(key)
+        .await
+        .unwrap()
+        .expect("bot made");
+    assert_eq!(bot.chats.len(), 1);
+    assert_eq!(server.messages_in(&bot.chats[0]).await.len(), 1);
+    assert_eq!(
+        server
+            .send_as(key, &text(Some("wrkFromProd"), "x"))
+            .await
+            .errcode(),
+        0
+    );
+    assert_eq!(server.messages_in("wrkFromProd").await.len(), 1);
+    // An empty key is still 93000.
+    assert_eq!(server.send_as("", &text(None, "x")).await.errcode(), 93000);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mentions_resolve_userids_mobiles_and_inline_ids_against_the_workspace() {
+    let server = TestServer::start().await;
+    let body = json!({"chatid": DEMO_GROUP, "msgtype": "text", "text": {
+        "content": "<@lisi> <@ghost> hi",
+        "mentioned_list": ["nobody", "zhangsan"],
+        "mentioned_mobile_list": ["13800001111", "13999999999"]}});
+    let (code, stored) = send(&server, &body.to_string()).await;
+    assert_eq!(code, 0);
+    assert_eq!(stored[0].mentions, ["lisi", "zhangsan", "wangqing"]);
+    let md = json!({"chatid": DEMO_GROUP, "msgtype": "markdown",
+        "markdown": {"content": "<@wangqing> 请查收"}});
+    let (_, stored) = send(&server, &md.to_string()).await;
+    assert_eq!(stored[0].mentions, ["wangqing"]);
+    server.stop().await;
+}

@@ -1,0 +1,338 @@
+//! Test harness: a real server on `127.0.0.1:0` with its own temporary data directory and a
+//! manual clock, driven over HTTP with plain `reqwest`, read back through its store.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hookpit_server::clock::ManualClock;
+use hookpit_server::domain::{MessageQuery, StoredMessage};
+use hookpit_server::{Config, RunningServer, Server};
+use serde_json::Value;
+
+/// A running server and what a test needs around it.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    config: Config,
+    // Kept for its Drop (removes the directory); `None` when the caller owns the directory.
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// What [`TestServer::split`] keeps to start again.
+pub struct Relaunch {
+    config: Config,
+    clock: Arc<ManualClock>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Relaunch {
+    /// A new server on the same data directory and clock.
+    pub async fn start(self) -> TestServer {
+        TestServer::boot(self.config, self.clock, self.dir).await
+    }
+}
+
+/// A webhook answer, as received.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The JSON body.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// `errcode` of the body.
+    pub fn errcode(&self) -> i64 {
+        self.json()["errcode"].as_i64().expect("errcode")
+    }
+
+    /// `errmsg` of the body.
+    pub fn errmsg(&self) -> String {
+        self.json()["errmsg"].as_str().expect("errmsg").to_owned()
+    }
+
+    /// The text of `errmsg` before `, hint:`.
+    pub fn error_text(&self) -> String {
+        let errmsg = self.errmsg();
+        errmsg
+            .split(", hint: [")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// 2026-01-01T00:00:00Z: a fixed start so tests never depend on the real date.
+pub fn epoch() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_767_225_600)
+}
+
+impl TestServer {
+    /// A server with default settings.
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::new(dir.path());
+        // Tests do not need fsync per commit; durability tests opt back in.
+        config.sync = hookpit_server::config::SyncMode::Normal;
+        adjust(&mut config);
+        let clock = Arc::new(ManualClock::new(epoch()));
+        TestServer::boot(config, clock, Some(dir)).await
+    }
+
+    async fn boot(
+        config: Config,
+        clock: Arc<ManualClock>,
+        dir: Option<tempfile::TempDir>,
+    ) -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let server = Server::builder(config.clone())
+            .listener(listener)
+            .clock(clock.clone())
+            .start()
+            .await
+            .expect("server starts");
+        TestServer {
+            server,
+            clock,
+            http: reqwest::Client::new(),
+            config,
+            _dir: dir,
+        }
+    }
+
+    /// Shuts the server down (flushing the store) and starts a new one on the same data
+    /// directory and clock.
+    pub async fn restart(self) -> TestServer {
+        let TestServer {
+            server,
+            clock,
+            config,
+            _dir,
+            ..
+        } = self;
+        server.shutdown().await.expect("clean shutdown");
+        TestServer::boot(config, clock, _dir).await
+    }
+
+    /// Takes the running server out, keeping what is needed to start another on the same data
+    /// directory and clock (for tests that shut down concurrently with requests).
+    pub fn split(self) -> (RunningServer, Relaunch) {
+        let TestServer {
+            server,
+            clock,
+            config,
+            _dir,
+            ..
+        } = self;
+        (
+            server,
+            Relaunch {
+                config,
+                clock,
+                dir: _dir,
+            },
+        )
+    }
+
+    /// Shuts down.
+    pub async fn stop(self) {
+        self.server.shutdown().await.expect("clean shutdown");
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data
+    }
+
+    pub fn data_path(&self) -> PathBuf {
+        self.config.data.clone()
+    }
+
+    pub fn key(&self) -> &str {
+        self.server.demo_key()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    /// Posts `body` to the demo bot's send URL.
+    pub async fn send(&self, body: &str) -> Reply {
+        self.send_as(self.key(), body).await
+    }
+
+    /// Posts `body` to the send URL of `key`.
+    pub async fn send_as(&self, key: &str, body: &str) -> Reply {
+        let url = format!("{}/cgi-bin/webhook/send?key={key}", self.server.base_url());
+        self.post_raw(&url, body.as_bytes().to_vec(), "application/json")
+            .await
+    }
+
+    /// Posts `bytes` to `url` with `content_type`.
+    pub async fn post_raw(&self, url: &str, bytes: Vec<u8>, content_type: &str) -> Reply {
+        let response = self
+            .http
+            .post(url)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        Reply::from(response).await
+    }
+
+    /// Uploads `bytes` as the part `part` named `filename` for `key` with `type`.
+    pub async fn upload_as(
+        &self,
+        key: &str,
+        kind: &str,
+        part: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let url = format!(
+            "{}/cgi-bin/webhook/upload_media?key={key}&type={kind}",
+            self.server.base_url()
+        );
+        let form = reqwest::multipart::Form::new().part(
+            part.to_owned(),
+            reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+        );
+        let response = self
+            .http
+            .post(url)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        Reply::from(response).await
+    }
+
+    /// Uploads a file for the demo bot; returns its media id.
+    pub async fn upload_file(&self, filename: &str, bytes: &[u8]) -> String {
+        let reply = self
+            .upload_as(self.key(), "file", "media", filename, bytes.to_vec())
+            .await;
+        assert_eq!(reply.errcode(), 0, "{}", reply.text);
+        reply.json()["media_id"]
+            .as_str()
+            .expect("media_id")
+            .to_owned()
+    }
+
+    /// Every stored message, oldest first.
+    pub async fn messages(&self) -> Vec<StoredMessage> {
+        self.query(MessageQuery::default()).await
+    }
+
+    /// Messages matching `query` (limit defaulted to 100 000), oldest first.
+    pub async fn query(&self, mut query: MessageQuery) -> Vec<StoredMessage> {
+        if query.limit == 0 {
+            query.limit = 100_000;
+        }
+        query.ascending = true;
+        self.server
+            .state()
+            .store
+            .list_messages(query)
+            .await
+            .expect("list messages")
+    }
+
+    /// Messages of one chat, oldest first.
+    pub async fn messages_in(&self, chatid: &str) -> Vec<StoredMessage> {
+        self.query(MessageQuery {
+            chatid: Some(chatid.to_owned()),
+            ..MessageQuery::default()
+        })
+        .await
+    }
+
+    /// Creates a bot in `chats` with `subscription`; returns its key and id.
+    pub async fn create_bot(
+        &self,
+        name: &str,
+        chats: &[&str],
+        subscription: &[&str],
+    ) -> (String, String) {
+        let bot = self
+            .server
+            .state()
+            .store
+            .create_bot(
+                hookpit_server::domain::NewBot {
+                    name: name.to_owned(),
+                    key: None,
+                    chats: chats.iter().map(|c| (*c).to_owned()).collect(),
+                    subscription: subscription.iter().map(|u| (*u).to_owned()).collect(),
+                },
+                self.clock.now_millis(),
+            )
+            .await
+            .expect("create bot");
+        (bot.key, bot.id)
+    }
+}
+
+use hookpit_server::clock::Clock as _;
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        Reply {
+            status,
+            headers,
+            text,
+        }
+    }
+}
+
+/// A text message body for `chatid` (none when `None`).
+pub fn text(chatid: Option<&str>, content: &str) -> String {
+    let mut body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
+    if let Some(chatid) = chatid {
+        body["chatid"] = Value::from(chatid);
+    }
+    body.to_string()
+}
+
+/// The smallest valid PNG (1×1, transparent).
+pub const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+/// An AMR-NB file of `frames` 20 ms frames (mode 7, 32 bytes each).
+pub fn amr(frames: usize) -> Vec<u8> {
+    let mut bytes = b"#!AMR\n".to_vec();
+    for _ in 0..frames {
+        bytes.push(7 << 3 | 0b100);
+        bytes.extend_from_slice(&[0_u8; 31]);
+    }
+    bytes
+}
