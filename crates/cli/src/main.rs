@@ -1,1 +1,88 @@
-fn main() {}
+//! `hookpit`: run the server (`serve`), talk to any WeCom bot (`send`, `upload`), and check
+//! messages offline (`lint`).
+//!
+//! `main` stays thin: parse the command line, set up logging, run the command on a tokio
+//! runtime, and turn its [`report::Failure`] into stderr lines and an exit code.
+//!
+//! # Layout
+//! - `cli`: the clap definitions and every help text.
+//! - `send`, `news`, `upload`, `lint`: one module per command.
+//! - `input`: reading files and stdin.
+//! - `report`: exit codes, error lines and hints.
+
+mod cli;
+mod input;
+mod lint;
+mod news;
+mod report;
+mod send;
+mod upload;
+
+use std::io::IsTerminal as _;
+
+use clap::{CommandFactory as _, FromArgMatches as _};
+
+use crate::cli::{Cli, Command};
+use crate::report::Failure;
+
+fn main() -> std::process::ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_tracing(serving);
+    let news = matches
+        .subcommand_matches("send")
+        .and_then(|send| send.subcommand_matches("news"));
+    let result = match cli.command {
+        Command::Serve(config) => serve(config),
+        Command::Send(args) => block_on(send::run(args, news)),
+        Command::Upload(args) => block_on(upload::run(args)),
+        Command::Lint(args) => lint::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(failure) => {
+            eprint!("{}", failure.render());
+            failure.code.into()
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG`; the server logs at info, the client commands only
+/// warnings (such as retries). Colour only on a terminal and without `NO_COLOR`.
+fn init_tracing(serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
+    if serving {
+        builder.init();
+    } else {
+        // A one-shot command's log lines are read by people next to its output: no timestamps.
+        builder.without_time().with_target(false).init();
+    }
+}
+
+/// Runs a client command on a single-threaded runtime: one request at a time needs no more.
+fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::other(format!("cannot start the async runtime: {error}")))?
+        .block_on(command)
+}
+
+/// `hookpit serve`: the server's own entry point on a multi-threaded runtime.
+fn serve(config: hookpit_server::Config) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::other(format!("cannot start the async runtime: {error}")))?;
+    runtime
+        .block_on(hookpit_server::serve(config))
+        .map_err(|error| Failure::other(report::chain(&error)))
+}

@@ -22,8 +22,9 @@ pub enum Error {
     },
     /// The message breaks a rule WeCom checks, found locally before sending
     /// (see [`Webhook::validate`](crate::Webhook::validate)).
-    #[error("invalid message, errcode {}: {}", .0.code(), .0.text())]
-    Invalid(#[source] ErrorCode),
+    // Not a `#[source]`: the display already says all of it, and error chains would repeat it.
+    #[error("invalid request, errcode {}: {}", .0.code(), .0.text())]
+    Invalid(ErrorCode),
     /// The request did not complete: DNS, connect, TLS, timeout or a broken connection.
     #[error("request to the webhook failed")]
     Network(#[source] reqwest::Error),

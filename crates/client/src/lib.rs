@@ -26,12 +26,12 @@
 //! This crate depends on `hookpit-protocol` and never on the server.
 //!
 //! # Layout
-//! - [`webhook`]: [`Webhook`], the calls, [`split_request`].
+//! - [`webhook`]: [`Webhook`] and its calls.
 //! - [`message`]: the builders.
-//! - [`error`]: [`Error`].
-//! - [`retry`]: [`RetryPolicy`].
+//! - [`error`]: the error type, [`Error`].
+//! - [`retry`]: the retry policy, [`RetryPolicy`].
 //! - [`limit`]: [`RateLimits`] and the limiter.
-//! - [`split`]: the splitter.
+//! - [`split`]: the splitter, and [`split_request`] for whole requests.
 
 pub mod error;
 pub mod limit;
@@ -45,4 +45,5 @@ pub use hookpit_protocol::{self as protocol, MediaKind, SendReply, SendRequest, 
 pub use limit::RateLimits;
 pub use message::{Draft, Envelope};
 pub use retry::RetryPolicy;
-pub use webhook::{DEFAULT_BASE_URL, Uploaded, Webhook, split_request};
+pub use split::split_request;
+pub use webhook::{DEFAULT_BASE_URL, Uploaded, Webhook};

@@ -4,7 +4,8 @@
 //! document, 100 per group, blackboard, user or broadcast in the 2025 internal one, and 10 000
 //! calls per minute per bot overall. [`RateLimits`] holds one such profile; a
 //! [`Webhook`](crate::Webhook) with [`Webhook::rate_limit`](crate::Webhook::rate_limit) keeps one
-//! [`SlidingWindow`] per target (the pieces of `chatid`, `@all_group` when absent) plus one for
+//! [`SlidingWindow`] per target (each id of `chatid`, and one shared by the broadcast specials
+//! `@all_group`, `@all_blackboard` and `@all`; an absent `chatid` is `@all_group`) plus one for
 //! the bot, and makes each send wait until every window it touches has room.
 //!
 //! A send is counted when its answer arrives, not when it leaves: the server counts it when it
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use hookpit_protocol::ChatTarget;
 use hookpit_protocol::limit::{
     RATE_PER_BOT_PER_MINUTE, RATE_PER_CHAT_PER_MINUTE, RATE_PUBLIC_PER_MINUTE, RATE_WINDOW,
 };
@@ -33,11 +35,10 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// WeCom's public document: 20 messages per minute (per target here, which is the same for
-    /// the classic one-group bot), 10 000 calls per minute per bot.
+    /// WeCom's public document: 20 messages per minute per bot, whatever the targets.
     pub const PUBLIC: RateLimits = RateLimits {
         per_target: RATE_PUBLIC_PER_MINUTE,
-        per_bot: RATE_PER_BOT_PER_MINUTE,
+        per_bot: RATE_PUBLIC_PER_MINUTE,
         window: RATE_WINDOW,
     };
 
@@ -107,6 +108,13 @@ impl Slot {
         }
     }
 
+    /// Turns one in-flight reservation into a counted send at `now`.
+    fn record(&mut self, now: Instant) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        // Cannot be refused: the reservation kept this slot free.
+        let _ = self.window.try_acquire(now);
+    }
+
     /// `None` when one more send fits, else how long to wait at most before checking again.
     fn wait(&mut self, now: Instant) -> Option<Duration> {
         let remaining = self.window.remaining(now);
@@ -161,7 +169,10 @@ impl Limiter {
     fn try_reserve(&self, targets: &[String]) -> Result<(), Duration> {
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State { bot, targets: slots } = &mut *state;
+        let State {
+            bot,
+            targets: slots,
+        } = &mut *state;
         // Forget targets nobody has sent to for a whole window, to bound memory.
         slots.retain(|_, slot| slot.in_flight > 0 || !slot.window.is_idle(now));
         let mut wait = bot.wait(now);
@@ -186,12 +197,15 @@ impl Limiter {
     fn complete(&self, targets: &[String]) {
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State { bot, targets: slots } = &mut *state;
-        let slots = targets.iter().filter_map(|target| slots.get_mut(target));
-        for slot in std::iter::once(bot).chain(slots) {
-            slot.in_flight = slot.in_flight.saturating_sub(1);
-            // Cannot be refused: the reservation kept this slot free.
-            let _ = slot.window.try_acquire(now);
+        let State {
+            bot,
+            targets: slots,
+        } = &mut *state;
+        bot.record(now);
+        for target in targets {
+            if let Some(slot) = slots.get_mut(target) {
+                slot.record(now);
+            }
         }
         drop(state);
         self.freed.notify_waiters();
@@ -211,13 +225,25 @@ impl Drop for Permit {
     }
 }
 
-/// The limiter keys of a request's `chatid`: each target once, `@all_group` when absent.
+/// The one limiter key of every broadcast special (`@all_group`, `@all_blackboard`, `@all`):
+/// WeCom counts them together, "≤ 100 broadcast messages per minute" (spec §5). Not a valid
+/// chat id, so it cannot collide with one.
+const BROADCAST: &str = "@broadcast";
+
+/// The limiter keys of a request's `chatid`: each chat or user once, and [`BROADCAST`] once for
+/// any special (an absent `chatid` means `@all_group`).
 pub(crate) fn targets(chatid: Option<&str>) -> Vec<String> {
-    hookpit_protocol::validate::parse_chatid(chatid)
-        .0
-        .iter()
-        .map(|target| target.as_str().to_owned())
-        .collect()
+    let mut keys: Vec<String> = Vec::new();
+    for target in hookpit_protocol::validate::parse_chatid(chatid).iter() {
+        let key = match target {
+            ChatTarget::Id(id) => id.as_str(),
+            _ => BROADCAST,
+        };
+        if !keys.iter().any(|known| known == key) {
+            keys.push(key.to_owned());
+        }
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -226,7 +252,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_target_does_not_block_other_targets() {
-        let limiter = Arc::new(Limiter::new(RateLimits::new(2, 100, Duration::from_secs(60))));
+        let limiter = Arc::new(Limiter::new(RateLimits::new(
+            2,
+            100,
+            Duration::from_secs(60),
+        )));
         for _ in 0..2 {
             drop(limiter.acquire(vec!["g".to_owned()]).await);
         }
@@ -237,7 +267,11 @@ mod tests {
 
     #[tokio::test]
     async fn in_flight_sends_hold_their_slot_until_they_complete() {
-        let limiter = Arc::new(Limiter::new(RateLimits::new(1, 100, Duration::from_secs(60))));
+        let limiter = Arc::new(Limiter::new(RateLimits::new(
+            1,
+            100,
+            Duration::from_secs(60),
+        )));
         let first = limiter.acquire(vec!["g".to_owned()]).await;
         assert!(limiter.try_reserve(&["g".to_owned()]).is_err());
         drop(first);
@@ -247,7 +281,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_bot_limit_applies_across_targets() {
-        let limiter = Arc::new(Limiter::new(RateLimits::new(10, 2, Duration::from_secs(60))));
+        let limiter = Arc::new(Limiter::new(RateLimits::new(
+            10,
+            2,
+            Duration::from_secs(60),
+        )));
         drop(limiter.acquire(vec!["a".to_owned()]).await);
         drop(limiter.acquire(vec!["b".to_owned()]).await);
         assert!(limiter.try_reserve(&["c".to_owned()]).is_err());
@@ -264,8 +302,17 @@ mod tests {
     }
 
     #[test]
-    fn an_absent_chatid_counts_against_the_broadcast_target() {
-        assert_eq!(targets(None), vec!["@all_group"]);
+    fn every_broadcast_special_counts_against_one_broadcast_window() {
+        assert_eq!(targets(None), vec![BROADCAST]);
+        assert_eq!(
+            targets(Some("@all|@all_blackboard|a")),
+            vec![BROADCAST, "a"]
+        );
         assert_eq!(targets(Some("a|b|a")), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn the_public_profile_counts_every_target_against_20_per_bot() {
+        assert_eq!(RateLimits::PUBLIC.per_bot(), 20);
     }
 }

@@ -150,6 +150,11 @@ mod tests {
             body: String::new(),
         };
         assert!(RetryPolicy::default().delay(0, &overloaded).is_some());
-        assert!(RetryPolicy::default().network(false).delay(0, &overloaded).is_none());
+        assert!(
+            RetryPolicy::default()
+                .network(false)
+                .delay(0, &overloaded)
+                .is_none()
+        );
     }
 }

@@ -22,9 +22,12 @@
 //! A fence or table header too long to repeat within the limit (an info string of thousands of
 //! bytes) is split as plain lines instead.
 
+mod request;
+
 use std::ops::Range;
 
 use hookpit_protocol::truncate_utf8;
+pub use request::split_request;
 
 /// How the content is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +79,8 @@ const MIN_MAX_BYTES: usize = 4;
 /// use hookpit_client::split::{split, Syntax};
 ///
 /// let report = "## Results\n\n```\nok 1\nok 2\nok 3\n```\n";
-/// let chunks = split(report, 24, Syntax::Markdown);
-/// assert!(chunks.iter().all(|chunk| chunk.text.len() <= 24));
+/// let chunks = split(report, 20, Syntax::Markdown);
+/// assert!(chunks.iter().all(|chunk| chunk.text.len() <= 20));
 /// let joined: String = chunks.iter().map(|chunk| chunk.original()).collect();
 /// assert_eq!(joined, report);
 /// // The code block was split and each piece is a closed block.
@@ -89,6 +92,7 @@ pub fn split(content: &str, max_bytes: usize, syntax: Syntax) -> Vec<Chunk> {
     let mut packer = Packer {
         content,
         max,
+        markdown: syntax == Syntax::Markdown,
         chunks: Vec::new(),
         prefix: String::new(),
         start: 0,
@@ -272,6 +276,8 @@ fn is_delimiter_row(line: &str) -> bool {
 struct Packer<'a> {
     content: &'a str,
     max: usize,
+    /// Whether a cut inside a line must avoid leaving a code fence at the start of the rest.
+    markdown: bool,
     chunks: Vec<Chunk>,
     prefix: String,
     start: usize,
@@ -293,12 +299,42 @@ impl Packer<'_> {
             self.end = block.range.end;
             return;
         }
+        if len > self.max && self.can_continue_into(block) {
+            // It will be split anyway: start it here rather than send what precedes it (say,
+            // its heading) as a message of its own.
+            self.split_block(block);
+            return;
+        }
         self.flush();
         if len <= self.max {
             self.end = block.range.end;
             return;
         }
         self.split_block(block);
+    }
+
+    /// Whether a code block or table too long for any chunk can start in the (non-empty) chunk
+    /// being filled: its header, its first body line and a closing fence must fit, and its
+    /// header must be short enough to be repeated (see [`Packer::split_block`]). A long line
+    /// still starts a chunk of its own, so plain text is cut between lines where it can be.
+    fn can_continue_into(&self, block: &Block) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let (header, close) = match &block.kind {
+            BlockKind::Line => return false,
+            // The closing fence, on its own line.
+            BlockKind::Fence { open, fence } => (*open, fence.len() + 2),
+            BlockKind::Table { header } => (*header, 0),
+        };
+        if header + close + 1 + MIN_MAX_BYTES > self.max {
+            return false;
+        }
+        let body = block.range.start + header;
+        let first_line = lines(&self.content[body..block.range.end], body)
+            .next()
+            .map_or(0, |line| line.len());
+        self.len() + header + first_line + close <= self.max
     }
 
     /// Emits the chunk being filled (if any) with `suffix`, and starts the next one after it
@@ -325,7 +361,8 @@ impl Packer<'_> {
         }
     }
 
-    /// Splits a block longer than a chunk; called with an empty chunk at the block's start.
+    /// Splits a block longer than a chunk; called at the block's start with an empty chunk, or
+    /// one with room for the block's header and first line ([`Packer::can_continue_into`]).
     /// The last piece stays the chunk being filled, so following blocks can join it.
     fn split_block(&mut self, block: &Block) {
         let content = self.content;
@@ -370,18 +407,39 @@ impl Packer<'_> {
                     continue;
                 }
                 // A single line longer than a piece: cut it on a character boundary.
-                let text = &content[line.clone()];
-                let mut cut = truncate_utf8(text, room).len();
-                if cut == 0 {
-                    // Unreachable with MIN_MAX_BYTES, but never loop forever.
-                    cut = text.chars().next().map_or(text.len(), char::len_utf8);
-                }
+                let cut = self.cut_point(&content[line.clone()], room);
                 self.end = line.start + cut;
                 line.start += cut;
                 self.finish_piece(&close, repeat);
                 body_start = self.start;
             }
         }
+    }
+
+    /// Where to cut a line that does not fit in `room` bytes: the last character boundary
+    /// within `room`. In markdown the cut moves back while the rest of the line would start
+    /// with a code fence, since that rest begins a line of the next chunk, where it would open
+    /// (or close) a code block that the input does not have. A line that is a fence at every
+    /// cut (a run of thousands of backticks) is cut at `room` anyway.
+    fn cut_point(&self, text: &str, room: usize) -> usize {
+        let mut cut = truncate_utf8(text, room).len();
+        if self.markdown {
+            let mut candidate = cut;
+            while candidate > 0 && fence_open(&text[candidate..]).is_some() {
+                candidate = text[..candidate]
+                    .char_indices()
+                    .next_back()
+                    .map_or(0, |(at, _)| at);
+            }
+            if candidate > 0 {
+                cut = candidate;
+            }
+        }
+        if cut == 0 {
+            // Unreachable with MIN_MAX_BYTES, but never loop forever.
+            cut = text.chars().next().map_or(text.len(), char::len_utf8);
+        }
+        cut
     }
 
     fn finish_piece(&mut self, close: &str, repeat: &str) {
@@ -435,12 +493,14 @@ mod tests {
     #[test]
     fn a_long_code_block_is_closed_and_reopened_with_its_info_string() {
         let content = "```rust\nlet a = 1;\nlet b = 2;\nlet c = 3;\n```\nafter\n";
+        // 32 bytes hold the reopened fence, one 11-byte line and the closing fence, not two lines.
         let chunks = split(content, 32, Syntax::Markdown);
         let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(
             texts,
             vec![
-                "```rust\nlet a = 1;\nlet b = 2;\n```\n",
+                "```rust\nlet a = 1;\n```\n",
+                "```rust\nlet b = 2;\n```\n",
                 "```rust\nlet c = 3;\n```\nafter\n",
             ]
         );
@@ -462,15 +522,26 @@ mod tests {
     }
 
     #[test]
+    fn a_heading_stays_with_the_first_piece_of_a_code_block_too_long_for_one_chunk() {
+        let content = "# Log\n```\nline 1\nline 2\nline 3\n```\n";
+        // 26 bytes: the heading, the fence and one line, closed; then the rest, reopened.
+        let chunks = split_markdown(content, 26);
+        assert_eq!(
+            chunks,
+            vec!["# Log\n```\nline 1\n```\n", "```\nline 2\nline 3\n```\n"]
+        );
+    }
+
+    #[test]
     fn a_long_table_repeats_its_header_in_each_chunk() {
         let content = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n| 5 | 6 |\n";
+        // 40 bytes: the 20-byte header and two rows, then the header again and the last row.
         let chunks = split(content, 40, Syntax::Markdown);
         let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(
             texts,
             vec![
-                "| a | b |\n|---|---|\n| 1 | 2 |\n",
-                "| a | b |\n|---|---|\n| 3 | 4 |\n",
+                "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n",
                 "| a | b |\n|---|---|\n| 5 | 6 |\n",
             ]
         );
@@ -481,7 +552,10 @@ mod tests {
     fn fences_follow_commonmark() {
         assert!(fence_open("```rust\n").is_some());
         assert!(fence_open("   ~~~~\n").is_some());
-        assert!(fence_open("    ```\n").is_none(), "4 spaces is an indented code block");
+        assert!(
+            fence_open("    ```\n").is_none(),
+            "4 spaces is an indented code block"
+        );
         assert!(fence_open("``\n").is_none());
         assert!(fence_open("```a`b\n").is_none());
         let open = fence_open("````\n").unwrap();

@@ -1,23 +1,23 @@
 //! [`Webhook`]: one bot's key and base URL, and the calls `send` and `upload_media`.
+//!
+//! This module holds the bot, its settings, `send` and the retry loop; the media calls are in
+//! `upload`.
+
+mod upload;
 
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hookpit_protocol::limit::{
-    MARKDOWN_CONTENT_MAX_BYTES, MARKDOWN_V2_CONTENT_MAX_BYTES, TEXT_DISPLAY_MAX_BYTES,
-};
-use hookpit_protocol::{MediaKind, Message, SendReply, SendRequest, UploadReply};
+use hookpit_protocol::{MediaKind, SendReply, SendRequest};
 use reqwest::Url;
-use reqwest::multipart::{Form, Part};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, excerpt};
 use crate::limit::{Limiter, RateLimits, targets};
-use crate::message::{self, Envelope};
 use crate::retry::RetryPolicy;
-use crate::split::{Syntax, split};
+use crate::split::split_request;
+pub use upload::Uploaded;
 
 /// WeCom's API host, where real bots live.
 pub const DEFAULT_BASE_URL: &str = "https://qyapi.weixin.qq.com";
@@ -227,7 +227,7 @@ impl Webhook {
 
     /// Sends one message and returns WeCom's reply (always `errcode` 0).
     ///
-    /// Takes a [`message`] builder or a [`SendRequest`]. The request is validated first (unless
+    /// Takes a [`message`](crate::message) builder or a [`SendRequest`]. The request is validated first (unless
     /// [`Webhook::validate`] is off), waits for the rate limiter (if any), and is retried
     /// according to the [`RetryPolicy`].
     ///
@@ -255,7 +255,45 @@ impl Webhook {
         if self.validate {
             hookpit_protocol::parse_send(&body).map_err(Error::Invalid)?;
         }
-        let targets = targets(request.chatid.as_deref());
+        self.post_send(body, targets(request.chatid.as_deref()))
+            .await
+    }
+
+    /// Sends a request body byte for byte as given, e.g. a JSON file written by hand or another
+    /// program, keeping its field order and any field the typed model does not know.
+    ///
+    /// Validation (unless off), the rate limiter and retries apply as for [`Webhook::send`].
+    /// With validation off the body may be anything, which is how a server's answers to
+    /// malformed requests are tested.
+    ///
+    /// # Errors
+    /// As [`Webhook::send`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # async fn run() -> Result<(), hookpit_client::Error> {
+    /// let bot = hookpit_client::Webhook::new("KEY");
+    /// bot.send_raw(r#"{"msgtype":"text","text":{"content":"hello world"}}"#).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_raw(&self, body: impl Into<Vec<u8>>) -> Result<SendReply, Error> {
+        let body = body.into();
+        let chatid = if self.validate {
+            hookpit_protocol::parse_send(&body)
+                .map_err(Error::Invalid)?
+                .request
+                .chatid
+        } else {
+            // Best effort, only to pick the limiter's windows: the server judges the body.
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|value| value.get("chatid")?.as_str().map(str::to_owned))
+        };
+        self.post_send(body, targets(chatid.as_deref())).await
+    }
+
+    /// Posts an encoded send body, through the limiter and the retries.
+    async fn post_send(&self, body: Vec<u8>, targets: Vec<String>) -> Result<SendReply, Error> {
         self.with_retries(Some(targets), || async {
             let response = self
                 .http
@@ -302,161 +340,6 @@ impl Webhook {
         Ok(replies)
     }
 
-    /// Uploads a file or voice (`upload_media`) for a `file`, `voice` or template-card message,
-    /// and returns its `media_id` (valid 3 days, for this bot only).
-    ///
-    /// With validation on, the bytes are checked with the server's rules first (more than
-    /// 5 bytes, at most 20 MB for a file, AMR of at most 2 MB and 60 s for a voice).
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] for bytes WeCom would refuse; otherwise as [`Webhook::send`].
-    ///
-    /// # Examples
-    /// ```no_run
-    /// use hookpit_client::{MediaKind, Webhook, message};
-    ///
-    /// # async fn run() -> Result<(), hookpit_client::Error> {
-    /// let bot = Webhook::new("KEY");
-    /// let uploaded = bot.upload_media(MediaKind::File, "report.csv", b"a,b\n1,2\n".to_vec()).await?;
-    /// bot.send(message::file(uploaded.media_id)).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn upload_media(
-        &self,
-        kind: MediaKind,
-        filename: &str,
-        bytes: Vec<u8>,
-    ) -> Result<Uploaded, Error> {
-        if self.validate {
-            hookpit_protocol::validate_upload(kind, &bytes).map_err(Error::Invalid)?;
-        }
-        let reply: UploadReply = self
-            .with_retries(None, || async {
-                let part = Part::bytes(bytes.clone())
-                    .file_name(filename.to_owned())
-                    .mime_str("application/octet-stream")
-                    .map_err(Error::Network)?;
-                let response = self
-                    .http
-                    .post(self.upload_url(kind))
-                    .multipart(Form::new().part("media", part))
-                    .send()
-                    .await
-                    .map_err(Error::Network)?;
-                let reply: UploadReply = read_reply(response).await?;
-                api_result(reply.errcode, &reply.errmsg)?;
-                Ok(reply)
-            })
-            .await?;
-        let media_id = reply.media_id.clone().unwrap_or_default();
-        Ok(Uploaded {
-            media_id,
-            kind,
-            reply,
-        })
-    }
-
-    /// Uploads a file and sends it as a `file` message to the bot's default target.
-    ///
-    /// # Errors
-    /// [`Error::Read`] when the file cannot be read; otherwise as [`Webhook::upload_media`] and
-    /// [`Webhook::send`].
-    ///
-    /// # Examples
-    /// ```no_run
-    /// # async fn run() -> Result<(), hookpit_client::Error> {
-    /// hookpit_client::Webhook::new("KEY").send_file("report.pdf").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn send_file(&self, path: impl AsRef<Path>) -> Result<SendReply, Error> {
-        self.send_file_to(path, &Envelope::new()).await
-    }
-
-    /// [`Webhook::send_file`] with envelope fields (`chatid`, `visible_to_user`, `post_id`).
-    ///
-    /// # Errors
-    /// As [`Webhook::send_file`].
-    pub async fn send_file_to(
-        &self,
-        path: impl AsRef<Path>,
-        envelope: &Envelope,
-    ) -> Result<SendReply, Error> {
-        let uploaded = self.upload_path(MediaKind::File, path.as_ref()).await?;
-        self.send(message::file(uploaded.media_id).envelope(envelope.clone()))
-            .await
-    }
-
-    /// Uploads an AMR voice (at most 2 MB and 60 s) and sends it as a `voice` message.
-    ///
-    /// # Errors
-    /// As [`Webhook::send_file`].
-    ///
-    /// # Examples
-    /// ```no_run
-    /// # async fn run() -> Result<(), hookpit_client::Error> {
-    /// hookpit_client::Webhook::new("KEY").send_voice("alert.amr").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn send_voice(&self, path: impl AsRef<Path>) -> Result<SendReply, Error> {
-        self.send_voice_to(path, &Envelope::new()).await
-    }
-
-    /// [`Webhook::send_voice`] with envelope fields.
-    ///
-    /// # Errors
-    /// As [`Webhook::send_file`].
-    pub async fn send_voice_to(
-        &self,
-        path: impl AsRef<Path>,
-        envelope: &Envelope,
-    ) -> Result<SendReply, Error> {
-        let uploaded = self.upload_path(MediaKind::Voice, path.as_ref()).await?;
-        self.send(message::voice(uploaded.media_id).envelope(envelope.clone()))
-            .await
-    }
-
-    /// Sends a JPG or PNG file (at most 2 MB) as an `image` message; base64 and md5 are computed.
-    /// For envelope fields, send [`message::image_file`] with [`Webhook::send`].
-    ///
-    /// # Errors
-    /// As [`Webhook::send_file`].
-    ///
-    /// # Examples
-    /// ```no_run
-    /// # async fn run() -> Result<(), hookpit_client::Error> {
-    /// hookpit_client::Webhook::new("KEY").send_image("chart.png").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn send_image(&self, path: impl AsRef<Path>) -> Result<SendReply, Error> {
-        self.send(message::image_file(path)?).await
-    }
-
-    /// Sends a picture held in memory as an `image` message.
-    ///
-    /// # Errors
-    /// As [`Webhook::send`].
-    ///
-    /// # Examples
-    /// ```no_run
-    /// # async fn run(png: Vec<u8>) -> Result<(), hookpit_client::Error> {
-    /// hookpit_client::Webhook::new("KEY").send_image_bytes(&png).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn send_image_bytes(&self, picture: &[u8]) -> Result<SendReply, Error> {
-        self.send(message::image(picture)).await
-    }
-
-    async fn upload_path(&self, kind: MediaKind, path: &Path) -> Result<Uploaded, Error> {
-        let bytes = tokio::fs::read(path).await.map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let filename = path
-            .file_name()
-            .map_or_else(|| kind.as_str().into(), |name| name.to_string_lossy());
-        self.upload_media(kind, &filename, bytes).await
-    }
-
     /// Runs `attempt` until it succeeds, fails for good, or the retries are used up. Each attempt
     /// waits for the rate limiter first when `targets` is given.
     async fn with_retries<T, F, Fut>(
@@ -489,77 +372,6 @@ impl Webhook {
             retry += 1;
         }
     }
-}
-
-/// A successful upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Uploaded {
-    /// The id to put in a `file` or `voice` message.
-    pub media_id: String,
-    /// What was uploaded.
-    pub kind: MediaKind,
-    /// The reply as received (`type`, `media_id`, `created_at`).
-    pub reply: UploadReply,
-}
-
-/// The requests [`Webhook::send_split`] sends: text over the 2048 bytes WeCom displays and
-/// markdown over 4096 bytes are split (see [`split`](crate::split)); text mentions go with the
-/// first chunk only, so people are notified once. Anything else is returned as is.
-///
-/// # Examples
-/// ```
-/// use hookpit_client::{message, split_request};
-///
-/// let long = "line of a long build log\n".repeat(200); // 5000 bytes
-/// let requests = split_request(message::text(long).mention("zhangsan").into());
-/// assert_eq!(requests.len(), 3);
-/// ```
-pub fn split_request(request: SendRequest) -> Vec<SendRequest> {
-    let (content, max, syntax) = match &request.message {
-        Message::Text { text } => (&text.content, TEXT_DISPLAY_MAX_BYTES, Syntax::Text),
-        Message::Markdown { markdown } => (
-            &markdown.content,
-            MARKDOWN_CONTENT_MAX_BYTES,
-            Syntax::Markdown,
-        ),
-        Message::MarkdownV2 { markdown_v2 } => (
-            &markdown_v2.content,
-            MARKDOWN_V2_CONTENT_MAX_BYTES,
-            Syntax::Markdown,
-        ),
-        _ => return vec![request],
-    };
-    if content.len() <= max {
-        return vec![request];
-    }
-    let chunks = split(content, max, syntax);
-    let count = chunks.len();
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let mut part = request.clone();
-            match &mut part.message {
-                Message::Text { text } => {
-                    text.content = chunk.text;
-                    if i > 0 {
-                        text.mentioned_list = None;
-                        text.mentioned_mobile_list = None;
-                    }
-                }
-                Message::Markdown { markdown } => {
-                    markdown.content = chunk.text;
-                    // Buttons belong under the last part, after the whole content.
-                    if i + 1 < count {
-                        markdown.attachments = None;
-                    }
-                }
-                Message::MarkdownV2 { markdown_v2 } => markdown_v2.content = chunk.text,
-                _ => {}
-            }
-            part
-        })
-        .collect()
 }
 
 /// Reads a 200 answer as WeCom JSON.
@@ -603,16 +415,19 @@ fn encode_query_value(value: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message;
 
     #[test]
     fn a_full_url_gives_its_key_and_base() {
-        let bot =
-            Webhook::from_url("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123")
-                .unwrap();
-        assert_eq!((bot.base(), bot.key()), (DEFAULT_BASE_URL, "abc-123"));
-        let hookpit = Webhook::from_url("http://127.0.0.1:9/prefix/cgi-bin/webhook/send?x=1&key=k")
+        let bot = Webhook::from_url("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-123")
             .unwrap();
-        assert_eq!(hookpit.send_url(), "http://127.0.0.1:9/prefix/cgi-bin/webhook/send?key=k");
+        assert_eq!((bot.base(), bot.key()), (DEFAULT_BASE_URL, "abc-123"));
+        let hookpit =
+            Webhook::from_url("http://127.0.0.1:9/prefix/cgi-bin/webhook/send?x=1&key=k").unwrap();
+        assert_eq!(
+            hookpit.send_url(),
+            "http://127.0.0.1:9/prefix/cgi-bin/webhook/send?key=k"
+        );
         assert_eq!(
             hookpit.upload_url(MediaKind::Voice),
             "http://127.0.0.1:9/prefix/cgi-bin/webhook/upload_media?key=k&type=voice"
@@ -657,40 +472,5 @@ mod tests {
         assert_eq!(error.code(), Some(44004));
         let long = message::markdown("x".repeat(4097));
         assert_eq!(bot.send(long).await.unwrap_err().code(), Some(40058));
-    }
-
-    #[test]
-    fn long_text_is_split_with_mentions_on_the_first_part_only() {
-        let request: SendRequest = message::text("0123456789\n".repeat(400))
-            .mention("zhangsan")
-            .chatid("g")
-            .into();
-        let parts = split_request(request);
-        assert_eq!(parts.len(), 3);
-        for (i, part) in parts.iter().enumerate() {
-            let Message::Text { text } = &part.message else {
-                panic!("not text")
-            };
-            assert!(text.content.len() <= TEXT_DISPLAY_MAX_BYTES);
-            assert_eq!(text.mentioned_list.is_some(), i == 0);
-            assert_eq!(part.chatid.as_deref(), Some("g"));
-        }
-    }
-
-    #[test]
-    fn markdown_buttons_go_under_the_last_part() {
-        let request: SendRequest = message::markdown("line\n".repeat(1000))
-            .button("c", "n", "t", "v", "r")
-            .into();
-        let parts = split_request(request);
-        assert_eq!(parts.len(), 2);
-        let attachments: Vec<bool> = parts
-            .iter()
-            .map(|part| match &part.message {
-                Message::Markdown { markdown } => markdown.attachments.is_some(),
-                _ => false,
-            })
-            .collect();
-        assert_eq!(attachments, vec![false, true]);
     }
 }

@@ -1,0 +1,187 @@
+//! How a failure is told: the exit code and the lines on stderr, with a hint for the common
+//! causes.
+//!
+//! One table at the edge: every command returns a [`Failure`], and only `main` prints it and
+//! exits. Diagnostics go to stderr so that stdout carries only data (`--json` replies, media ids).
+
+use std::fmt::Write as _;
+
+use hookpit_client::Error;
+
+/// The process exit codes, documented at the end of `--help` (`cli::exit_codes!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Anything not covered below: the server could not start, lints with `--deny-warnings`.
+    Other = 1,
+    /// Invalid input or usage (also what clap uses for a bad command line).
+    Invalid = 2,
+    /// The server answered with a non-zero errcode.
+    Api = 3,
+    /// No WeCom reply was read.
+    Network = 4,
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
+/// A failed command: what to print and how to exit.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: ExitCode,
+    /// The message after `error: `, with its causes.
+    pub message: String,
+    /// Advice for the common causes, printed after `hint: `.
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    /// Invalid input: a file that cannot be read, JSON that does not parse, a bad flag value.
+    pub fn invalid(message: impl Into<String>) -> Failure {
+        Failure {
+            code: ExitCode::Invalid,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Any other failure (exit 1).
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure {
+            code: ExitCode::Other,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The stderr text: `error: ...` and, when there is one, `hint: ...`.
+    pub fn render(&self) -> String {
+        let mut out = format!("error: {}\n", self.message);
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "hint: {hint}");
+        }
+        out
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        let code = match &error {
+            Error::Api { .. } => ExitCode::Api,
+            Error::Network(_) | Error::Status { .. } | Error::Reply { .. } => ExitCode::Network,
+            _ => ExitCode::Invalid,
+        };
+        let hint = match &error {
+            Error::Api { .. } | Error::Invalid(_) => error.code().and_then(hint_for),
+            Error::Network(_) => Some(
+                "check the base URL and that the server is running (`hookpit serve` prints its \
+                 webhook URL)"
+                    .to_owned(),
+            ),
+            Error::Status { .. } | Error::Reply { .. } => Some(
+                "the URL answered, but not as a WeCom webhook does: check the base URL".to_owned(),
+            ),
+            Error::Url { .. } => Some(
+                "--webhook takes the whole URL, e.g. \
+                 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY"
+                    .to_owned(),
+            ),
+            _ => None,
+        };
+        Failure {
+            code,
+            message: chain(&error),
+            hint,
+        }
+    }
+}
+
+/// `error` and its causes, joined with `: ` (anyhow's `{:#}` format).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(message, ": {cause}");
+        source = cause.source();
+    }
+    message
+}
+
+/// Advice for the errcodes people meet most.
+pub fn hint_for(code: i64) -> Option<String> {
+    let hint = match code {
+        93000 => {
+            "the key is unknown or the bot was removed. Pass the key, not the whole URL: \
+             --key takes the part after `key=` (or use --webhook with the whole URL)"
+        }
+        45009 => {
+            "rate limit: WeCom takes 20 messages per minute per bot (public document; 100 per \
+             chat in the internal one). Wait a minute, send less often, or raise --retries"
+        }
+        45033 => "the same body is already being sent: wait for the first request to finish",
+        40058 => {
+            "a field is too long or malformed (the errmsg names it): text ≤ 5120 bytes, markdown \
+             ≤ 4096 bytes of UTF-8. Long text or markdown can go out as several messages with \
+             --split"
+        }
+        40008 => "the body must be JSON with a msgtype WeCom knows, in lowercase",
+        44004 => "the content is empty",
+        44001 => "the picture or file is empty",
+        301019 => "image.md5 must be the md5 of the picture bytes (before base64)",
+        40007 => {
+            "the media_id is unknown, expired (3 days) or another bot's: upload the file again \
+             with the same key"
+        }
+        40009 => "the picture is over 2 MB",
+        40004 => {
+            "the file is not of its --type: a voice must be AMR (ffmpeg -i in.mp3 -ar 8000 -ac 1 out.amr)"
+        }
+        45001 => "the file is too big: 20 MB for a file, 2 MB for a voice",
+        45007 => "a voice plays at most 60 seconds",
+        40005 => "only JPG and PNG pictures are accepted; uploads take --type file or voice",
+        -1 => "WeCom's transient system error: try again",
+        _ => return None,
+    };
+    Some(hint.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_error_exits_3_with_the_hint_of_its_code() {
+        let failure = Failure::from(Error::Api {
+            code: 93000,
+            errmsg: "invalid webhook url".to_owned(),
+        });
+        assert_eq!(failure.code, ExitCode::Api);
+        assert!(
+            failure
+                .render()
+                .contains("hint: the key is unknown or the bot was removed. Pass the key")
+        );
+    }
+
+    #[test]
+    fn a_locally_refused_message_exits_2_with_the_same_hint() {
+        let failure = Failure::from(Error::Invalid(
+            hookpit_client::protocol::ErrorCode::exceed_max_length("markdown.content", 4096),
+        ));
+        assert_eq!(failure.code, ExitCode::Invalid);
+        assert_eq!(failure.hint, hint_for(40058));
+    }
+
+    #[test]
+    fn unknown_codes_have_no_hint() {
+        assert_eq!(hint_for(12345), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! The built `hookpit` binary, run as a user would: against a Hookpit spawned in this process,
+//! with stdout, stderr and the exit code snapshotted together (volatile parts redacted).
+//!
+//! One test binary; each test gets its own server, port and data directory.
+
+mod helpers;
+mod lint;
+mod offline;
+mod send;
+mod serve;

@@ -1,0 +1,105 @@
+//! What the binary says without any server: help, usage errors, missing bot, network failures.
+
+use insta::assert_snapshot;
+
+use crate::helpers::run_in;
+
+fn run(args: &[&str]) -> crate::helpers::Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    run_in(dir.path(), args, "")
+}
+
+#[test]
+fn the_main_help_lists_commands_examples_and_exit_codes() {
+    assert_snapshot!(run(&["--help"]).snapshot());
+}
+
+#[test]
+fn the_send_help_teaches_by_example() {
+    assert_snapshot!(run(&["send", "--help"]).snapshot());
+}
+
+#[test]
+fn the_news_help_explains_how_flags_group_into_articles() {
+    assert_snapshot!(run(&["send", "news", "--help"]).snapshot());
+}
+
+#[test]
+fn sending_without_a_bot_exits_2_and_says_how_to_name_one() {
+    assert_snapshot!(run(&["send", "text", "hi"]).snapshot(), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: no bot to send to
+    hint: pass --webhook URL (the whole webhook URL), --key KEY [--base URL], or set HOOKPIT_WEBHOOK
+    ");
+}
+
+#[test]
+fn a_webhook_url_without_a_key_exits_2() {
+    let output = run(&[
+        "send",
+        "--webhook",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+        "text",
+        "hi",
+    ]);
+    assert_snapshot!(output.snapshot(), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: invalid webhook url "https://qyapi.weixin.qq.com/cgi-bin/webhook/send": no key=... query parameter
+    hint: --webhook takes the whole URL, e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY
+    "#);
+}
+
+#[test]
+fn an_unknown_message_type_is_a_usage_error() {
+    let output = run(&["send", "--key", "k", "video", "x"]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .starts_with("error: unrecognized subcommand 'video'"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_exits_2() {
+    let output = run(&["send", "--key", "k", "image", "missing.png"]);
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: cannot read missing.png: No such file or directory (os error 2)
+    ");
+}
+
+#[test]
+fn an_unreachable_server_exits_4() {
+    // Bind then drop: the port is free and nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let output = run(&[
+        "send",
+        "--key",
+        "k",
+        "--base",
+        &base,
+        "--retries",
+        "0",
+        "text",
+        "hi",
+    ]);
+    let stderr = output.stderr.replace(&base, "[BASE]");
+    assert_eq!(output.code, 4);
+    assert_snapshot!(stderr, @r"
+    error: request to the webhook failed: error sending request for url ([BASE]/cgi-bin/webhook/send?key=k): client error (Connect): tcp connect error: Connection refused (os error 111)
+    hint: check the base URL and that the server is running (`hookpit serve` prints its webhook URL)
+    ");
+}

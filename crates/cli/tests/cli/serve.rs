@@ -1,0 +1,58 @@
+//! `hookpit serve` as a process: prints its banner, accepts a send from `hookpit send`, and
+//! stops cleanly on SIGTERM.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::helpers::run_in;
+
+#[test]
+fn serve_prints_the_webhook_url_accepts_a_send_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hookpit"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hookpit serve starts");
+    let mut banner = BufReader::new(server.stdout.take().expect("piped stdout"));
+    let mut webhook_line = String::new();
+    banner.read_line(&mut webhook_line).expect("banner");
+    let mut inbox_line = String::new();
+    banner.read_line(&mut inbox_line).expect("banner");
+
+    let webhook = webhook_line
+        .strip_prefix("webhook: ")
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let base = webhook
+        .split("/cgi-bin/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        webhook.starts_with("http://127.0.0.1:") && webhook.contains("/cgi-bin/webhook/send?key="),
+        "{webhook_line}"
+    );
+    assert_eq!(inbox_line.trim(), format!("inbox: {base}/"));
+
+    let sent = run_in(
+        data.path(),
+        &["send", "--webhook", &webhook, "text", "hello"],
+        "",
+    );
+    assert_eq!((sent.code, sent.stderr.as_str()), (0, "sent 1 message\n"));
+
+    // SIGTERM, as a service manager stops it: the server drains and exits successfully.
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    let status = server.wait().expect("hookpit serve exits");
+    assert!(status.success(), "{status:?}");
+}

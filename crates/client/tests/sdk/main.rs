@@ -1,0 +1,10 @@
+//! The SDK against real servers: a spawned in-process Hookpit for every message type and for
+//! uploads, and a tiny stub server for the retry behaviour Hookpit cannot be made to show on
+//! demand (a 45009 followed by success, an HTTP 503).
+//!
+//! One test binary (zero-to-production style); each test gets its own port and data directory.
+
+mod helpers;
+mod retry;
+mod send;
+mod upload;
