@@ -102,18 +102,52 @@ describe('the inbox', () => {
     const post = page.locator('[data-testid="post"]').filter({ hasText: '对示例帖子的回复' });
     await post.waitFor();
     assert.match(await post.innerText(), /第二条回复/, 'both replies sit under the same post');
-    await page.locator('[data-testid="post"]').filter({ hasText: '机器人在小黑板发的新帖子' }).waitFor();
+    // A bot message without post_id opens a new post: it heads the post (titled by its first
+    // line) instead of showing as a reply to an unknown post.
+    const botPost = page.locator('[data-testid="post"]').filter({
+      has: page.locator('.post-title', { hasText: '机器人在小黑板发的新帖子' }),
+    });
+    await botPost.waitFor();
+    assert.equal(await botPost.locator('.post-replies').count(), 0, 'the opening message is not a reply');
     await assertNoReload(page);
     await page.screenshot({ path: screenshotPath('blackboard') });
   });
 
-  test('clear, after a confirmation, empties the inbox live', async () => {
+  test('a long chat opens on its newest page and loads older messages on demand', async () => {
+    const long = await newGroup('很长的群');
+    for (let n = 1; n <= 60; n += 1) {
+      await send({ chatid: long, msgtype: 'text', text: { content: `第 ${n} 条` } });
+    }
+    await openChat(page, long);
+    const rows = page.locator('#timeline .msg');
+    await page.locator('#timeline').getByText('第 60 条', { exact: true }).waitFor();
+    assert.equal(await rows.count(), 50, 'the first page holds the 50 newest');
+    assert.equal(await page.locator('#timeline').getByText('第 10 条', { exact: true }).count(), 0);
+    await page.click('[data-action="older"]');
+    await page.locator('#timeline').getByText('第 1 条', { exact: true }).waitFor();
+    assert.equal(await rows.count(), 60);
+    assert.equal(await page.locator('[data-action="older"]').count(), 0, 'no older page is left');
+    const order = await rows.locator('.msg-body').allInnerTexts();
+    assert.deepEqual(order.map((t) => t.trim()), Array.from({ length: 60 }, (_, i) => `第 ${i + 1} 条`), 'oldest first');
+  });
+
+  test('clear, after a confirmation, empties the inbox live, in every open inbox', async () => {
     await openChat(page, busy);
     await page.locator('.msg').first().waitFor();
+    // A second inbox on the same chat learns of the clear from the event stream alone.
+    const other = await browser.context.newPage();
+    await openChat(other, busy);
+    await other.locator('.msg').first().waitFor();
+    await markPage(other);
+
     page.once('dialog', (dialog) => dialog.accept());
     await page.click('[data-testid="clear-all"]');
     await page.locator('.timeline-empty').waitFor();
     assert.equal(await page.locator('.msg').count(), 0);
+    await other.locator('.timeline-empty').waitFor();
+    assert.equal(await other.locator('.msg').count(), 0);
+    await assertNoReload(other);
+    await other.close();
     const left = listOf(await api(`/messages?chatid=${encodeURIComponent(busy)}`), 'messages');
     assert.equal(left.length, 0);
   });

@@ -1,6 +1,8 @@
-// Shared helpers of the browser tests: the running server (from run.sh's environment), the
-// webhook and admin API, test media (a real PNG, a real AMR-NB voice) and Chromium.
+// Shared helpers of the browser tests: the running server (from run.sh's environment), a server
+// of a test's own (other flags), the webhook and admin API, test media (a real PNG, a real AMR-NB
+// voice) and Chromium.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +100,42 @@ export async function newestMessage(chatid) {
   return message;
 }
 
+/** Starts a second `hookpit serve` of its own (port 0, a temporary data directory) with extra
+ *  flags, for tests that need another configuration than run.sh's server. Resolves once the
+ *  banner names the address: `{url, key, stop()}`. */
+export async function startServer(flags) {
+  const bin = process.env.HOOKPIT_BIN;
+  assert.ok(bin, 'HOOKPIT_BIN is set by run.sh');
+  const data = mkdtempSync(join(tmpdir(), 'hookpit-test-'));
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data', data, ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const webhook = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 30 s:\n${output}`)), 30_000);
+    const look = (chunk) => {
+      output += chunk;
+      const match = /webhook: (https?:\/\/\S+)/.exec(output);
+      if (match) { clearTimeout(timer); resolvePromise(match[1]); }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+  });
+  return {
+    url: webhook.replace(/\/cgi-bin\/.*$/, ''),
+    key: new URL(webhook).searchParams.get('key'),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolvePromise) => { child.once('exit', resolvePromise); });
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
 // ---------------------------------------------------------------- media
 
 function crc32(bytes) {
@@ -175,8 +213,8 @@ export async function launch(options = {}) {
     timezoneId: 'Asia/Shanghai',
     ...options,
   });
+  context.setDefaultTimeout(10_000); // every page of the context, also those a test opens
   const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10_000);
   return {
     context,
     page,

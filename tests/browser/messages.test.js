@@ -129,9 +129,15 @@ describe('every message type appears live in the open chat', () => {
 
   before(async () => {
     chatid = await newGroup('消息类型测试群');
-    browser = await launch();
+    // Tall enough that the tallest message (the official markdown_v2 example) fits on screen,
+    // so that its screenshot is not cut by the chat header.
+    browser = await launch({ viewport: { width: 1280, height: 1400 } });
     page = browser.page;
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Whatever the CSP blocks (an inline style, a script) would be lost silently but for this.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
     await openChat(page, chatid);
     await markPage(page);
     console.log(`screenshots: ${SCREENSHOTS}`);
@@ -169,6 +175,10 @@ describe('every message type appears live in the open chat', () => {
     const { row } = await sendAndSee('markdown', officialMarkdown(chatid), async (row) => {
       assert.match(await row.locator('.msg-body').innerText(), /2019公司文化衫尺码收集/);
       assert.equal(await row.locator('button[data-replace-text]').count(), 5, 'five attachment buttons');
+      // border_color/text_color #2EAB49 reach the page under the CSP (no style attribute).
+      const colours = await row.locator('button[data-replace-text]').first()
+        .evaluate((button) => [getComputedStyle(button).borderTopColor, getComputedStyle(button).color]);
+      assert.deepEqual(colours, ['rgb(46, 171, 73)', 'rgb(46, 171, 73)'], 'the button colours of the request');
     });
     await row.locator('button[data-replace-text]', { hasText: 'L' }).first().click();
     await row.getByText('你已选择L').waitFor({ state: 'visible' });
@@ -221,13 +231,8 @@ describe('every message type appears live in the open chat', () => {
   });
 
   test('miniprogram', async () => {
-    const cover = png(130, 104);
-    let mediaId;
-    try {
-      mediaId = await upload('image', 'cover.png', cover, 'image/png');
-    } catch {
-      mediaId = await upload('file', 'cover.png', cover, 'image/png'); // public bots only upload files
-    }
+    // The cover must be an uploaded image (run.sh enables the internal document's image uploads).
+    const mediaId = await upload('image', 'cover.png', png(130, 104), 'image/png');
     await sendAndSee('miniprogram', {
       chatid, msgtype: 'miniprogram',
       miniprogram: { title: '小程序测试消息', pic_media_id: mediaId, appid: 'wx8bd80126147dfAAA', page: '/path/index.html' },
@@ -256,6 +261,22 @@ describe('every message type appears live in the open chat', () => {
     });
   });
 
+  test('lints are shown beside the message and in its detail pane', async () => {
+    // A table is markdown_v2 syntax: v1 markdown shows it literally, and the sender should know.
+    const { row, message } = await sendAndSee('markdown-lints', {
+      chatid, msgtype: 'markdown', markdown: { content: '| 姓名 | 尺码 |\n| --- | --- |\n| 张三 | S |\n<@nobody>' },
+    });
+    const codes = message.lints.map((lint) => lint.code);
+    assert.ok(codes.includes('unsupported_syntax'), `the API reports the table: ${JSON.stringify(codes)}`);
+    const beside = await row.locator('[data-testid="lints"] li').allInnerTexts();
+    assert.equal(beside.length, message.lints.length, 'every lint is shown beside the message');
+    await row.locator('.msg-inspect').click({ force: true });
+    const inPane = page.locator('[data-testid="detail-lints"] li');
+    await inPane.first().waitFor();
+    assert.deepEqual(await inPane.locator('code').allInnerTexts(), codes, 'the pane lists the lint codes');
+    await page.locator('#detail-close').click();
+  });
+
   test('the detail pane shows the raw request, the lints and the reply', async () => {
     const row = page.locator('.msg[data-msgtype="text"]').first();
     await row.locator('.msg-inspect').click({ force: true });
@@ -271,7 +292,7 @@ describe('every message type appears live in the open chat', () => {
     await pane.waitFor({ state: 'hidden' });
   });
 
-  test('no page error happened', () => {
+  test('no page error and no CSP violation happened', () => {
     assert.deepEqual(pageErrors, []);
   });
 });

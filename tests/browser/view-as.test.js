@@ -69,6 +69,27 @@ describe('"view as" applies visible_to_user', () => {
     await page.waitForFunction(() => document.querySelectorAll('.msg').length === 3);
   });
 
+  test('a message to a userid opens a single chat that only that user sees', async () => {
+    await viewAs('');
+    // The demo bot has zhangsan in its subscription scope, so it may write to him directly.
+    await send({ chatid: 'zhangsan', msgtype: 'text', text: { content: '给张三的单聊消息' } });
+    const single = page.locator('.chat-item[data-kind="single"]').filter({ hasText: '张三' });
+    await single.waitFor();
+    await page.click('#chat-tabs button[data-kind="single"]');
+    assert.equal(await page.locator('.chat-item[data-kind="group"]').count(), 0, 'the 单聊 tab lists single chats only');
+    await single.click();
+    await page.locator('#timeline').getByText('给张三的单聊消息').waitFor();
+    await page.screenshot({ path: screenshotPath('single-chat') });
+    await page.click('#chat-tabs button[data-kind=""]');
+
+    await openChat(page, chatid);
+    await viewAs('lisi');
+    await single.waitFor({ state: 'detached' });
+    await viewAs('zhangsan');
+    await single.waitFor();
+    await assertNoReload(page);
+  });
+
   test('live messages respect the selected user too', async () => {
     await viewAs('lisi');
     await page.waitForFunction(() => document.querySelectorAll('.msg').length === 2);

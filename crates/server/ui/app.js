@@ -8,8 +8,10 @@
 //   crate produces safe by construction; it goes through a <template>, so nothing in it runs;
 // - every other string (bot, chat and user names, file names, request JSON, errmsg...) is set
 //   with textContent or as an attribute value, never parsed as HTML;
-// - nothing is ever evaluated, and no inline style is taken from a string: styles are set
-//   through element.style properties.
+// - nothing is ever evaluated, and no style is ever built from message text: looks come from
+//   classes (render.css, app.css). The one per-message style, a markdown button's colour, is
+//   parsed to three numbers first and set through the CSSOM as `rgb(r, g, b)` (which the CSP
+//   allows, unlike a style attribute).
 'use strict';
 
 (() => {
@@ -102,20 +104,23 @@
     return fragment;
   }
 
-  /** The render crate cannot use style attributes (the CSP drops them), so it passes the few
-   *  per-message styles as data attributes, which are validated again here and applied through
-   *  the CSSOM: button colours (`#rrggbb` only) and a card image's aspect ratio (a number). */
+  /** The render crate cannot use style attributes (the CSP drops them), so it passes a markdown
+   *  button's colours as `data-border-color`/`data-text-color` (`#rrggbb`). Only the three
+   *  numbers parsed from a strict `#rrggbb` reach the CSSOM, so no text of the message ever
+   *  becomes CSS. (A card image's aspect ratio needs nothing here: render.css has a class per
+   *  allowed ratio.) */
   function applyDataStyles(root) {
-    const hex = (value) => (/^#[0-9a-f]{6}$/i.test(value || '') ? value : null);
+    const rgb = (value) => {
+      const match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(value || '');
+      if (!match) return null;
+      const [r, g, b] = match.slice(1).map((pair) => Number.parseInt(pair, 16));
+      return `rgb(${r}, ${g}, ${b})`;
+    };
     for (const element of root.querySelectorAll('[data-border-color], [data-text-color]')) {
-      const border = hex(element.getAttribute('data-border-color'));
-      const text = hex(element.getAttribute('data-text-color'));
+      const border = rgb(element.getAttribute('data-border-color'));
+      const text = rgb(element.getAttribute('data-text-color'));
       if (border) element.style.borderColor = border;
       if (text) element.style.color = text;
-    }
-    for (const element of root.querySelectorAll('[data-aspect-ratio]')) {
-      const ratio = Number(element.getAttribute('data-aspect-ratio'));
-      if (Number.isFinite(ratio) && ratio >= 0.2 && ratio <= 5) element.style.aspectRatio = String(ratio);
     }
   }
 
@@ -128,20 +133,20 @@
     toast.timer = setTimeout(() => { element.hidden = true; }, 2600);
   }
 
-  const AVATAR_COLOURS = ['#3b82f6', '#0ea5e9', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#6366f1', '#ef4444'];
-  function colourFor(seed) {
+  /** One of the nine avatar colour classes of app.css (`avatar-c0`…`avatar-c8`), stable per seed. */
+  const AVATAR_COLOURS = 9;
+  function colourClass(seed) {
     let hash = 0;
     for (const ch of String(seed || '')) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-    return AVATAR_COLOURS[hash % AVATAR_COLOURS.length];
+    return `avatar-c${hash % AVATAR_COLOURS}`;
   }
   function initial(name) {
     const trimmed = String(name || '?').trim();
     return trimmed ? Array.from(trimmed)[0].toUpperCase() : '?';
   }
   function avatar(name, seed, extraClass) {
-    const element = h('span', { class: 'avatar' + (extraClass ? ' ' + extraClass : ''), 'aria-hidden': 'true', text: initial(name) });
-    element.style.backgroundColor = colourFor(seed || name);
-    return element;
+    const classes = ['avatar', colourClass(seed || name), extraClass].filter(Boolean).join(' ');
+    return h('span', { class: classes, 'aria-hidden': 'true', text: initial(name) });
   }
 
   // ---------------------------------------------------------------- time formatting
@@ -241,6 +246,7 @@
     });
     const overlay = h('div', { class: 'overlay' }, form);
     document.body.append(overlay);
+    form.elements.token.focus();
   }
 
   // ---------------------------------------------------------------- users and "view as"
@@ -371,9 +377,17 @@
     }, 150);
   }
 
+  /** The chats the "view as" user is in (all of them for the admin view). The open chat stays
+   *  listed so that the list never loses the highlighted entry. */
+  function visibleChats() {
+    if (!state.asUser) return state.chats;
+    return state.chats.filter((c) => c.chatid === state.chatId
+      || memberIds(c).length === 0 || memberIds(c).includes(state.asUser));
+  }
+
   function renderChatList() {
     const list = $('chat-list');
-    const chats = state.chats.filter((c) => !state.kindFilter || c.kind === state.kindFilter);
+    const chats = visibleChats().filter((c) => !state.kindFilter || c.kind === state.kindFilter);
     if (!chats.length) {
       list.replaceChildren(h('li', { class: 'chat-list-empty', text: state.chats.length ? '没有这类会话' : '还没有会话' }));
       return;
@@ -427,7 +441,8 @@
     state.route = parseRoute();
     const r = state.route;
     if (r.name === 'home') {
-      const latest = state.chats.find((c) => chatTime(c)) || state.chats[0];
+      const chats = visibleChats();
+      const latest = chats.find((c) => chatTime(c)) || chats[0];
       if (latest) {
         location.replace(`#/chat/${encodeURIComponent(latest.chatid)}`);
         return;
@@ -523,17 +538,32 @@
     }
   }
 
-  let readTimer = null;
+  async function refreshPosts(chatId) {
+    const token = state.loadToken;
+    try {
+      const posts = listOf(await api(`/chats/${encodeURIComponent(chatId)}/posts`), 'posts');
+      if (token !== state.loadToken) return;
+      state.posts = posts;
+      renderTimeline({ scroll: 'follow' });
+    } catch { /* the reply layout stays until the next load */ }
+  }
+
+  const readTimers = new Map(); // chatid -> pending "mark read" call
+  /** Clears the badge at once and tells the server shortly after: a burst of live messages into
+   *  the open chat then costs one request, not one each (per chat, so that switching chats
+   *  quickly never drops the call of the chat left). */
   function markRead(chatId) {
-    clearTimeout(readTimer);
-    readTimer = setTimeout(async () => {
-      const chat = state.chats.find((c) => c.chatid === chatId);
-      try {
-        await api(`/chats/${encodeURIComponent(chatId)}/read`, { method: 'POST', body: {} });
-        if (chat) chat.unread = 0;
-        renderChatList();
-      } catch { /* unread counts are cosmetic */ }
-    }, 100);
+    const chat = state.chats.find((c) => c.chatid === chatId);
+    if (chat && Number(chat.unread || 0) !== 0) {
+      chat.unread = 0;
+      renderChatList();
+    }
+    clearTimeout(readTimers.get(chatId));
+    readTimers.set(chatId, setTimeout(() => {
+      readTimers.delete(chatId);
+      api(`/chats/${encodeURIComponent(chatId)}/read`, { method: 'POST', body: {} })
+        .catch(() => { /* unread counts are cosmetic; the next chat list load corrects them */ });
+    }, 100));
   }
 
   function renderChatHead() {
@@ -910,6 +940,12 @@
       if (!visibleNow(message) || !matchesSearch(message)) return;
       if (state.messages.some((m) => String(m.id) === String(message.id))) return;
       state.messages.push(message);
+      if (state.chat && state.chat.kind === 'blackboard' && message.post_id
+        && !state.posts.some((p) => String(p.post_id) === String(message.post_id))) {
+        // A post created after the chat was loaded (by this very message, when a bot posted
+        // without post_id): fetch the posts so that it shows as a post, not as a reply.
+        refreshPosts(message.chatid);
+      }
       renderTimeline({ scroll: 'follow' });
       if (!document.hidden) markRead(message.chatid);
     } else if (state.route.name === 'home') {
@@ -1068,6 +1104,7 @@
   }
 
   function reportError(error) {
+    if (error instanceof ApiError && error.status === 401) return; // the token form says it all
     // eslint-disable-next-line no-console
     console.warn('hookpit:', error);
     toast(`出错了：${error.message || error}`, 'error');
