@@ -53,3 +53,12 @@
 //! | "2 MB", "10 MB", "20 MB" | MiB (2 097 152 bytes, ...) | the generous reading never refuses a file WeCom takes |
 //! | 93005 text | `robot not allowed to send single chat message to user` | code documented (S1 appendix), English never captured |
 //! | 93004 / 93008 texts | `robot is disabled` / `robot not in chat` | codes from the catalogue, English never captured |
+//! | send body larger than any valid request (4 MiB) | 40058 `body exceed max length 4194304. invalid Request Parameter` (server; the rest is not read) | WeCom's length wording; bounds memory per call |
+//! | a method other than POST on `send` / `upload_media` | answered as a request without a body, HTTP 200: 93000, then 40008 / 44001 (server) | WeCom's global catalogue (40058, 40063): a GET to a POST API is processed without its body |
+//! | any other path under `/cgi-bin/` | HTTP 404 with 93000 `invalid webhook url` in WeCom's JSON shape and headers (server) | undocumented; the URL is not a webhook URL, and 93000 is what senders treat as "wrong URL" |
+//! | `chatid` naming no chat and no user, or a chat without the bot; a broadcast reaching no chat | 93008 `robot not in chat` (server) | catalogue 不在群里 |
+//! | a type blackboards do not take, sent to one blackboard (with or without `post_id`) | 40008 `invalid message type` (server) | the document: "该消息类型不支持发送到小黑板中"; the type is what is wrong |
+//! | `post_id` that is not a post of the blackboard | 40058 `post_id is not a post of the blackboard. invalid Request Parameter` (server) | schema-error pattern |
+//! | `@all_blackboard` with text or image | the bot's blackboards; nothing for the types blackboards do not take (server) | documented for markdown only; text and image may be posted on blackboards |
+//! | inline `<@userid>` in a message on a blackboard | kept as a mention; only `mentioned_list` / `mentioned_mobile_list` are dropped (server) | the document says only the lists are unsupported there |
+//! | per-user (single chat) rate window | one window per user, whether `chatid` spells the userid or the single-chat id (server) | "每个特定用户" counts the user, not the spelling |

@@ -52,10 +52,10 @@ impl ChatKind {
         }
     }
 
-    /// WeCom: only text, markdown and image may be posted on a blackboard.
+    /// WeCom: only text, markdown and image may be posted on a blackboard
+    /// ([`MsgType::supports_blackboard`]).
     pub fn accepts(self, msgtype: MsgType) -> bool {
-        self != ChatKind::Blackboard
-            || matches!(msgtype, MsgType::Text | MsgType::Markdown | MsgType::Image)
+        self != ChatKind::Blackboard || msgtype.supports_blackboard()
     }
 }
 
@@ -169,8 +169,27 @@ pub struct StoredMessage {
     pub visible_to: Vec<String>,
     /// Resolved mentions: userids, and `@all`.
     pub mentions: Vec<String>,
+    /// Lints of the raw request body (`hookpit_render::lint_request`), found when it was
+    /// accepted: the stored content no longer holds the fields they are about.
+    pub request_lints: Vec<MessageLint>,
     /// Unix milliseconds.
     pub created_at: i64,
+}
+
+/// A lint as stored with a message and shown in its item (`{code, message}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageLint {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<hookpit_render::Lint> for MessageLint {
+    fn from(lint: hookpit_render::Lint) -> MessageLint {
+        MessageLint {
+            code: lint.code.to_owned(),
+            message: lint.message,
+        }
+    }
 }
 
 /// A message with what its request carried: the raw body and the reply.

@@ -3,6 +3,8 @@
 //!
 //! Windows are keyed by the target as written in `chatid` (a chat id or a userid): the limit is
 //! checked before routing (spec §6 precedence), which is when the kind of an id is not yet known.
+//! The send endpoint first rewrites single-chat ids to their user's id, so that one user has one
+//! window whichever way `chatid` names them.
 //! All windows a request needs are checked before any is charged, so a refused request spends
 //! nothing.
 

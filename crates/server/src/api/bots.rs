@@ -7,7 +7,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams};
+use super::error::{ApiError, ApiResult, JsonBody, PathParams, non_blank};
 use crate::app::AppState;
 use crate::domain::{Bot, BotPatch, NewBot, SingleChat};
 use crate::store::StoreError;
@@ -100,9 +100,7 @@ async fn create_bot(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateBot>,
 ) -> ApiResult<(StatusCode, Json<BotView>)> {
-    if body.name.trim().is_empty() {
-        return Err(ApiError::bad_request("name must not be empty"));
-    }
+    non_blank("name", Some(&body.name))?;
     if let Some(key) = &body.key {
         check_key(key)?;
     }
@@ -149,13 +147,7 @@ async fn update_bot(
     PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<PatchBot>,
 ) -> ApiResult<Json<BotView>> {
-    if body
-        .name
-        .as_deref()
-        .is_some_and(|name| name.trim().is_empty())
-    {
-        return Err(ApiError::bad_request("name must not be empty"));
-    }
+    non_blank("name", body.name.as_deref())?;
     let bot = state
         .store
         .update_bot(&id, BotPatch { name: body.name })

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams, QueryParams};
+use super::error::{ApiError, ApiResult, JsonBody, PathParams, QueryParams, non_blank};
 use crate::app::AppState;
 use crate::domain::{Chat, ChatKind, ChatPatch, NewChat, Post};
 
@@ -127,13 +127,7 @@ async fn update_chat(
     PathParams(chatid): PathParams<String>,
     JsonBody(body): JsonBody<PatchChat>,
 ) -> ApiResult<Json<Chat>> {
-    if body
-        .name
-        .as_deref()
-        .is_some_and(|name| name.trim().is_empty())
-    {
-        return Err(ApiError::bad_request("name must not be empty"));
-    }
+    non_blank("name", body.name.as_deref())?;
     if let Some(members) = &body.members {
         if state.store.chat_summary(&chatid).await?.kind == ChatKind::Single {
             return Err(ApiError::bad_request(
@@ -179,9 +173,7 @@ async fn create_post(
     PathParams(chatid): PathParams<String>,
     JsonBody(body): JsonBody<CreatePost>,
 ) -> ApiResult<(StatusCode, Json<Post>)> {
-    if body.title.trim().is_empty() {
-        return Err(ApiError::bad_request("title must not be empty"));
-    }
+    non_blank("title", Some(&body.title))?;
     if let Some(id) = &body.post_id
         && (id.trim().is_empty() || id.contains('|'))
     {

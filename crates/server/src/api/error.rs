@@ -195,6 +195,15 @@ fn strip_prefix(text: &str) -> &str {
     text.split_once(": ").map_or(text, |(_, detail)| detail)
 }
 
+/// 400 unless `value` (the field `field` of a body), when given, has more than white space: a
+/// blank name or title could never be told apart in the inbox.
+pub fn non_blank(field: &str, value: Option<&str>) -> ApiResult<()> {
+    if value.is_some_and(|text| text.trim().is_empty()) {
+        return Err(ApiError::bad_request(format!("{field} must not be empty")));
+    }
+    Ok(())
+}
+
 /// Parses a message id from a path segment.
 pub fn message_id(text: &str) -> ApiResult<i64> {
     text.parse::<i64>()
@@ -227,6 +236,15 @@ mod tests {
         let error = ApiError::from(StoreError::Database(rusqlite::Error::InvalidQuery));
         assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!error.message.contains("query"), "{}", error.message);
+    }
+
+    #[test]
+    fn blank_names_are_bad_requests_and_absent_ones_are_fine() {
+        assert_eq!(non_blank("name", Some("张三")), Ok(()));
+        assert_eq!(non_blank("name", None), Ok(()));
+        let error = non_blank("title", Some(" \t")).unwrap_err();
+        assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        assert_eq!(error.message, "title must not be empty");
     }
 
     #[test]

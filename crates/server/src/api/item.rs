@@ -1,6 +1,10 @@
 //! The message item of `/api/v1` (list, detail, long-poll and live events), rendered to HTML with
 //! `hookpit-render`.
 //!
+//! An item's `lints` are the renderer's (what people see) followed by the lints of the raw request
+//! body, stored with the message when it was accepted (fields WeCom ignores, which the stored
+//! content no longer holds).
+//!
 //! A [`Page`] is built once per batch of messages: it loads the users with ONE statement and the
 //! media the batch refers to with ONE more, then renders every message against those in-memory
 //! directories. Looking users up per message (or per mention) would make a 200-item page cost
@@ -16,7 +20,7 @@ use serde_json::Value;
 use super::error::ApiResult;
 use crate::app::AppState;
 use crate::clock::rfc3339;
-use crate::domain::{MessageDetail, StoredMessage};
+use crate::domain::{MessageDetail, MessageLint, StoredMessage};
 
 /// The bot of a message item.
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +45,7 @@ pub struct Item<'a> {
     pub mentions: &'a [String],
     pub created_at: String,
     pub html: String,
-    pub lints: Vec<hookpit_render::Lint>,
+    pub lints: Vec<MessageLint>,
 }
 
 /// A message item plus what its request carried (`GET /messages/{id}`).
@@ -97,6 +101,12 @@ impl Page {
     /// The item of `message`, rendered.
     pub fn item<'a>(&self, message: &'a StoredMessage) -> Item<'a> {
         let rendered = self.render(message);
+        let lints = rendered
+            .lints
+            .into_iter()
+            .map(MessageLint::from)
+            .chain(message.request_lints.iter().cloned())
+            .collect();
         Item {
             id: message.id,
             request_id: &message.request_id,
@@ -113,7 +123,7 @@ impl Page {
             mentions: &message.mentions,
             created_at: rfc3339(message.created_at),
             html: rendered.html,
-            lints: rendered.lints,
+            lints,
         }
     }
 
@@ -199,6 +209,7 @@ mod tests {
             content,
             visible_to: Vec::new(),
             mentions: vec!["zhangsan".to_owned()],
+            request_lints: Vec::new(),
             created_at: 1_704_540_159_128,
         }
     }
@@ -242,6 +253,23 @@ mod tests {
             "{}",
             item.html
         );
+    }
+
+    #[test]
+    fn request_lints_follow_the_renderers_lints() {
+        let page = Page::default();
+        let mut message = stored(MsgType::File, json!({"media_id": "nope"}));
+        message.request_lints = vec![MessageLint {
+            code: "mention_list_ignored".to_owned(),
+            message: "file.mentioned_list: ignored".to_owned(),
+        }];
+        let codes: Vec<String> = page
+            .item(&message)
+            .lints
+            .into_iter()
+            .map(|lint| lint.code)
+            .collect();
+        assert_eq!(codes, ["unknown_media", "mention_list_ignored"]);
     }
 
     #[test]

@@ -85,7 +85,7 @@ async fn list_messages(
     let msgtype = parse_msgtype(params.msgtype)?;
     let bot_id = match non_empty(params.key) {
         None => None,
-        Some(key) => match state.store.bot_by_key(&key).await? {
+        Some(key) => match state.store.bot_identity(&key).await? {
             Some(bot) => Some(bot.id),
             // No bot holds this key, so no message can match.
             None => {

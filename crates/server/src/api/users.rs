@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams};
+use super::error::{ApiResult, JsonBody, PathParams, non_blank};
 use crate::app::AppState;
 use crate::domain::User;
 
@@ -59,9 +59,7 @@ async fn create_user(
     State(state): State<AppState>,
     JsonBody(new): JsonBody<NewUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    if new.name.trim().is_empty() {
-        return Err(ApiError::bad_request("name must not be empty"));
-    }
+    non_blank("name", Some(&new.name))?;
     let user = User {
         userid: new.userid,
         name: new.name,
@@ -79,13 +77,7 @@ async fn update_user(
     PathParams(userid): PathParams<String>,
     JsonBody(patch): JsonBody<UserPatch>,
 ) -> ApiResult<Json<User>> {
-    if patch
-        .name
-        .as_deref()
-        .is_some_and(|name| name.trim().is_empty())
-    {
-        return Err(ApiError::bad_request("name must not be empty"));
-    }
+    non_blank("name", patch.name.as_deref())?;
     let user = state
         .store
         .update_user(&userid, patch.name, patch.mobile)

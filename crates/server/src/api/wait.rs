@@ -72,7 +72,7 @@ impl Filter {
         match (&self.key, &self.bot_id) {
             (None, _) | (Some(_), Some(_)) => Ok(true),
             (Some(key), None) => {
-                self.bot_id = state.store.bot_by_key(key).await?.map(|bot| bot.id);
+                self.bot_id = state.store.bot_identity(key).await?.map(|bot| bot.id);
                 Ok(self.bot_id.is_some())
             }
         }

@@ -1,11 +1,11 @@
-//! Bots: CRUD, lookup by key, chat membership, subscription scope and single chats.
+//! Bots: CRUD, lookup by key, chat membership and subscription scope (their single chats are
+//! in `single_chat.rs`).
 
-use hookpit_protocol::limit::SINGLE_CHAT_PROACTIVE_QUOTA;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, chats, random_id, users};
 use crate::clock::rfc3339;
-use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot, SingleChat};
+use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot};
 
 fn list_of(conn: &Connection, sql: &str, id: &str) -> Result<Vec<String>, StoreError> {
     let mut statement = conn.prepare_cached(sql)?;
@@ -121,71 +121,6 @@ pub(super) fn is_subscribed(
         .query_row([bot_id, userid], |_| Ok(()))
         .optional()?
         .is_some())
-}
-
-/// The single chat of a bot and a user, by the pair or by its chat id.
-pub(super) fn single_chat(
-    conn: &Connection,
-    bot_id: &str,
-    userid: Option<&str>,
-    chatid: Option<&str>,
-) -> Result<Option<SingleChat>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT chatid, bot_id, userid, quota_remaining FROM single_chats
-             WHERE bot_id = ?1 AND (userid = ?2 OR chatid = ?3)",
-        )?
-        .query_row(params![bot_id, userid, chatid], |row| {
-            Ok(SingleChat {
-                chatid: row.get(0)?,
-                bot_id: row.get(1)?,
-                userid: row.get(2)?,
-                quota_remaining: row.get(3)?,
-            })
-        })
-        .optional()?)
-}
-
-/// Creates the single chat of a bot and a user if missing; returns it.
-pub(super) fn ensure_single_chat(
-    conn: &Connection,
-    bot_id: &str,
-    userid: &str,
-    now: i64,
-) -> Result<SingleChat, StoreError> {
-    if let Some(chat) = single_chat(conn, bot_id, Some(userid), None)? {
-        return Ok(chat);
-    }
-    let name = users::get(conn, userid)?.map_or_else(|| userid.to_owned(), |u| u.name);
-    let chatid = random_id("wok", 29);
-    chats::insert(
-        conn,
-        ChatKind::Single,
-        &chatid,
-        &name,
-        &[userid.to_owned()],
-        now,
-    )?;
-    conn.execute(
-        "INSERT INTO single_chats (chatid, bot_id, userid, quota_remaining) VALUES (?1, ?2, ?3, 0)",
-        params![chatid, bot_id, userid],
-    )?;
-    conn.execute(
-        "INSERT INTO bot_chats (bot_id, chatid) VALUES (?1, ?2)",
-        params![bot_id, chatid],
-    )?;
-    Ok(SingleChat {
-        chatid,
-        bot_id: bot_id.to_owned(),
-        userid: userid.to_owned(),
-        quota_remaining: 0,
-    })
-}
-
-pub(super) fn set_quota(conn: &Connection, chatid: &str, quota: u32) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE single_chats SET quota_remaining = ?2 WHERE chatid = ?1")?
-        .execute(params![chatid, quota])?;
-    Ok(())
 }
 
 impl Store {
@@ -348,30 +283,6 @@ impl Store {
                 )?;
             }
             get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id))
-        })
-        .await
-    }
-
-    /// A user opens (or acts in) a single chat with a bot: the bot may send 3 proactive messages.
-    pub async fn open_single_chat(
-        &self,
-        id: &str,
-        userid: &str,
-        now: i64,
-    ) -> Result<SingleChat, StoreError> {
-        let (id, userid) = (id.to_owned(), userid.to_owned());
-        self.write(move |conn| {
-            if get(conn, &id)?.is_none() {
-                return Err(StoreError::not_found("bot", &id));
-            }
-            if users::get(conn, &userid)?.is_none() {
-                return Err(StoreError::not_found("user", &userid));
-            }
-            let mut chat = ensure_single_chat(conn, &id, &userid, now)?;
-            let quota = u32::try_from(SINGLE_CHAT_PROACTIVE_QUOTA).unwrap_or(3);
-            set_quota(conn, &chat.chatid, quota)?;
-            chat.quota_remaining = quota;
-            Ok(chat)
         })
         .await
     }

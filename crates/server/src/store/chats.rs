@@ -1,47 +1,11 @@
-//! Chats (groups, blackboards, single chats), their members, read marks and blackboard posts.
+//! Chats (groups, blackboards, single chats), their members, read marks and blackboard posts:
+//! the writes. The reads the inbox makes are in `queries.rs`.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, StoreError, random_id};
+use super::{Store, StoreError, queries, random_id};
 use crate::clock::rfc3339;
 use crate::domain::{Chat, ChatKind, ChatPatch, NewChat, Post};
-
-const CHAT_COLUMNS: &str = "c.chatid, c.kind, c.name, c.created_at, c.last_message_at, \
-     c.message_count, \
-     (SELECT COUNT(*) FROM messages m WHERE m.chatid = c.chatid AND m.id > c.read_upto)";
-
-fn chat_from_row(conn: &Connection, row: &rusqlite::Row<'_>) -> Result<Chat, StoreError> {
-    let chatid: String = row.get(0)?;
-    let kind: String = row.get(1)?;
-    let last: Option<i64> = row.get(4)?;
-    let count: i64 = row.get(5)?;
-    let unread: i64 = row.get(6)?;
-    Ok(Chat {
-        members: members(conn, &chatid)?,
-        bots: bots_of(conn, &chatid)?,
-        kind: ChatKind::parse(&kind).unwrap_or(ChatKind::Group),
-        name: row.get(2)?,
-        created_at: rfc3339(row.get(3)?),
-        last_message_at: last.map(rfc3339),
-        message_count: u64::try_from(count).unwrap_or(0),
-        unread: u64::try_from(unread).unwrap_or(0),
-        chatid,
-    })
-}
-
-pub(super) fn members(conn: &Connection, chatid: &str) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        conn.prepare_cached("SELECT userid FROM chat_members WHERE chatid = ?1 ORDER BY userid")?;
-    let rows = statement.query_map([chatid], |row| row.get(0))?;
-    Ok(rows.collect::<Result<Vec<String>, _>>()?)
-}
-
-fn bots_of(conn: &Connection, chatid: &str) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        conn.prepare_cached("SELECT bot_id FROM bot_chats WHERE chatid = ?1 ORDER BY bot_id")?;
-    let rows = statement.query_map([chatid], |row| row.get(0))?;
-    Ok(rows.collect::<Result<Vec<String>, _>>()?)
-}
 
 /// The kind of a chat, if it exists.
 pub(super) fn kind_of(conn: &Connection, chatid: &str) -> Result<Option<ChatKind>, StoreError> {
@@ -50,16 +14,6 @@ pub(super) fn kind_of(conn: &Connection, chatid: &str) -> Result<Option<ChatKind
         .query_row([chatid], |row| row.get(0))
         .optional()?;
     Ok(kind.as_deref().and_then(ChatKind::parse))
-}
-
-pub(super) fn get(conn: &Connection, chatid: &str) -> Result<Option<Chat>, StoreError> {
-    let sql = format!("SELECT {CHAT_COLUMNS} FROM chats c WHERE c.chatid = ?1");
-    let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query([chatid])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(chat_from_row(conn, row)?)),
-        None => Ok(None),
-    }
 }
 
 /// Creates a chat row and its members.
@@ -131,33 +85,6 @@ fn check_new(chat: &NewChat) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Chats of `kind` (all when `None`), most recently active first.
-    pub async fn list_chats(&self, kind: Option<ChatKind>) -> Result<Vec<Chat>, StoreError> {
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {CHAT_COLUMNS} FROM chats c WHERE (?1 IS NULL OR c.kind = ?1)
-                 ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.chatid"
-            );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let mut rows = statement.query([kind.map(ChatKind::as_str)])?;
-            let mut chats = Vec::new();
-            while let Some(row) = rows.next()? {
-                chats.push(chat_from_row(conn, row)?);
-            }
-            Ok(chats)
-        })
-        .await
-    }
-
-    /// One chat.
-    pub async fn get_chat(&self, chatid: &str) -> Result<Chat, StoreError> {
-        let chatid = chatid.to_owned();
-        self.read(move |conn| {
-            get(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
-        })
-        .await
-    }
-
     /// Creates a group or blackboard (id generated when absent).
     pub async fn create_chat(
         &self,
@@ -169,7 +96,7 @@ impl Store {
         self.write(move |conn| {
             let chatid = chat.chatid.clone().unwrap_or_else(|| random_id("wrk", 29));
             insert(conn, kind, &chatid, &chat.name, &chat.members, now)?;
-            get(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
+            queries::chat(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
         })
         .await
     }
@@ -190,7 +117,7 @@ impl Store {
             if let Some(list) = &patch.members {
                 set_members(conn, &chatid, list)?;
             }
-            get(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
+            queries::chat(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
         })
         .await
     }
@@ -220,37 +147,6 @@ impl Store {
                 return Err(StoreError::not_found("chat", &chatid));
             }
             Ok(())
-        })
-        .await
-    }
-
-    /// The posts of a blackboard, newest first.
-    pub async fn list_posts(&self, chatid: &str) -> Result<Vec<Post>, StoreError> {
-        let chatid = chatid.to_owned();
-        self.read(move |conn| {
-            if kind_of(conn, &chatid)? != Some(ChatKind::Blackboard) {
-                return Err(StoreError::not_found("blackboard", &chatid));
-            }
-            let mut statement = conn.prepare_cached(
-                "SELECT p.post_id, p.chatid, p.title, p.message_id, p.created_at,
-                        (SELECT COUNT(*) FROM messages m WHERE m.post_id = p.post_id
-                           AND (p.message_id IS NULL OR m.id <> p.message_id))
-                 FROM posts p WHERE p.chatid = ?1 ORDER BY p.created_at DESC, p.post_id",
-            )?;
-            let posts = statement
-                .query_map([&chatid], |row| {
-                    let replies: i64 = row.get(5)?;
-                    Ok(Post {
-                        post_id: row.get(0)?,
-                        chatid: row.get(1)?,
-                        title: row.get(2)?,
-                        message_id: row.get(3)?,
-                        created_at: rfc3339(row.get(4)?),
-                        reply_count: u64::try_from(replies).unwrap_or(0),
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(posts)
         })
         .await
     }

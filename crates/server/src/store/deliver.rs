@@ -1,29 +1,23 @@
-//! Delivering an accepted send request: routing its `chatid` to chats by WeCom's rules and
-//! storing one message per chat, atomically, in the writer's transaction.
+//! Delivering an accepted send request: routing its `chatid` (`route.rs`) and storing one
+//! message per chat it reaches, atomically, in the writer's transaction.
 //!
 //! Routing happens inside the write so that the single-chat quota (3 messages after the user
 //! acted) is checked and spent atomically, and a request either reaches every target or none.
 //!
-//! Rules (spec §2.1, official document):
-//! - `@all_group`: the bot's groups, plus its blackboards for `text`; `@all_blackboard`: its
-//!   blackboards; `@all`: both. Blackboards take only text, markdown and image.
-//! - A group or blackboard id: the bot must be in it (else 93008 [U]).
-//! - A single-chat id or a userid: allowed if the user is in the bot's subscription scope, or
-//!   has opened a single chat with it and fewer than 3 proactive messages were sent since
-//!   (else 93005).
-//! - `post_id` applies when `chatid` is exactly one blackboard; without it a new post is made.
-//! - `visible_to_user` applies when `chatid` is exactly one group (or one blackboard for text
-//!   and markdown).
-//! - An unknown id: 93008 [U]; in sandbox mode it becomes a new group of the bot.
+//! What each stored message carries (spec §2.1, official document):
+//! - `post_id` on a blackboard: the given one when `chatid` is exactly that blackboard (it must
+//!   be one of its posts), else a new post titled by the first line of the text.
+//! - `visible_to_user` when `chatid` is exactly one group (or one blackboard for text and
+//!   markdown).
+//! - Mentions: on a blackboard only inline `<@userid>` counts ("mentioned_list 暂不支持小黑板").
 
-use std::collections::HashSet;
-
-use hookpit_protocol::{ChatTarget, ErrorCode, Message, MsgType, ValidSend};
+use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-use super::{Store, StoreError, bots, chats, random_id, users};
-use crate::domain::{ChatKind, StoredMessage};
+use super::route::{Target, refuse, route};
+use super::{Store, StoreError, chats, random_id, users};
+use crate::domain::{ChatKind, MessageLint, StoredMessage};
 
 /// Everything needed to store one accepted request.
 #[derive(Debug)]
@@ -40,16 +34,8 @@ pub struct Delivery {
     pub now: i64,
     /// `--accept-any-key`: unknown chat ids become groups of the bot.
     pub sandbox: bool,
-}
-
-/// A refusal by WeCom's routing rules: the errcode to answer.
-pub type Refusal = ErrorCode;
-
-struct Target {
-    chatid: String,
-    kind: ChatKind,
-    /// The user of a single chat.
-    audience: String,
+    /// Lints of the raw body, stored with each message.
+    pub request_lints: Vec<MessageLint>,
 }
 
 impl Store {
@@ -62,79 +48,58 @@ impl Store {
     }
 }
 
-fn refuse(code: ErrorCode) -> StoreError {
-    StoreError::Refused(code)
-}
-
-fn deliver(conn: &Connection, d: &Delivery) -> Result<Vec<StoredMessage>, StoreError> {
-    let targets = route(conn, d)?;
-    let message = &d.send.request.message;
+fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>, StoreError> {
+    let targets = route(conn, delivery)?;
+    let message = &delivery.send.request.message;
     let msgtype = message.msgtype();
-    let single_id = d.send.targets.single_id();
-    let content = content_json(message, &d.send);
+    let single_id = delivery.send.targets.single_id();
+    let content = content_json(message, &delivery.send);
     let content_text = serde_json::to_string(&content)?;
     let search = search_text(&content);
     let mentions = mentions(conn, message)?;
+    let request_lints = serde_json::to_string(&delivery.request_lints)?;
     conn.prepare_cached(
         "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
-        d.request_id,
-        d.bot_id,
-        d.raw_body,
-        d.reply,
-        d.from_ip,
-        d.now
+        delivery.request_id,
+        delivery.bot_id,
+        delivery.raw_body,
+        delivery.reply,
+        delivery.from_ip,
+        delivery.now
     ])?;
-    for need in d.send.media_needs() {
+    for need in delivery.send.media_needs() {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO media_uses (media_id, request_id) VALUES (?1, ?2)",
         )?
-        .execute(params![need.media_id, d.request_id])?;
+        .execute(params![need.media_id, delivery.request_id])?;
     }
-    if let Some(image) = &d.send.image {
+    if let Some(image) = &delivery.send.image {
         conn.prepare_cached("INSERT INTO images (request_id, mime, bytes) VALUES (?1, ?2, ?3)")?
-            .execute(params![d.request_id, image.format.mime(), image.bytes])?;
+            .execute(params![
+                delivery.request_id,
+                image.format.mime(),
+                image.bytes
+            ])?;
     }
     let mut stored = Vec::with_capacity(targets.len());
     for target in targets {
         let only_target = single_id == Some(target.chatid.as_str());
-        let mut new_post = None;
-        let post_id = if target.kind == ChatKind::Blackboard {
-            match d.send.request.post_id.as_deref().filter(|_| only_target) {
-                Some(post_id) => {
-                    if chats::post_chat(conn, post_id)?.as_deref() != Some(target.chatid.as_str()) {
-                        // [U] 40058 for a post_id that is not a post of the blackboard.
-                        return Err(refuse(ErrorCode::invalid_parameter(
-                            "post_id",
-                            "is not a post of the blackboard",
-                        )));
-                    }
-                    Some(post_id.to_owned())
-                }
-                None => {
-                    let post_id = random_id("bpk", 29);
-                    new_post = Some(post_id.clone());
-                    Some(post_id)
-                }
-            }
-        } else {
-            None
-        };
+        let post = post_of(conn, delivery, &target, only_target)?;
         let visible_to: Vec<String> = if only_target
             && (target.kind == ChatKind::Group
-                || (target.kind == ChatKind::Blackboard
-                    && matches!(msgtype, MsgType::Text | MsgType::Markdown)))
+                || (target.kind == ChatKind::Blackboard && msgtype.visible_to_on_blackboard()))
         {
-            d.send.visible_to.clone()
+            delivery.send.visible_to.clone()
         } else {
             Vec::new()
         };
         let mentions = if target.kind == ChatKind::Blackboard {
-            Vec::new()
+            mentions.inline.clone()
         } else {
-            mentions.clone()
+            mentions.all.clone()
         };
         let visible_column = if visible_to.is_empty() {
             String::new()
@@ -143,173 +108,103 @@ fn deliver(conn: &Connection, d: &Delivery) -> Result<Vec<StoredMessage>, StoreE
         };
         conn.prepare_cached(
             "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype,
-                 content, visible_to, audience, mentions, search_text, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 content, visible_to, audience, mentions, search_text, created_at, request_lints)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
-            d.request_id,
-            d.bot_id,
-            d.bot_name,
+            delivery.request_id,
+            delivery.bot_id,
+            delivery.bot_name,
             target.chatid,
             target.kind.as_str(),
-            post_id,
+            post.as_ref().map(Post::id),
             msgtype.as_str(),
             content_text,
             visible_column,
             target.audience,
             serde_json::to_string(&mentions)?,
             search,
-            d.now,
+            delivery.now,
+            request_lints,
         ])?;
         let id = conn.last_insert_rowid();
-        if let Some(post_id) = &new_post {
+        if let Some(Post::New(post_id)) = &post {
             chats::insert_post(
                 conn,
                 &target.chatid,
                 post_id,
                 &post_title(&content, msgtype),
                 Some(id),
-                d.now,
+                delivery.now,
             )?;
         }
         conn.prepare_cached(
             "UPDATE chats SET last_message_at = ?2, message_count = message_count + 1 WHERE chatid = ?1",
         )?
-        .execute(params![target.chatid, d.now])?;
+        .execute(params![target.chatid, delivery.now])?;
         stored.push(StoredMessage {
             id,
-            request_id: d.request_id.clone(),
-            bot_id: d.bot_id.clone(),
-            bot_name: d.bot_name.clone(),
+            request_id: delivery.request_id.clone(),
+            bot_id: delivery.bot_id.clone(),
+            bot_name: delivery.bot_name.clone(),
             chatid: target.chatid,
             chat_kind: target.kind,
-            post_id,
+            post_id: post.map(Post::into_id),
             msgtype,
             content: content.clone(),
             visible_to,
             mentions,
-            created_at: d.now,
+            request_lints: delivery.request_lints.clone(),
+            created_at: delivery.now,
         });
     }
     Ok(stored)
 }
 
-fn route(conn: &Connection, d: &Delivery) -> Result<Vec<Target>, StoreError> {
-    let msgtype = d.send.msgtype();
-    let mut targets = Vec::new();
-    let mut seen = HashSet::new();
-    let mut push = |targets: &mut Vec<Target>, target: Target| {
-        if seen.insert(target.chatid.clone()) {
-            targets.push(target);
+/// The post a blackboard message belongs to.
+enum Post {
+    /// The `post_id` of the request: a reply.
+    Existing(String),
+    /// A post the message opens.
+    New(String),
+}
+
+impl Post {
+    fn id(&self) -> &str {
+        match self {
+            Post::Existing(id) | Post::New(id) => id,
         }
+    }
+
+    fn into_id(self) -> String {
+        match self {
+            Post::Existing(id) | Post::New(id) => id,
+        }
+    }
+}
+
+/// The post of the message to `target`: none outside blackboards; the request's `post_id` when it
+/// takes effect (`chatid` is exactly this blackboard), which must be a post of it; else a new one.
+fn post_of(
+    conn: &Connection,
+    delivery: &Delivery,
+    target: &Target,
+    only_target: bool,
+) -> Result<Option<Post>, StoreError> {
+    if target.kind != ChatKind::Blackboard {
+        return Ok(None);
+    }
+    let Some(post_id) = delivery.send.effective_post_id().filter(|_| only_target) else {
+        return Ok(Some(Post::New(random_id("bpk", 29))));
     };
-    for target in d.send.targets.iter() {
-        let kinds: &[ChatKind] = match target {
-            ChatTarget::AllGroups if msgtype == MsgType::Text => {
-                &[ChatKind::Group, ChatKind::Blackboard]
-            }
-            ChatTarget::AllGroups => &[ChatKind::Group],
-            ChatTarget::AllBlackboards => &[ChatKind::Blackboard],
-            ChatTarget::All => &[ChatKind::Group, ChatKind::Blackboard],
-            ChatTarget::Id(id) => {
-                let found = route_id(conn, d, id)?;
-                push(&mut targets, found);
-                continue;
-            }
-        };
-        for &kind in kinds.iter().filter(|kind| kind.accepts(msgtype)) {
-            for chatid in bot_chats(conn, &d.bot_id, kind)? {
-                push(
-                    &mut targets,
-                    Target {
-                        chatid,
-                        kind,
-                        audience: String::new(),
-                    },
-                );
-            }
-        }
+    if chats::post_chat(conn, post_id)?.as_deref() != Some(target.chatid.as_str()) {
+        // [U] 40058 for a post_id that is not a post of the blackboard.
+        return Err(refuse(ErrorCode::invalid_parameter(
+            "post_id",
+            "is not a post of the blackboard",
+        )));
     }
-    if targets.is_empty() {
-        // [U] 93008: the bot is in no chat the request could reach.
-        return Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT));
-    }
-    Ok(targets)
-}
-
-fn route_id(conn: &Connection, d: &Delivery, id: &str) -> Result<Target, StoreError> {
-    let msgtype = d.send.msgtype();
-    match chats::kind_of(conn, id)? {
-        Some(kind @ (ChatKind::Group | ChatKind::Blackboard)) => {
-            if !in_chat(conn, &d.bot_id, id)? {
-                return Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT));
-            }
-            if !kind.accepts(msgtype) {
-                // [U] 40008: the official document says the type "cannot be sent to a blackboard".
-                return Err(refuse(ErrorCode::INVALID_MESSAGE_TYPE));
-            }
-            Ok(Target {
-                chatid: id.to_owned(),
-                kind,
-                audience: String::new(),
-            })
-        }
-        Some(ChatKind::Single) => match bots::single_chat(conn, &d.bot_id, None, Some(id))? {
-            Some(chat) => permit_single(conn, d, &chat.userid),
-            None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
-        },
-        None if users::get(conn, id)?.is_some() => permit_single(conn, d, id),
-        None if d.sandbox => {
-            chats::insert(conn, ChatKind::Group, id, id, &[], d.now)?;
-            bots::join(conn, &d.bot_id, id)?;
-            Ok(Target {
-                chatid: id.to_owned(),
-                kind: ChatKind::Group,
-                audience: String::new(),
-            })
-        }
-        // [U] 93008 for an id that is no chat and no user.
-        None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
-    }
-}
-
-/// Whether the bot may message `userid` in a single chat; spends one proactive message if the
-/// user is not in the subscription scope.
-fn permit_single(conn: &Connection, d: &Delivery, userid: &str) -> Result<Target, StoreError> {
-    let target = |chatid: String| Target {
-        chatid,
-        kind: ChatKind::Single,
-        audience: userid.to_owned(),
-    };
-    if bots::is_subscribed(conn, &d.bot_id, userid)? {
-        let chat = bots::ensure_single_chat(conn, &d.bot_id, userid, d.now)?;
-        return Ok(target(chat.chatid));
-    }
-    match bots::single_chat(conn, &d.bot_id, Some(userid), None)? {
-        Some(chat) if chat.quota_remaining > 0 => {
-            bots::set_quota(conn, &chat.chatid, chat.quota_remaining - 1)?;
-            Ok(target(chat.chatid))
-        }
-        _ => Err(refuse(ErrorCode::SINGLE_CHAT_NOT_ALLOWED)),
-    }
-}
-
-fn in_chat(conn: &Connection, bot_id: &str, chatid: &str) -> Result<bool, StoreError> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM bot_chats WHERE bot_id = ?1 AND chatid = ?2")?
-        .query_row([bot_id, chatid], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-fn bot_chats(conn: &Connection, bot_id: &str, kind: ChatKind) -> Result<Vec<String>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT b.chatid FROM bot_chats b JOIN chats c ON c.chatid = b.chatid
-         WHERE b.bot_id = ?1 AND c.kind = ?2 ORDER BY b.chatid",
-    )?;
-    let rows = statement.query_map([bot_id, kind.as_str()], |row| row.get(0))?;
-    Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    Ok(Some(Post::Existing(post_id.to_owned())))
 }
 
 /// The stored `content`: the accepted body, except that an image's base64 is replaced by its
@@ -361,44 +256,50 @@ fn post_title(content: &Value, msgtype: MsgType) -> String {
     }
 }
 
-/// Resolved mentions: `mentioned_list`, `mentioned_mobile_list` (to userids) and inline
-/// `<@userid>` in text and markdown, keeping known users and `@all`.
-fn mentions(conn: &Connection, message: &Message) -> Result<Vec<String>, StoreError> {
-    let mut found: Vec<String> = Vec::new();
-    let mut add = |id: String| {
-        if !found.contains(&id) {
-            found.push(id);
-        }
-    };
-    match message {
+/// A request's resolved mentions: all of them, and those written inline as `<@userid>` (the
+/// only kind a blackboard shows: "mentioned_list 暂不支持小黑板").
+struct Mentions {
+    all: Vec<String>,
+    inline: Vec<String>,
+}
+
+/// Resolved mentions: inline `<@userid>` in text and markdown, then `mentioned_list` and
+/// `mentioned_mobile_list` (mobiles to userids) of text, keeping known users and `@all`.
+fn mentions(conn: &Connection, message: &Message) -> Result<Mentions, StoreError> {
+    // [U] inline <@userid> on a blackboard is kept: the document drops only the lists there.
+    let (inline, lists): (Vec<String>, Vec<String>) = match message {
         Message::Text { text } => {
-            inline_mentions(&text.content)
-                .into_iter()
-                .for_each(&mut add);
-            for id in text.mentioned_list.iter().flatten() {
-                add(id.clone());
-            }
+            let mut lists: Vec<String> = text.mentioned_list.iter().flatten().cloned().collect();
             for mobile in text.mentioned_mobile_list.iter().flatten() {
                 if mobile == "@all" {
-                    add(mobile.clone());
+                    lists.push(mobile.clone());
                 } else if let Some(userid) = users::by_mobile(conn, mobile)? {
-                    add(userid);
+                    lists.push(userid);
                 }
             }
+            (inline_mentions(&text.content), lists)
         }
-        Message::Markdown { markdown } => {
-            inline_mentions(&markdown.content).into_iter().for_each(add)
-        }
-        _ => {}
-    }
+        Message::Markdown { markdown } => (inline_mentions(&markdown.content), Vec::new()),
+        _ => (Vec::new(), Vec::new()),
+    };
     // Resolved against the workspace: a userid nobody has mentions nobody.
-    let mut resolved = Vec::with_capacity(found.len());
-    for id in found {
-        if id == "@all" || users::get(conn, &id)?.is_some() {
-            resolved.push(id);
+    let known = |ids: Vec<String>| -> Result<Vec<String>, StoreError> {
+        let mut resolved: Vec<String> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !resolved.contains(&id) && (id == "@all" || users::get(conn, &id)?.is_some()) {
+                resolved.push(id);
+            }
+        }
+        Ok(resolved)
+    };
+    let inline = known(inline)?;
+    let mut all = inline.clone();
+    for id in known(lists)? {
+        if !all.contains(&id) {
+            all.push(id);
         }
     }
-    Ok(resolved)
+    Ok(Mentions { all, inline })
 }
 
 /// The userids of `<@userid>` in `content`.

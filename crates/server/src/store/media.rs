@@ -9,6 +9,27 @@ use rusqlite::{OptionalExtension, params};
 use super::{Store, StoreError};
 use crate::domain::Media;
 
+/// The columns [`media_from_row`] reads, in its order.
+pub(super) const MEDIA_COLUMNS: &str = "media_id, bot_id, kind, filename, content_type, size, \
+     created_at, expires_at, voice_duration_ms";
+
+/// An upload from a row of [`MEDIA_COLUMNS`].
+pub(super) fn media_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
+    let kind: String = row.get(2)?;
+    let size: i64 = row.get(5)?;
+    Ok(Media {
+        media_id: row.get(0)?,
+        bot_id: row.get(1)?,
+        kind: MediaKind::from_wire(&kind).unwrap_or(MediaKind::File),
+        filename: row.get(3)?,
+        content_type: row.get(4)?,
+        size: u64::try_from(size).unwrap_or(0),
+        created_at: row.get(6)?,
+        expires_at: row.get(7)?,
+        voice_duration_ms: row.get(8)?,
+    })
+}
+
 impl Store {
     /// Where the bytes of `media_id` are kept.
     pub fn media_path(&self, media_id: &str) -> PathBuf {
@@ -51,26 +72,10 @@ impl Store {
     pub async fn get_media(&self, media_id: &str) -> Result<Option<Media>, StoreError> {
         let media_id = media_id.to_owned();
         self.read(move |conn| {
+            let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE media_id = ?1");
             Ok(conn
-                .prepare_cached(
-                    "SELECT media_id, bot_id, kind, filename, content_type, size, created_at,
-                            expires_at, voice_duration_ms FROM media WHERE media_id = ?1",
-                )?
-                .query_row([&media_id], |row| {
-                    let kind: String = row.get(2)?;
-                    let size: i64 = row.get(5)?;
-                    Ok(Media {
-                        media_id: row.get(0)?,
-                        bot_id: row.get(1)?,
-                        kind: MediaKind::from_wire(&kind).unwrap_or(MediaKind::File),
-                        filename: row.get(3)?,
-                        content_type: row.get(4)?,
-                        size: u64::try_from(size).unwrap_or(0),
-                        created_at: row.get(6)?,
-                        expires_at: row.get(7)?,
-                        voice_duration_ms: row.get(8)?,
-                    })
-                })
+                .prepare_cached(&sql)?
+                .query_row([&media_id], media_from_row)
                 .optional()?)
         })
         .await

@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 use crate::domain::{ChatKind, MessageDetail, MessageQuery, StoredMessage};
 
 const COLUMNS: &str = "id, request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype, \
-                       content, visible_to, mentions, created_at";
+                       content, visible_to, mentions, created_at, request_lints";
 
 fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError> {
     let kind: String = row.get(5)?;
@@ -16,6 +16,7 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
     let content: String = row.get(8)?;
     let visible: String = row.get(9)?;
     let mentions: String = row.get(10)?;
+    let request_lints: String = row.get(12)?;
     Ok(StoredMessage {
         id: row.get(0)?,
         request_id: row.get(1)?,
@@ -32,6 +33,7 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
             .map(str::to_owned)
             .collect(),
         mentions: serde_json::from_str(&mentions)?,
+        request_lints: serde_json::from_str(&request_lints)?,
         created_at: row.get(11)?,
     })
 }
@@ -134,12 +136,12 @@ impl Store {
             let Some(row) = rows.next()? else {
                 return Err(StoreError::not_found("message", &id.to_string()));
             };
-            let raw: Option<Vec<u8>> = row.get(12)?;
+            let raw: Option<Vec<u8>> = row.get(13)?;
             Ok(MessageDetail {
                 message: message_from_row(row)?,
                 raw_request: String::from_utf8_lossy(&raw.unwrap_or_default()).into_owned(),
-                reply: row.get::<_, Option<String>>(13)?.unwrap_or_default(),
-                from_ip: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                reply: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                from_ip: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
             })
         })
         .await

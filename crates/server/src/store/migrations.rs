@@ -140,6 +140,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (media_id, request_id)
     ) WITHOUT ROWID;
     ",
+    // 4: lints of the raw request body, found at accept time (the stored content has lost the
+    // fields they are about, and reading raw bodies back per page would cost megabytes).
+    r"
+    ALTER TABLE messages ADD COLUMN request_lints TEXT NOT NULL DEFAULT '[]';
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.

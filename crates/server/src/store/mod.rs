@@ -24,6 +24,8 @@ mod media;
 mod messages;
 pub mod migrations;
 mod queries;
+mod route;
+mod single_chat;
 mod sqlite;
 mod users;
 mod writer;
@@ -31,10 +33,11 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use deliver::{Delivery, Refusal};
+pub use deliver::Delivery;
 pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
-pub use sqlite::ReadPool;
-pub use writer::Writer;
+pub use single_chat::looks_like_single_chat_id;
+use sqlite::ReadPool;
+use writer::Writer;
 
 use crate::config::SyncMode;
 

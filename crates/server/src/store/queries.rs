@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
-use hookpit_protocol::MediaKind;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params_from_iter};
 
+use super::media::MEDIA_COLUMNS;
 use super::{Store, StoreError};
 use crate::clock::rfc3339;
 use crate::domain::{Chat, ChatKind, Media, Post};
@@ -86,6 +86,11 @@ fn chats(
     Ok(list)
 }
 
+/// One chat, as the chat list shows it.
+pub(super) fn chat(conn: &Connection, chatid: &str) -> Result<Option<Chat>, StoreError> {
+    Ok(chats(conn, "c.chatid = ?1", Some(chatid), Some(chatid))?.pop())
+}
+
 /// The posts of one blackboard (`?1`), newest first, each with its replies: the messages of
 /// the post other than the one that opened it, counted on `messages_by_post`.
 const POSTS_SQL: &str = "SELECT p.post_id, p.chatid, p.title, p.message_id, p.created_at, \
@@ -93,25 +98,9 @@ const POSTS_SQL: &str = "SELECT p.post_id, p.chatid, p.title, p.message_id, p.cr
         AND m.id <> COALESCE(p.message_id, 0)) \
      FROM posts p WHERE p.chatid = ?1 ORDER BY p.created_at DESC, p.post_id";
 
-fn media_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
-    let kind: String = row.get(2)?;
-    let size: i64 = row.get(5)?;
-    Ok(Media {
-        media_id: row.get(0)?,
-        bot_id: row.get(1)?,
-        kind: MediaKind::from_wire(&kind).unwrap_or(MediaKind::File),
-        filename: row.get(3)?,
-        content_type: row.get(4)?,
-        size: u64::try_from(size).unwrap_or(0),
-        created_at: row.get(6)?,
-        expires_at: row.get(7)?,
-        voice_duration_ms: row.get(8)?,
-    })
-}
-
 impl Store {
     /// Chats of `kind` (all when `None`), most recently active first, with unread counts capped
-    /// at [`UNREAD_CAP`]: three statements whatever the number of chats and messages.
+    /// at `UNREAD_CAP` (999): three statements whatever the number of chats and messages.
     pub async fn list_chat_summaries(
         &self,
         kind: Option<ChatKind>,
@@ -131,9 +120,7 @@ impl Store {
     pub async fn chat_summary(&self, chatid: &str) -> Result<Chat, StoreError> {
         let chatid = chatid.to_owned();
         self.read(move |conn| {
-            chats(conn, "c.chatid = ?1", Some(&chatid), Some(&chatid))?
-                .pop()
-                .ok_or_else(|| StoreError::not_found("chat", &chatid))
+            chat(conn, &chatid)?.ok_or_else(|| StoreError::not_found("chat", &chatid))
         })
         .await
     }
@@ -145,13 +132,11 @@ impl Store {
         }
         self.read(move |conn| {
             let marks = vec!["?"; media_ids.len()].join(", ");
-            let sql = format!(
-                "SELECT media_id, bot_id, kind, filename, content_type, size, created_at, \
-                 expires_at, voice_duration_ms FROM media WHERE media_id IN ({marks})"
-            );
+            let sql = format!("SELECT {MEDIA_COLUMNS} FROM media WHERE media_id IN ({marks})");
             let mut statement = conn.prepare(&sql)?;
             let values = media_ids.into_iter().map(SqlValue::Text);
-            let rows = statement.query_map(params_from_iter(values), media_from_row)?;
+            let rows =
+                statement.query_map(params_from_iter(values), super::media::media_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
@@ -162,13 +147,7 @@ impl Store {
     pub async fn list_posts_with_replies(&self, chatid: &str) -> Result<Vec<Post>, StoreError> {
         let chatid = chatid.to_owned();
         self.read(move |conn| {
-            let kind: Option<String> = {
-                use rusqlite::OptionalExtension;
-                conn.prepare_cached("SELECT kind FROM chats WHERE chatid = ?1")?
-                    .query_row([&chatid], |row| row.get(0))
-                    .optional()?
-            };
-            if kind.as_deref() != Some(ChatKind::Blackboard.as_str()) {
+            if super::chats::kind_of(conn, &chatid)? != Some(ChatKind::Blackboard) {
                 return Err(StoreError::not_found("blackboard", &chatid));
             }
             let mut statement = conn.prepare_cached(POSTS_SQL)?;

@@ -51,10 +51,13 @@ pub(super) fn insert(conn: &Connection, user: &User, now: i64) -> Result<(), Sto
     Ok(())
 }
 
+/// A userid must be writable in `chatid` and `visible_to_user` (`|`-separated) and must not be
+/// taken for a special (`@all`, `@all_group`, ...).
 fn check(user: &User) -> Result<(), StoreError> {
-    if user.userid.trim().is_empty() || user.userid.contains('|') {
+    let userid = &user.userid;
+    if userid.trim().is_empty() || userid.contains('|') || userid.starts_with('@') {
         return Err(StoreError::Invalid(
-            "userid must be non-empty and must not contain '|'".to_owned(),
+            "userid must be non-empty, must not contain '|' or start with '@'".to_owned(),
         ));
     }
     Ok(())
@@ -128,5 +131,23 @@ impl Store {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userids_that_chatid_could_not_name_are_refused() {
+        let user = |userid: &str| User {
+            userid: userid.to_owned(),
+            name: "n".to_owned(),
+            mobile: String::new(),
+        };
+        assert!(check(&user("zhangsan")).is_ok());
+        for bad in ["", " ", "a|b", "@all"] {
+            assert!(check(&user(bad)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -4,8 +4,14 @@
 //! key (93000) → body read, capped → the protocol crate's validation (40008, 44004, 40058, ...)
 //! → media ids (40007) → identical body in flight (45033) → rate limits (45009) → routing and
 //! storage in one write (93008, 93005). `errcode 0` is sent only after the commit that holds
-//! the messages.
+//! the messages, which carry the lints of the raw body (`hookpit_render::lint_request`), found
+//! here because the stored content no longer holds the fields they are about.
+//!
+//! Any method is answered, as WeCom answers a GET to a POST API: as a request without a body
+//! (WeCom's global error catalogue, 40058/40063: "接口要求请求方式为POST时，实际调用中使用了GET方式
+//! ... 获取不到请求体参数"), so a webhook URL opened in a browser gets a WeCom answer.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -15,13 +21,15 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hookpit_protocol::reply::SEND_OK_BODY;
-use hookpit_protocol::{ErrorCode, ValidSend, parse_send};
+use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, ValidSend, parse_send};
 
 use super::reply::{Call, WebhookQuery, send_body_limit};
 use crate::app::{AppState, Event};
+use crate::domain::MessageLint;
 use crate::store::{Delivery, StoreError};
 
-/// The send endpoint.
+/// The send endpoint, for any method.
+// [U] a method other than POST: answered as a request without a body (40008 after the key).
 pub(super) async fn send(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -67,9 +75,13 @@ pub(super) async fn send(
         Ok(guard) => guard,
         Err(error) => return call.refuse(&state, &error, &body),
     };
+    let rate_targets = match rate_targets(&state, &bot.id, &send.targets).await {
+        Ok(targets) => targets,
+        Err(error) => return call.refuse(&state, &error, &body),
+    };
     if let Err(error) = state
         .limiter
-        .check_send(&bot.id, &send.targets, state.clock.now())
+        .check_send(&bot.id, &rate_targets, state.clock.now())
     {
         return call.refuse(&state, &error, &body);
     }
@@ -85,6 +97,10 @@ pub(super) async fn send(
         reply: SEND_OK_BODY.to_owned(),
         now: call.now,
         sandbox: state.config.accept_any_key,
+        request_lints: hookpit_render::lint_request(&body)
+            .into_iter()
+            .map(MessageLint::from)
+            .collect(),
     };
     match state.store.deliver(delivery).await {
         Ok(messages) => {
@@ -126,6 +142,49 @@ async fn check_media(
         }
     }
     Ok(())
+}
+
+/// The targets as the rate limits count them: a single-chat id becomes its user's id, so that
+/// alternating a userid and its single-chat id spends one per-user window, not two (WeCom:
+/// "每个消息推送给每个特定用户发送单聊消息不能超过100条/分钟").
+///
+/// Only ids shaped like single-chat ids (`wok...`, the shape of WeCom's and of ours) are looked
+/// up, in one read, so group sends cost nothing extra.
+async fn rate_targets(
+    state: &AppState,
+    bot_id: &str,
+    targets: &ChatTargets,
+) -> Result<ChatTargets, ErrorCode> {
+    let single_ids: Vec<String> = targets
+        .iter()
+        .filter_map(|target| match target {
+            ChatTarget::Id(id) if crate::store::looks_like_single_chat_id(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    if single_ids.is_empty() {
+        return Ok(targets.clone());
+    }
+    let users: HashMap<String, String> =
+        match state.store.single_chat_users(bot_id, single_ids).await {
+            Ok(users) => users,
+            Err(error) => {
+                tracing::error!(error = %error, "send: cannot look up single chats");
+                return Err(ErrorCode::SYSTEM_ERROR);
+            }
+        };
+    // [U] the per-user window is the user's, whichever spelling `chatid` uses.
+    let mut normalized: Vec<ChatTarget> = Vec::with_capacity(targets.0.len());
+    for target in targets {
+        let target = match target {
+            ChatTarget::Id(id) => ChatTarget::Id(users.get(id).unwrap_or(id).clone()),
+            special => special.clone(),
+        };
+        if !normalized.contains(&target) {
+            normalized.push(target);
+        }
+    }
+    Ok(ChatTargets(normalized))
 }
 
 /// The msgtype of a refused body, for the metrics: one of the nine names, or `""` (so a sender

@@ -31,7 +31,8 @@ struct Part {
     oversize: bool,
 }
 
-/// The upload endpoint.
+/// The upload endpoint, for any method (a request without a form is 44001, after the key and
+/// `type`, as for `send`).
 pub(super) async fn upload_media(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -182,7 +183,7 @@ fn oversize(kind: MediaKind) -> ErrorCode {
     }
 }
 
-/// The file name shown in the inbox: the part's filename, or the media type when none was sent.
+/// The file name shown in the inbox: the part's filename, or `file` when none was sent.
 fn display_name(part: &Part) -> String {
     let name = part.filename.trim();
     if name.is_empty() {

@@ -22,14 +22,10 @@ async fn subscribed(server: &TestServer, before: usize) {
     .expect("the waiter subscribes");
 }
 
-#[tokio::test]
-async fn a_waiting_long_poll_returns_as_soon_as_a_matching_message_lands() {
-    let server = TestServer::start().await;
-    let key = server.key().to_owned();
+/// Starts a long-poll of `path` and returns once it is subscribed to the live events.
+async fn wait_in_background(server: &TestServer, path: &str) -> tokio::task::JoinHandle<Value> {
     let before = server.server.state().events.receiver_count();
-    let url = server.url(&format!(
-        "/api/v1/messages/wait?key={key}&chatid={DEMO_GROUP}&timeout_ms=20000"
-    ));
+    let url = server.url(path);
     let http = server.http.clone();
     let waiter = tokio::spawn(async move {
         http.get(url)
@@ -40,7 +36,19 @@ async fn a_waiting_long_poll_returns_as_soon_as_a_matching_message_lands() {
             .await
             .unwrap()
     });
-    subscribed(&server, before).await;
+    subscribed(server, before).await;
+    waiter
+}
+
+#[tokio::test]
+async fn a_waiting_long_poll_returns_as_soon_as_a_matching_message_lands() {
+    let server = TestServer::start().await;
+    let key = server.key().to_owned();
+    let waiter = wait_in_background(
+        &server,
+        &format!("/api/v1/messages/wait?key={key}&chatid={DEMO_GROUP}&timeout_ms=20000"),
+    )
+    .await;
 
     // Not matching (another chat), then matching.
     send_text(
@@ -89,19 +97,11 @@ async fn a_long_poll_after_an_old_id_answers_at_once_with_what_is_stored() {
 #[tokio::test]
 async fn a_long_poll_may_name_a_key_that_the_sandbox_creates_later() {
     let server = TestServer::start_with(|config| config.accept_any_key = true).await;
-    let before = server.server.state().events.receiver_count();
-    let url = server.url("/api/v1/messages/wait?key=prod-key-0001&timeout_ms=20000");
-    let http = server.http.clone();
-    let waiter = tokio::spawn(async move {
-        http.get(url)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    });
-    subscribed(&server, before).await;
+    let waiter = wait_in_background(
+        &server,
+        "/api/v1/messages/wait?key=prod-key-0001&timeout_ms=20000",
+    )
+    .await;
     send_text(&server, None, "from the demo bot").await;
     let reply = server
         .send_as("prod-key-0001", &text(None, "from production code"))
@@ -218,19 +218,7 @@ async fn refused_calls_are_listed_newest_first_with_masked_keys() {
 #[tokio::test]
 async fn a_long_poll_ends_empty_when_the_server_shuts_down() {
     let server = TestServer::start().await;
-    let before = server.server.state().events.receiver_count();
-    let url = server.url("/api/v1/messages/wait?timeout_ms=20000");
-    let http = server.http.clone();
-    let waiter = tokio::spawn(async move {
-        http.get(url)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    });
-    subscribed(&server, before).await;
+    let waiter = wait_in_background(&server, "/api/v1/messages/wait?timeout_ms=20000").await;
     let stopping = tokio::spawn(server.stop());
     let answer = tokio::time::timeout(PATIENCE, waiter)
         .await
@@ -245,8 +233,9 @@ async fn a_long_poll_ends_empty_when_the_server_shuts_down() {
 
 #[tokio::test]
 async fn the_event_stream_outlives_the_request_timeout() {
+    // Long enough for the send below to be answered in time on a loaded machine.
     let server =
-        TestServer::start_with(|config| config.request_timeout = Duration::from_millis(200)).await;
+        TestServer::start_with(|config| config.request_timeout = Duration::from_millis(500)).await;
     let mut stream = server
         .http
         .get(server.url("/api/v1/events"))
@@ -255,15 +244,16 @@ async fn the_event_stream_outlives_the_request_timeout() {
         .unwrap();
     read_until(&mut stream, "hookpit events").await;
     // Longer than --request-timeout: the timeout bounds answering, not streaming.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     send_text(&server, Some(DEMO_GROUP), "still streaming").await;
     read_until(&mut stream, "still streaming").await;
 }
 
 #[tokio::test]
 async fn a_long_poll_answers_before_the_request_timeout_cuts_it_off() {
+    // One second leaves the wait a 500 ms margin to answer in, even on a loaded machine.
     let server =
-        TestServer::start_with(|config| config.request_timeout = Duration::from_millis(200)).await;
+        TestServer::start_with(|config| config.request_timeout = Duration::from_secs(1)).await;
     let answer = get(&server, "/messages/wait?timeout_ms=60000").await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["timed_out"], true);

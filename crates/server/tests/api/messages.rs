@@ -34,6 +34,31 @@ async fn messages_are_listed_newest_first_as_documented_items() {
 }
 
 #[tokio::test]
+async fn lints_of_the_raw_body_are_kept_with_the_message() {
+    let server = TestServer::start().await;
+    let body = json!({"chatid": DEMO_GROUP, "msgtype": "markdown",
+        "markdown": {"content": "**hi**", "mentioned_list": ["zhangsan"]}});
+    assert_eq!(server.send(&body.to_string()).await.errcode(), 0);
+    let list = items(&get(&server, "/messages").await);
+    let codes: Vec<&str> = list[0]["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|lint| lint["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["mention_list_ignored"]);
+    let message = list[0]["lints"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("markdown.mentioned_list"), "{message}");
+    // The same lints after a restart, in the detail view too.
+    let server = server.restart().await;
+    let id = items(&get(&server, "/messages").await)[0]["id"]
+        .as_i64()
+        .unwrap();
+    let detail = get(&server, &format!("/messages/{id}")).await;
+    assert_eq!(detail.body["lints"][0]["code"], "mention_list_ignored");
+}
+
+#[tokio::test]
 async fn filters_by_key_chat_type_and_text_combine() {
     let server = TestServer::start().await;
     let (other_key, _) = server.create_bot("other", &[DEMO_GROUP], &[]).await;

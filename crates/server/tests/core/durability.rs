@@ -99,7 +99,7 @@ async fn retention_keeps_the_newest_max_messages() {
         .server
         .state()
         .store
-        .get_chat(DEMO_GROUP)
+        .chat_summary(DEMO_GROUP)
         .await
         .unwrap();
     assert_eq!(chat.message_count, 10);

@@ -175,14 +175,7 @@ async fn the_upload_example_of_the_document_is_accepted_byte_for_byte() {
     assert_eq!(json["type"], "file");
     assert_eq!(json["created_at"], "1767225600");
     let media_id = json["media_id"].as_str().unwrap();
-    let media = server
-        .server
-        .state()
-        .store
-        .get_media(media_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let media = server.media(media_id).await;
     assert_eq!((media.filename.as_str(), media.size), ("wework.txt", 6));
     // Key order as on the wire: errcode, errmsg, then the extra fields.
     assert_eq!(

@@ -102,6 +102,38 @@ async fn the_internal_profile_allows_100_broadcasts_and_100_per_single_chat_user
 }
 
 #[tokio::test]
+async fn a_userid_and_its_single_chat_id_share_one_per_user_window() {
+    let server = TestServer::start().await;
+    let first = server.send(&text(Some("zhangsan"), "open")).await;
+    assert_eq!(first.errcode(), 0, "{}", first.text);
+    let single = server.messages().await[0].chatid.clone();
+    assert!(single.starts_with("wok"), "{single}");
+    // Alternating the two spellings of the same user cannot double the window.
+    for i in 1..100 {
+        let chatid = if i % 2 == 0 {
+            "zhangsan"
+        } else {
+            single.as_str()
+        };
+        let reply = server.send(&text(Some(chatid), &format!("m{i}"))).await;
+        assert_eq!(reply.errcode(), 0, "{i}: {}", reply.text);
+    }
+    for chatid in ["zhangsan", single.as_str()] {
+        assert_eq!(
+            server.send(&text(Some(chatid), "101st")).await.errcode(),
+            45009,
+            "{chatid}"
+        );
+    }
+    // Both spellings in one request are one target: charged once, delivered once.
+    server.clock.advance(Duration::from_secs(60));
+    let both = format!("zhangsan|{single}");
+    assert_eq!(server.send(&text(Some(&both), "both")).await.errcode(), 0);
+    assert_eq!(server.messages_in(&single).await.len(), 101);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn overrides_replace_the_profiles_numbers() {
     let server = TestServer::start_with(|c| {
         c.rate_per_bot = Some(3);

@@ -16,14 +16,7 @@ fn file_message(media_id: &str) -> String {
 async fn an_upload_is_stored_on_disk_and_usable_by_its_bot() {
     let server = TestServer::start().await;
     let media_id = server.upload_file("report.pdf", b"%PDF-1.4 data").await;
-    let media = server
-        .server
-        .state()
-        .store
-        .get_media(&media_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let media = server.media(&media_id).await;
     assert_eq!(media.filename, "report.pdf");
     assert_eq!(media.size, 13);
     assert_eq!(media.expires_at - media.created_at, 3 * 24 * 3600 * 1000);
@@ -66,14 +59,7 @@ async fn the_part_named_media_wins_else_the_first_part_with_a_filename() {
         .json()
         .await
         .unwrap();
-    let media = server
-        .server
-        .state()
-        .store
-        .get_media(reply["media_id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let media = server.media(reply["media_id"].as_str().unwrap()).await;
     assert_eq!(media.filename, "media.txt");
 
     let reply = server
@@ -168,14 +154,7 @@ async fn size_format_and_duration_rules_apply() {
     let voice = upload("voice", amr(3000)).await;
     assert_eq!(voice.errcode(), 0);
     let media_id = voice.json()["media_id"].as_str().unwrap().to_owned();
-    let media = server
-        .server
-        .state()
-        .store
-        .get_media(&media_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let media = server.media(&media_id).await;
     assert_eq!(media.voice_duration_ms, Some(60_000));
     assert_eq!(
         upload("voice", vec![0; 2 * 1024 * 1024 + 1])

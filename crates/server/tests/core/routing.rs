@@ -57,6 +57,17 @@ async fn the_specials_reach_the_bots_chats_of_the_right_kinds() {
         "news": {"articles": [{"title": "t", "url": "https://example.com"}]}});
     let (_, stored) = send(&server, &news.to_string()).await;
     assert_eq!(sorted(&stored), [group(DEMO_GROUP), group(DEMO_CURL_GROUP)]);
+    // image: "@all 表示对所有群广播" (groups only); @all_blackboard reaches its blackboards.
+    let picture = hookpit_protocol::validate::image_body(crate::support::PNG_1X1);
+    let image = |chatid: &str| {
+        json!({"chatid": chatid, "msgtype": "image",
+            "image": {"base64": picture.base64, "md5": picture.md5}})
+        .to_string()
+    };
+    let (_, stored) = send(&server, &image("@all")).await;
+    assert_eq!(sorted(&stored), [group(DEMO_GROUP), group(DEMO_CURL_GROUP)]);
+    let (_, stored) = send(&server, &image("@all_blackboard")).await;
+    assert_eq!(sorted(&stored), std::slice::from_ref(&board));
     // Broadcasts never carry visible_to_user.
     let body = json!({"chatid": "@all_group", "visible_to_user": "zhangsan", "msgtype": "text",
         "text": {"content": "x"}});
@@ -118,7 +129,10 @@ async fn a_blackboard_message_makes_a_post_or_replies_to_the_given_one() {
     let (_, stored) = send(&server, &text(Some(DEMO_BLACKBOARD), "标题行\n正文")).await;
     let new_post = stored[0].post_id.clone().expect("a new post");
     assert!(new_post.starts_with("bpk"));
-    let posts = store.list_posts(DEMO_BLACKBOARD).await.unwrap();
+    let posts = store
+        .list_posts_with_replies(DEMO_BLACKBOARD)
+        .await
+        .unwrap();
     let made = posts
         .iter()
         .find(|p| p.post_id == new_post)
@@ -137,6 +151,18 @@ async fn a_blackboard_message_makes_a_post_or_replies_to_the_given_one() {
     let group = stored.iter().find(|m| m.chatid == DEMO_GROUP).unwrap();
     assert_eq!(group.post_id, None);
 
+    // An empty post_id is no post_id: a new post.
+    let empty = json!({"chatid": DEMO_BLACKBOARD, "post_id": "", "msgtype": "text",
+        "text": {"content": "fresh"}});
+    let (code, stored) = send(&server, &empty.to_string()).await;
+    assert_eq!(code, 0);
+    assert!(
+        stored[0]
+            .post_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("bpk"))
+    );
+
     // A post id that is not a post of this blackboard is refused; nothing is stored.
     let wrong = json!({"chatid": DEMO_BLACKBOARD, "post_id": "bpkNoSuchPost", "msgtype": "text",
         "text": {"content": "x"}});
@@ -153,12 +179,22 @@ async fn blackboards_refuse_types_they_do_not_take_and_drop_mentions() {
     let (code, stored) = send(&server, &v2.to_string()).await;
     assert_eq!(code, 40008);
     assert!(stored.is_empty());
+    // A reply to a post is still a blackboard message: same refusal.
+    let v2_reply = json!({"chatid": DEMO_BLACKBOARD, "post_id": DEMO_POST,
+        "msgtype": "markdown_v2", "markdown_v2": {"content": "x"}});
+    let (code, stored) = send(&server, &v2_reply.to_string()).await;
+    assert_eq!(code, 40008);
+    assert!(stored.is_empty());
+    let news_reply = json!({"chatid": DEMO_BLACKBOARD, "post_id": DEMO_POST, "msgtype": "news",
+        "news": {"articles": [{"title": "t", "url": "https://example.com"}]}});
+    assert_eq!(send(&server, &news_reply.to_string()).await.0, 40008);
     let mention = json!({"chatid": DEMO_BLACKBOARD, "msgtype": "text",
-        "text": {"content": "hi", "mentioned_list": ["lisi"]}});
+        "text": {"content": "hi <@zhangsan>", "mentioned_list": ["lisi"]}});
     let (_, stored) = send(&server, &mention.to_string()).await;
-    assert!(
-        stored[0].mentions.is_empty(),
-        "mentions are not supported on blackboards"
+    assert_eq!(
+        stored[0].mentions,
+        ["zhangsan"],
+        "mention lists are not supported on blackboards; inline mentions are"
     );
     server.stop().await;
 }
@@ -196,6 +232,25 @@ async fn unknown_ids_and_chats_without_the_bot_are_93008_and_store_nothing() {
     assert_eq!(reply.error_text(), "robot not in chat");
     assert_eq!(server.send_as(&key, &text(None, "mine")).await.errcode(), 0);
     assert_eq!(server.messages_in("wrkOther").await.len(), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_bot_removed_from_every_chat_has_an_invalid_webhook_url_for_broadcasts() {
+    let server = TestServer::start().await;
+    let (key, id) = server
+        .create_bot("removed", &[DEMO_GROUP], &["zhangsan"])
+        .await;
+    let store = &server.server.state().store;
+    store.set_bot_chat(&id, DEMO_GROUP, false).await.unwrap();
+    let reply = server.send_as(&key, &text(None, "anyone?")).await;
+    assert_eq!(
+        (reply.errcode(), reply.error_text()),
+        (93000, "invalid webhook url".to_owned())
+    );
+    // Its subscription scope still reaches users in single chats.
+    let reply = server.send_as(&key, &text(Some("zhangsan"), "hi")).await;
+    assert_eq!(reply.errcode(), 0, "{}", reply.text);
     server.stop().await;
 }
 

@@ -101,33 +101,20 @@ async fn a_form_body_is_40008_and_an_empty_text_is_44004() {
 
 #[tokio::test]
 async fn from_ip_is_the_peer_unless_the_proxy_is_trusted() {
-    let plain = TestServer::start().await;
-    let url = plain.server.webhook_url();
-    let reply = plain
-        .http
-        .post(&url)
-        .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    let text = reply.text().await.unwrap();
-    assert!(text.contains("from ip: 127.0.0.1,"), "{text}");
-    plain.stop().await;
-
-    let proxied = TestServer::start_with(|c| c.trust_proxy = true).await;
-    let url = proxied.server.webhook_url();
-    let reply = proxied
-        .http
-        .post(&url)
-        .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    let text = reply.text().await.unwrap();
-    assert!(text.contains("from ip: 203.0.113.9,"), "{text}");
-    proxied.stop().await;
+    for (trust_proxy, from_ip) in [(false, "127.0.0.1"), (true, "203.0.113.9")] {
+        let server = TestServer::start_with(|c| c.trust_proxy = trust_proxy).await;
+        let reply = server
+            .http
+            .post(server.server.webhook_url())
+            .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let text = reply.text().await.unwrap();
+        assert!(text.contains(&format!("from ip: {from_ip},")), "{text}");
+        server.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -243,5 +230,52 @@ async fn arbitrary_bodies_always_get_a_wecom_answer() {
             String::from_utf8_lossy(&body)
         );
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_method_on_a_webhook_url_is_answered_as_a_request_without_a_body() {
+    let server = TestServer::start().await;
+    let send_url = server.server.webhook_url();
+    let get = server.http.get(&send_url).send().await.unwrap();
+    assert_eq!(get.status(), 200);
+    let body: serde_json::Value = get.json().await.unwrap();
+    assert_eq!(body["errcode"], 40008, "{body}");
+    // The key still comes first.
+    let url = server.url("/cgi-bin/webhook/send?key=nope");
+    let put = server.http.put(url).send().await.unwrap();
+    let body: serde_json::Value = put.json().await.unwrap();
+    assert_eq!(body["errcode"], 93000, "{body}");
+    let upload = server
+        .http
+        .get(server.server.upload_url())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let body: serde_json::Value = upload.json().await.unwrap();
+    assert_eq!(body["errcode"], 44001, "{body}");
+    assert!(server.messages().await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_cgi_bin_path_is_a_404_with_93000_in_wecom_shape() {
+    let server = TestServer::start().await;
+    let url = server.url(&format!("/cgi-bin/webhook/sned?key={}", server.key()));
+    let reply = server
+        .post_raw(&url, text(None, "x").into_bytes(), "application/json")
+        .await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.errcode(), 93000);
+    assert_eq!(reply.error_text(), "invalid webhook url");
+    assert_eq!(
+        reply.header("content-type"),
+        "application/json; charset=UTF-8"
+    );
+    assert_eq!(reply.header("error-code"), "93000");
+    assert!(server.messages().await.is_empty());
+    let rejections = server.server.state().rejections.lock().unwrap().len();
+    assert_eq!(rejections, 1, "remembered for /api/v1/rejections");
     server.stop().await;
 }

@@ -240,6 +240,17 @@ impl TestServer {
             .to_owned()
     }
 
+    /// The stored upload `media_id` (expired or not).
+    pub async fn media(&self, media_id: &str) -> hookpit_server::domain::Media {
+        self.server
+            .state()
+            .store
+            .get_media(media_id)
+            .await
+            .expect("media lookup")
+            .unwrap_or_else(|| panic!("media {media_id} is stored"))
+    }
+
     /// Every stored message, oldest first.
     pub async fn messages(&self) -> Vec<StoredMessage> {
         self.query(MessageQuery::default()).await

@@ -1,0 +1,236 @@
+//! Routing a send request's `chatid` to the chats it reaches, by WeCom's rules, inside the
+//! writer's transaction (see `deliver.rs`).
+//!
+//! Rules (spec §2.1, official document):
+//! - Broadcasts ([`broadcast_kinds`]), per the document's wording for each type: `@all_group`
+//!   reaches the bot's groups, plus its blackboards for `text`; `@all` reaches groups and
+//!   blackboards for `text` and `markdown`, groups only for the other types; `@all_blackboard`
+//!   reaches its blackboards. Blackboards take only text, markdown and image.
+//! - A group or blackboard id: the bot must be in it (else 93008 [U]); a type blackboards do
+//!   not take is 40008 [U], with or without `post_id`.
+//! - A single-chat id or a userid: allowed if the user is in the bot's subscription scope, or
+//!   has opened a single chat with it and fewer than 3 proactive messages were sent since
+//!   (else 93005).
+//! - An unknown id: 93008 [U]; in sandbox mode it becomes a new group of the bot.
+//! - A broadcast that reaches nothing: 93000 if the bot is in no group or blackboard at all
+//!   (spec §1.3: "机器人已经被移除出群" is an invalid webhook URL), else 93008 [U].
+
+use std::collections::HashSet;
+
+use hookpit_protocol::{ChatTarget, ErrorCode, MsgType};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::deliver::Delivery;
+use super::{StoreError, bots, chats, single_chat, users};
+use crate::domain::ChatKind;
+
+/// One chat a request reaches.
+pub(super) struct Target {
+    pub chatid: String,
+    pub kind: ChatKind,
+    /// The user of a single chat (only they see it); empty otherwise.
+    pub audience: String,
+}
+
+/// A refusal by WeCom's rules: nothing of the request is stored.
+pub(super) fn refuse(code: ErrorCode) -> StoreError {
+    StoreError::Refused(code)
+}
+
+/// The chats `delivery` reaches, each once, in request order.
+///
+/// # Errors
+/// [`StoreError::Refused`] with the errcode WeCom answers when a target is refused.
+pub(super) fn route(conn: &Connection, delivery: &Delivery) -> Result<Vec<Target>, StoreError> {
+    let msgtype = delivery.send.msgtype();
+    let mut targets = Vec::new();
+    let mut seen = HashSet::new();
+    let mut push = |targets: &mut Vec<Target>, target: Target| {
+        if seen.insert(target.chatid.clone()) {
+            targets.push(target);
+        }
+    };
+    for target in delivery.send.targets.iter() {
+        if let ChatTarget::Id(id) = target {
+            let found = route_id(conn, delivery, id)?;
+            push(&mut targets, found);
+            continue;
+        }
+        for &kind in broadcast_kinds(target, msgtype) {
+            for chatid in bot_chats(conn, &delivery.bot_id, kind)? {
+                push(
+                    &mut targets,
+                    Target {
+                        chatid,
+                        kind,
+                        audience: String::new(),
+                    },
+                );
+            }
+        }
+    }
+    if targets.is_empty() {
+        // Spec §1.3 [C]: a bot removed from its group(s) has an invalid webhook URL.
+        if !in_any_chat(conn, &delivery.bot_id)? {
+            return Err(refuse(ErrorCode::INVALID_WEBHOOK_URL));
+        }
+        // [U] 93008: the bot is in no chat the request could reach.
+        return Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT));
+    }
+    Ok(targets)
+}
+
+/// Whether the bot is in any group or blackboard (single chats do not count).
+fn in_any_chat(conn: &Connection, bot_id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM bot_chats b JOIN chats c ON c.chatid = b.chatid
+             WHERE b.bot_id = ?1 AND c.kind <> 'single' LIMIT 1",
+        )?
+        .query_row([bot_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The kinds of chat a broadcast special reaches with a message of `msgtype`: the official
+/// document's wording for each type. text: "@all_group 表示对所有群和小黑板广播"; text and
+/// markdown: "@all 表示对所有群和所有小黑板广播"; image, news, markdown_v2: "@all 表示对所有群广播";
+/// markdown: "@all_blackboard 表示对所有小黑板广播". Never a kind that does not take the type.
+fn broadcast_kinds(target: &ChatTarget, msgtype: MsgType) -> &'static [ChatKind] {
+    const GROUPS: &[ChatKind] = &[ChatKind::Group];
+    const BOTH: &[ChatKind] = &[ChatKind::Group, ChatKind::Blackboard];
+    const BLACKBOARDS: &[ChatKind] = &[ChatKind::Blackboard];
+    match target {
+        ChatTarget::AllGroups if msgtype == MsgType::Text => BOTH,
+        ChatTarget::AllGroups => GROUPS,
+        ChatTarget::All if matches!(msgtype, MsgType::Text | MsgType::Markdown) => BOTH,
+        ChatTarget::All => GROUPS,
+        // [U] @all_blackboard for a type other than markdown (documented only there): its
+        // blackboards when the type may be posted on one (text, image), nothing otherwise.
+        ChatTarget::AllBlackboards if msgtype.supports_blackboard() => BLACKBOARDS,
+        // Not a broadcast: ids are routed one by one (`route_id`).
+        ChatTarget::AllBlackboards | ChatTarget::Id(_) => &[],
+    }
+}
+
+fn route_id(conn: &Connection, delivery: &Delivery, id: &str) -> Result<Target, StoreError> {
+    let msgtype = delivery.send.msgtype();
+    match chats::kind_of(conn, id)? {
+        Some(kind @ (ChatKind::Group | ChatKind::Blackboard)) => {
+            if !in_chat(conn, &delivery.bot_id, id)? {
+                return Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT));
+            }
+            if !kind.accepts(msgtype) {
+                // [U] 40008: the official document says the type "cannot be sent to a blackboard".
+                return Err(refuse(ErrorCode::INVALID_MESSAGE_TYPE));
+            }
+            Ok(Target {
+                chatid: id.to_owned(),
+                kind,
+                audience: String::new(),
+            })
+        }
+        Some(ChatKind::Single) => {
+            match single_chat::single_chat(conn, &delivery.bot_id, None, Some(id))? {
+                Some(chat) => permit_single(conn, delivery, &chat.userid),
+                None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
+            }
+        }
+        None if users::get(conn, id)?.is_some() => permit_single(conn, delivery, id),
+        None if delivery.sandbox => {
+            chats::insert(conn, ChatKind::Group, id, id, &[], delivery.now)?;
+            bots::join(conn, &delivery.bot_id, id)?;
+            Ok(Target {
+                chatid: id.to_owned(),
+                kind: ChatKind::Group,
+                audience: String::new(),
+            })
+        }
+        // [U] 93008 for an id that is no chat and no user.
+        None => Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT)),
+    }
+}
+
+/// Whether the bot may message `userid` in a single chat; spends one proactive message if the
+/// user is not in the subscription scope.
+fn permit_single(
+    conn: &Connection,
+    delivery: &Delivery,
+    userid: &str,
+) -> Result<Target, StoreError> {
+    let target = |chatid: String| Target {
+        chatid,
+        kind: ChatKind::Single,
+        audience: userid.to_owned(),
+    };
+    if bots::is_subscribed(conn, &delivery.bot_id, userid)? {
+        let chat = single_chat::ensure_single_chat(conn, &delivery.bot_id, userid, delivery.now)?;
+        return Ok(target(chat.chatid));
+    }
+    match single_chat::single_chat(conn, &delivery.bot_id, Some(userid), None)? {
+        Some(chat) if chat.quota_remaining > 0 => {
+            single_chat::set_quota(conn, &chat.chatid, chat.quota_remaining - 1)?;
+            Ok(target(chat.chatid))
+        }
+        _ => Err(refuse(ErrorCode::SINGLE_CHAT_NOT_ALLOWED)),
+    }
+}
+
+fn in_chat(conn: &Connection, bot_id: &str, chatid: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM bot_chats WHERE bot_id = ?1 AND chatid = ?2")?
+        .query_row([bot_id, chatid], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn bot_chats(conn: &Connection, bot_id: &str, kind: ChatKind) -> Result<Vec<String>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT b.chatid FROM bot_chats b JOIN chats c ON c.chatid = b.chatid
+         WHERE b.bot_id = ?1 AND c.kind = ?2 ORDER BY b.chatid",
+    )?;
+    let rows = statement.query_map([bot_id, kind.as_str()], |row| row.get(0))?;
+    Ok(rows.collect::<Result<Vec<String>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_special_reaches_the_kinds_the_document_names_for_the_type() {
+        use ChatKind::{Blackboard, Group};
+        let reach = |target: ChatTarget, msgtype| broadcast_kinds(&target, msgtype).to_vec();
+        assert_eq!(
+            reach(ChatTarget::AllGroups, MsgType::Text),
+            [Group, Blackboard]
+        );
+        assert_eq!(reach(ChatTarget::AllGroups, MsgType::Markdown), [Group]);
+        assert_eq!(
+            reach(ChatTarget::All, MsgType::Markdown),
+            [Group, Blackboard]
+        );
+        assert_eq!(reach(ChatTarget::All, MsgType::Image), [Group]);
+        assert_eq!(reach(ChatTarget::All, MsgType::MarkdownV2), [Group]);
+        assert_eq!(
+            reach(ChatTarget::AllBlackboards, MsgType::Image),
+            [Blackboard]
+        );
+        assert!(reach(ChatTarget::AllBlackboards, MsgType::News).is_empty());
+        // Every kind reached takes the type.
+        for msgtype in MsgType::ALL {
+            for target in [
+                ChatTarget::AllGroups,
+                ChatTarget::All,
+                ChatTarget::AllBlackboards,
+            ] {
+                assert!(
+                    broadcast_kinds(&target, msgtype)
+                        .iter()
+                        .all(|kind| kind.accepts(msgtype)),
+                    "{target:?} {msgtype}"
+                );
+            }
+        }
+    }
+}
