@@ -48,6 +48,33 @@ static APP_JS: Asset = asset!("../../ui/app.js", "text/javascript; charset=utf-8
 static APP_CSS: Asset = asset!("../../ui/app.css", "text/css; charset=utf-8");
 static RENDER_CSS: Asset = asset!("../../ui/render.css", "text/css; charset=utf-8");
 
+// The ES modules `app.js` imports (relative paths, so served under `/assets/js/`).
+macro_rules! module {
+    ($path:literal) => {
+        asset!($path, "text/javascript; charset=utf-8")
+    };
+}
+static JS_API: Asset = module!("../../ui/js/api.js");
+static JS_BLACKBOARD: Asset = module!("../../ui/js/blackboard.js");
+static JS_BOTS: Asset = module!("../../ui/js/bots.js");
+static JS_CHAT_HEAD: Asset = module!("../../ui/js/chat-head.js");
+static JS_CHAT_LIST: Asset = module!("../../ui/js/chat-list.js");
+static JS_CHAT: Asset = module!("../../ui/js/chat.js");
+static JS_CLIPBOARD: Asset = module!("../../ui/js/clipboard.js");
+static JS_CONTROLS: Asset = module!("../../ui/js/controls.js");
+static JS_CURL: Asset = module!("../../ui/js/curl.js");
+static JS_DETAIL: Asset = module!("../../ui/js/detail.js");
+static JS_DOM: Asset = module!("../../ui/js/dom.js");
+static JS_LIVE: Asset = module!("../../ui/js/live.js");
+static JS_MESSAGE_ROW: Asset = module!("../../ui/js/message-row.js");
+static JS_REJECTIONS: Asset = module!("../../ui/js/rejections.js");
+static JS_ROUTER: Asset = module!("../../ui/js/router.js");
+static JS_SAFE_HTML: Asset = module!("../../ui/js/safe-html.js");
+static JS_STATE: Asset = module!("../../ui/js/state.js");
+static JS_TIME: Asset = module!("../../ui/js/time.js");
+static JS_TIMELINE: Asset = module!("../../ui/js/timeline.js");
+static JS_VIEW_AS: Asset = module!("../../ui/js/view-as.js");
+
 /// A strong ETag: FNV-1a of the content. Not cryptographic: it only tells versions apart.
 fn etag_of(body: &str) -> HeaderValue {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -60,7 +87,7 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 8] = [
+static PATHS: [(&str, &Asset); 28] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
@@ -69,6 +96,26 @@ static PATHS: [(&str, &Asset); 8] = [
     ("/app.css", &APP_CSS),
     ("/assets/render.css", &RENDER_CSS),
     ("/render.css", &RENDER_CSS),
+    ("/assets/js/api.js", &JS_API),
+    ("/assets/js/blackboard.js", &JS_BLACKBOARD),
+    ("/assets/js/bots.js", &JS_BOTS),
+    ("/assets/js/chat-head.js", &JS_CHAT_HEAD),
+    ("/assets/js/chat-list.js", &JS_CHAT_LIST),
+    ("/assets/js/chat.js", &JS_CHAT),
+    ("/assets/js/clipboard.js", &JS_CLIPBOARD),
+    ("/assets/js/controls.js", &JS_CONTROLS),
+    ("/assets/js/curl.js", &JS_CURL),
+    ("/assets/js/detail.js", &JS_DETAIL),
+    ("/assets/js/dom.js", &JS_DOM),
+    ("/assets/js/live.js", &JS_LIVE),
+    ("/assets/js/message-row.js", &JS_MESSAGE_ROW),
+    ("/assets/js/rejections.js", &JS_REJECTIONS),
+    ("/assets/js/router.js", &JS_ROUTER),
+    ("/assets/js/safe-html.js", &JS_SAFE_HTML),
+    ("/assets/js/state.js", &JS_STATE),
+    ("/assets/js/time.js", &JS_TIME),
+    ("/assets/js/timeline.js", &JS_TIMELINE),
+    ("/assets/js/view-as.js", &JS_VIEW_AS),
 ];
 
 /// The routes of the inbox's files.
@@ -150,6 +197,21 @@ mod tests {
         headers.insert(header::IF_NONE_MATCH, (*APP_JS.etag).clone());
         assert_eq!(serve(&APP_JS, &headers).status(), StatusCode::NOT_MODIFIED);
         assert_eq!(serve(&APP_JS, &HeaderMap::new()).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn every_module_a_served_script_imports_is_served_too() {
+        let scripts = PATHS.iter().filter(|(path, asset)| {
+            path.starts_with("/assets/") && asset.content_type.starts_with("text/javascript")
+        });
+        for (path, asset) in scripts {
+            let dir = &path[..=path.rfind('/').unwrap()];
+            let imports = asset.body.split(" from '").skip(1);
+            for specifier in imports.filter_map(|rest| rest.split('\'').next()) {
+                let target = format!("{dir}{}", specifier.trim_start_matches("./"));
+                assert!(is_public_asset(&target), "{path} imports {specifier}");
+            }
+        }
     }
 
     #[test]

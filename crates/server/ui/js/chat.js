@@ -1,0 +1,115 @@
+// Opening a chat: its first page of messages (and a blackboard's posts), older pages on
+// scroll, and marking it read. A newer open supersedes a slower one still loading: each load
+// checks `loadToken` before it touches the page.
+
+import { api, listOf, query } from './api.js';
+import { renderChatHead, renderViewAsBanner } from './chat-head.js';
+import { rememberPreview, renderChatList } from './chat-list.js';
+import { closeDetail } from './detail.js';
+import { $, toast } from './dom.js';
+import { forgetRows } from './message-row.js';
+import { PAGE_SIZE, findChat, state } from './state.js';
+import { renderTimeline, showTimelineNote } from './timeline.js';
+
+let loadToken = 0; // bumped by every open
+let loadingOlder = false;
+
+/** The `/messages` query of the open chat under the current viewer and search. */
+function pageQuery(extra) {
+  return `/messages${query({ chatid: state.chatId, as_user: state.asUser, q: state.q, limit: PAGE_SIZE, ...extra })}`;
+}
+
+/** Opens (or reloads) chat `chatId`; the detail pane stays open only with `keepDetail`. */
+export async function openChat(chatId, { keepDetail = false } = {}) {
+  const token = ++loadToken;
+  state.chatId = chatId;
+  state.chat = findChat(chatId) || null;
+  state.messages = [];
+  state.nextCursor = null;
+  state.posts = [];
+  forgetRows();
+  if (!keepDetail) closeDetail();
+  const search = $('search');
+  if (search.value !== state.q) search.value = state.q;
+  renderChatHead();
+  renderViewAsBanner();
+  renderChatList();
+  showTimelineNote('timeline-loading', '加载中…');
+  try {
+    if (!state.chat) {
+      // A chat newer than the list (a link, or a chat created since): ask for it alone.
+      try { state.chat = await api(`/chats/${encodeURIComponent(chatId)}`); } catch { state.chat = null; }
+      renderChatHead();
+    }
+    const [page, posts] = await Promise.all([
+      api(pageQuery({})),
+      state.chat && state.chat.kind === 'blackboard'
+        ? api(`/chats/${encodeURIComponent(chatId)}/posts`).catch(() => [])
+        : Promise.resolve([]),
+    ]);
+    if (token !== loadToken) return;
+    state.posts = listOf(posts, 'posts');
+    const items = listOf(page, 'messages');
+    state.messages = items.slice().reverse();
+    state.nextCursor = (page && page.next_cursor) || null;
+    if (!state.q && items[0]) rememberPreview(items[0]);
+    renderTimeline({ scroll: 'bottom' });
+    markRead(chatId);
+  } catch (error) {
+    if (token !== loadToken) return;
+    showTimelineNote('timeline-empty', error.status === 404 ? '没有这个会话' : `加载失败：${error.message}`);
+  }
+}
+
+/** Prepends the next older page, keeping what the reader sees in place. */
+export async function loadOlder() {
+  if (!state.nextCursor || loadingOlder) return;
+  loadingOlder = true;
+  const token = loadToken;
+  const timeline = $('timeline');
+  const fromBottom = timeline.scrollHeight - timeline.scrollTop;
+  try {
+    const page = await api(pageQuery({ before: state.nextCursor }));
+    if (token !== loadToken) return;
+    const older = listOf(page, 'messages').slice().reverse();
+    const known = new Set(state.messages.map((m) => m.id));
+    state.messages = older.filter((m) => !known.has(m.id)).concat(state.messages);
+    state.nextCursor = (page && page.next_cursor) || null;
+    renderTimeline({});
+    timeline.scrollTop = timeline.scrollHeight - fromBottom;
+  } catch (error) {
+    toast(`加载更早的消息失败：${error.message}`, 'error');
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+/** Fetches the open blackboard's posts again (a live message opened a new one). */
+export async function refreshPosts(chatId) {
+  const token = loadToken;
+  try {
+    const posts = listOf(await api(`/chats/${encodeURIComponent(chatId)}/posts`), 'posts');
+    if (token !== loadToken) return;
+    state.posts = posts;
+    renderTimeline({ scroll: 'follow' });
+  } catch { /* the reply layout stays until the next load */ }
+}
+
+const readTimers = new Map(); // chatid -> pending "mark read" call
+
+/** Clears the badge at once and tells the server shortly after: a burst of live messages into
+ *  the open chat then costs one request, not one each (per chat, so that switching chats
+ *  quickly never drops the call of the chat left). */
+export function markRead(chatId) {
+  const chat = findChat(chatId);
+  if (chat && Number(chat.unread || 0) !== 0) {
+    chat.unread = 0;
+    renderChatList();
+  }
+  clearTimeout(readTimers.get(chatId));
+  readTimers.set(chatId, setTimeout(() => {
+    readTimers.delete(chatId);
+    api(`/chats/${encodeURIComponent(chatId)}/read`, { method: 'POST', body: {} })
+      .catch(() => { /* unread counts are cosmetic; the next chat list load corrects them */ });
+  }, 100));
+}
