@@ -157,6 +157,9 @@ impl Store {
 
     /// The id and name of the bot holding `key`: the webhook's lookup, one indexed read.
     pub async fn bot_identity(&self, key: &str) -> Result<Option<BotIdentity>, StoreError> {
+        if let Ok(bot) = self.keys.get(key) {
+            return Ok(bot);
+        }
         let key = key.to_owned();
         self.read(move |conn| {
             Ok(conn
@@ -177,14 +180,14 @@ impl Store {
         if bot.name.trim().is_empty() {
             return Err(StoreError::Invalid("name must not be empty".to_owned()));
         }
-        self.write(move |conn| insert(conn, &random_id("bot", 10), &bot, now))
+        self.write_bots(move |conn| insert(conn, &random_id("bot", 10), &bot, now))
             .await
     }
 
     /// Sandbox (`--accept-any-key`): creates a bot for an unknown `key`, with its own group.
     pub async fn create_sandbox_bot(&self, key: &str, now: i64) -> Result<Bot, StoreError> {
         let key = key.to_owned();
-        self.write(move |conn| {
+        self.write_bots(move |conn| {
             if let Some(bot) = by_key(conn, &key)? {
                 return Ok(bot);
             }
@@ -212,7 +215,7 @@ impl Store {
     /// Renames a bot.
     pub async fn update_bot(&self, id: &str, patch: BotPatch) -> Result<Bot, StoreError> {
         let id = id.to_owned();
-        self.write(move |conn| {
+        self.write_bots(move |conn| {
             if let Some(name) = &patch.name {
                 conn.execute("UPDATE bots SET name = ?2 WHERE id = ?1", [&id, name])?;
             }
@@ -224,7 +227,7 @@ impl Store {
     /// Deletes a bot; its key answers 93000 from then on.
     pub async fn delete_bot(&self, id: &str) -> Result<(), StoreError> {
         let id = id.to_owned();
-        self.write(move |conn| {
+        self.write_bots(move |conn| {
             conn.execute(
                 "DELETE FROM chats WHERE chatid IN (SELECT chatid FROM single_chats WHERE bot_id = ?1)",
                 [&id],

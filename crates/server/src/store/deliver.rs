@@ -26,7 +26,7 @@ pub struct Delivery {
     pub bot_id: String,
     pub bot_name: String,
     pub send: ValidSend,
-    pub raw_body: Vec<u8>,
+    pub raw_body: bytes::Bytes,
     pub from_ip: String,
     /// The reply the sender gets on success.
     pub reply: String,
@@ -58,6 +58,18 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     let search = search_text(&content);
     let mentions = mentions(conn, message)?;
     let request_lints = serde_json::to_string(&delivery.request_lints)?;
+    // The picture is stored once, as bytes; the raw body without its base64 when it can be
+    // rebuilt exactly.
+    let stripped = match (message, &delivery.send.image) {
+        (Message::Image { image }, Some(data)) => {
+            super::raw_body::strip(&delivery.raw_body, &image.base64, &data.bytes)
+        }
+        _ => None,
+    };
+    let (raw_body, base64_at) = match &stripped {
+        Some((body, at)) => (body.as_slice(), i64::try_from(*at).ok()),
+        None => (&delivery.raw_body[..], None),
+    };
     conn.prepare_cached(
         "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -65,7 +77,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     .execute(params![
         delivery.request_id,
         delivery.bot_id,
-        delivery.raw_body,
+        raw_body,
         delivery.reply,
         delivery.from_ip,
         delivery.now
@@ -77,12 +89,15 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         .execute(params![need.media_id, delivery.request_id])?;
     }
     if let Some(image) = &delivery.send.image {
-        conn.prepare_cached("INSERT INTO images (request_id, mime, bytes) VALUES (?1, ?2, ?3)")?
-            .execute(params![
-                delivery.request_id,
-                image.format.mime(),
-                image.bytes
-            ])?;
+        conn.prepare_cached(
+            "INSERT INTO images (request_id, mime, bytes, base64_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            delivery.request_id,
+            image.format.mime(),
+            image.bytes,
+            base64_at
+        ])?;
     }
     let mut stored = Vec::with_capacity(targets.len());
     for target in targets {

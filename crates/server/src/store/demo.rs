@@ -22,7 +22,7 @@ pub const DEMO_BOT_ID: &str = "demo";
 impl Store {
     /// The demo bot, creating the demo workspace if this store has never had it.
     pub async fn ensure_demo(&self, now: i64) -> Result<Bot, StoreError> {
-        self.write(move |conn| {
+        self.write_bots(move |conn| {
             let existing: Option<String> = {
                 use rusqlite::OptionalExtension;
                 conn.query_row("SELECT id FROM bots WHERE is_demo = 1", [], |row| {

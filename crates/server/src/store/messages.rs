@@ -128,7 +128,10 @@ impl Store {
             let sql = format!(
                 "SELECT {COLUMNS}, (SELECT raw_body FROM requests r WHERE r.id = m.request_id),
                         (SELECT reply FROM requests r WHERE r.id = m.request_id),
-                        (SELECT from_ip FROM requests r WHERE r.id = m.request_id)
+                        (SELECT from_ip FROM requests r WHERE r.id = m.request_id),
+                        (SELECT base64_at FROM images i WHERE i.request_id = m.request_id),
+                        (SELECT bytes FROM images i WHERE i.request_id = m.request_id
+                            AND i.base64_at IS NOT NULL)
                  FROM messages m WHERE id = ?1"
             );
             let mut statement = conn.prepare_cached(&sql)?;
@@ -136,7 +139,13 @@ impl Store {
             let Some(row) = rows.next()? else {
                 return Err(StoreError::not_found("message", &id.to_string()));
             };
-            let raw: Option<Vec<u8>> = row.get(13)?;
+            let mut raw: Option<Vec<u8>> = row.get(13)?;
+            let base64_at: Option<i64> = row.get(16)?;
+            let picture: Option<Vec<u8>> = row.get(17)?;
+            if let (Some(stored), Some(at), Some(picture)) = (&raw, base64_at, picture) {
+                let at = usize::try_from(at).unwrap_or(usize::MAX);
+                raw = Some(super::raw_body::rebuild(stored, at, &picture));
+            }
             Ok(MessageDetail {
                 message: message_from_row(row)?,
                 raw_request: String::from_utf8_lossy(&raw.unwrap_or_default()).into_owned(),

@@ -145,6 +145,11 @@ const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE messages ADD COLUMN request_lints TEXT NOT NULL DEFAULT '[]';
     ",
+    // 5: an image request's raw body is stored without its base64 (the picture is in `images`
+    // already); this is where to splice it back (`raw_body.rs`). NULL: the body is whole.
+    r"
+    ALTER TABLE images ADD COLUMN base64_at INTEGER;
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.

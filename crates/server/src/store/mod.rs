@@ -13,17 +13,23 @@
 //! acknowledged message survives kill -9 and power loss. `--sync normal` (WAL) survives kill -9
 //! of the process but may lose the last commits on power loss or an OS crash.
 //!
+//! Checkpoints run on their own thread and connection (`checkpoint.rs`), never on the writer's.
+//! The key → bot map the webhook resolves first is kept in memory, exact (`key_map.rs`).
+//!
 //! Reads run on a small pool of read-only connections on the blocking thread pool; WAL lets them
 //! run while the writer commits.
 
 mod bots;
 mod chats;
+mod checkpoint;
 mod deliver;
 mod demo;
+mod key_map;
 mod media;
 mod messages;
 pub mod migrations;
 mod queries;
+mod raw_body;
 mod route;
 mod single_chat;
 mod sqlite;
@@ -35,6 +41,7 @@ use std::sync::Arc;
 
 pub use deliver::Delivery;
 pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
+use key_map::KeyMap;
 pub use single_chat::looks_like_single_chat_id;
 use sqlite::ReadPool;
 use writer::Writer;
@@ -84,6 +91,7 @@ impl StoreError {
 pub struct Store {
     reads: Arc<ReadPool>,
     writer: Writer,
+    keys: Arc<KeyMap>,
     media_dir: PathBuf,
     db_path: PathBuf,
 }
@@ -100,11 +108,15 @@ impl Store {
         let db_path = data_dir.join("hookpit.db");
         let mut conn = sqlite::open_writer(&db_path, sync)?;
         migrations::run(&mut conn)?;
+        let keys = Arc::new(KeyMap::load(&conn)?);
         let reads = Arc::new(ReadPool::open(&db_path, 4)?);
-        let writer = Writer::start(conn)?;
+        let checkpointer =
+            checkpoint::Checkpointer::start(sqlite::open_checkpointer(&db_path, sync)?)?;
+        let writer = Writer::start(conn, checkpointer)?;
         Ok(Store {
             reads,
             writer,
+            keys,
             media_dir,
             db_path,
         })
@@ -126,6 +138,17 @@ impl Store {
         F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
     {
         self.writer.run(f).await
+    }
+
+    /// Like [`Store::write`] for a write that may change a bot's key, id or name: the key map is
+    /// reloaded after the commit, before the caller (or any later write) goes on.
+    pub(crate) async fn write_bots<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let keys = Arc::clone(&self.keys);
+        self.writer.run_then(f, move |conn| keys.reload(conn)).await
     }
 
     /// Where uploaded media files live.

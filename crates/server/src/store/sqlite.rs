@@ -13,18 +13,34 @@ use crate::config::SyncMode;
 pub(super) fn open_writer(path: &Path, sync: SyncMode) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    let synchronous = match sync {
-        SyncMode::Full => "FULL",
-        SyncMode::Normal => "NORMAL",
-    };
-    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "synchronous", synchronous(sync))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Readers never block the writer in WAL mode; this only covers a second process.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // Larger WAL between automatic checkpoints: fewer checkpoint stalls under load.
-    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    // Never checkpoint on the writer thread: `checkpoint.rs` does it from its own connection.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    // When the WAL starts over, a file grown past this is cut back (a burst of large images
+    // must not leave a huge file behind); below it, the file is reused without re-growing.
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Opens the connection of the checkpoint thread. Its `synchronous` matches the writer's: a
+/// checkpoint must fsync the database file before the WAL can start over.
+pub(super) fn open_checkpointer(path: &Path, sync: SyncMode) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", synchronous(sync))?;
+    // Only the RESTART fallback waits (for readers and the writer); a passive pass never does.
+    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    Ok(conn)
+}
+
+fn synchronous(sync: SyncMode) -> &'static str {
+    match sync {
+        SyncMode::Full => "FULL",
+        SyncMode::Normal => "NORMAL",
+    }
 }
 
 /// A fixed set of read-only connections, used on tokio's blocking threads.

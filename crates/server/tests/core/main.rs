@@ -14,3 +14,4 @@ mod routing;
 mod sdk;
 mod send;
 mod single_chat;
+mod write_path;
