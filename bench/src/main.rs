@@ -1,1 +1,382 @@
-fn main() {}
+//! `hookpit-bench`: Hookpit's load generator, baseline server and the helpers of the benchmark
+//! and crash-safety scripts (`bench/run.sh`, `bench/crash.sh`).
+//!
+//! # Layout
+//! - [`http`]: one keep-alive HTTP/1.1 connection on hyper's low-level client.
+//! - [`scenario`]: the request bodies of each scenario (distinct per request); [`png`] the
+//!   pictures of the image scenario.
+//! - [`load`]: saturation, fixed-rate (open-loop) and fixed-count runs; [`stats`] their figures.
+//! - [`setup`]: bots and groups created through `/api/v1`.
+//! - [`baseline`]: the do-nothing server that gives the HTTP stack's ceiling.
+//! - [`crash`]: the crash test's sender and checker; [`probe`]: memory and inbox timings.
+//! - [`table`]: the Markdown results table of `bench/run.sh`.
+//!
+//! Reports go to stdout as one JSON object per line; diagnostics to stderr. Depends on no
+//! Hookpit crate: it measures the server from outside, as any sender would.
+
+mod baseline;
+mod crash;
+mod http;
+mod load;
+mod png;
+mod probe;
+mod scenario;
+mod setup;
+mod stats;
+mod table;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::http::Target;
+use crate::scenario::{RequestMaker, Scenario};
+
+/// Hookpit's benchmark tools.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the do-nothing baseline (constant `{"errcode":0,"errmsg":"ok"}`).
+    Baseline {
+        #[arg(long, default_value = "127.0.0.1:8766")]
+        listen: SocketAddr,
+    },
+    /// Offer load to a server and print the figures as one JSON line.
+    Load(LoadArgs),
+    /// Create a bot in N new groups through /api/v1; prints `KEY CHATID...` on one line.
+    Setup {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value = "crash")]
+        name: String,
+        #[arg(long, default_value_t = 1)]
+        groups: usize,
+    },
+    /// Send unique tokens at full speed until the server dies; record acknowledged tokens.
+    CrashSend {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        chatid: String,
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Prefix of this run's tokens (e.g. the cycle number).
+        #[arg(long)]
+        run: String,
+        /// File the acknowledged tokens are appended to.
+        #[arg(long)]
+        acked: PathBuf,
+        /// File the tokens of unknown fate (in flight at the kill, refused) are appended to.
+        #[arg(long)]
+        pending: PathBuf,
+        /// Stop anyway after this many seconds.
+        #[arg(long, default_value_t = 60.0)]
+        max_seconds: f64,
+    },
+    /// Check that every acknowledged token is stored exactly once; exits 1 otherwise.
+    Verify {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        chatid: String,
+        #[arg(long)]
+        acked: PathBuf,
+        #[arg(long)]
+        pending: PathBuf,
+    },
+    /// Run SQLite's integrity check on a data directory's database (read-only).
+    CheckDb {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Print the resident memory of a process as JSON.
+    Rss {
+        #[arg(long)]
+        pid: u32,
+    },
+    /// Time the inbox's first page (`GET /api/v1/messages?chatid=C&limit=L`).
+    Inbox {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        chatid: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
+    },
+    /// Wait until a server answers HTTP.
+    Wait {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 30.0)]
+        timeout_seconds: f64,
+    },
+    /// Print a free TCP port on the loopback interface.
+    Port,
+    /// Print the Markdown results table from the JSON lines collected by `bench/run.sh`.
+    Table {
+        #[arg(long)]
+        results: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// Base URL of the server, e.g. `http://127.0.0.1:8765`.
+    #[arg(long)]
+    url: String,
+    #[arg(long, value_enum, default_value_t = Scenario::Text)]
+    scenario: Scenario,
+    #[arg(long, value_enum, default_value_t = ModeArg::Saturation)]
+    mode: ModeArg,
+    /// Keep-alive connections, each with one request in flight.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Measured seconds (saturation, rate).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Unmeasured seconds before (saturation, rate).
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Offered requests per second (rate).
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    /// Requests to send (count).
+    #[arg(long, default_value_t = 100_000)]
+    requests: u64,
+    /// Create the scenario's bot and groups through /api/v1 first (Hookpit; not the baseline).
+    #[arg(long)]
+    setup: bool,
+    /// Bot key (without --setup).
+    #[arg(long, default_value = "baseline-key")]
+    key: String,
+    /// Target chat (without --setup; broadcast always sends to `@all_group`).
+    #[arg(long, default_value = "wrkBenchBaselineGroup00000000000")]
+    chatid: String,
+    /// Runtime worker threads of the generator (with 1, the generator is the bottleneck of the
+    /// baseline on a 2-core machine).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Print progress every this many seconds (count mode).
+    #[arg(long)]
+    progress: Option<f64>,
+    /// The server's process id, to report its CPU time per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Write `scheduled_ms latency_ms` of every measured request to this file (rate mode).
+    #[arg(long)]
+    timeline: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum ModeArg {
+    Saturation,
+    Rate,
+    Count,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("hookpit-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A runtime like `#[tokio::main]`'s (one worker per core) or with `threads` workers.
+fn runtime(threads: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        builder.worker_threads(threads.max(1));
+    }
+    Ok(builder.enable_all().build()?)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Baseline { listen } => runtime(None)?.block_on(async {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            baseline::serve(listener).await
+        })?,
+        Command::Load(args) => {
+            let threads = args.threads;
+            runtime(Some(threads))?.block_on(run_load(args))?;
+        }
+        Command::Setup { url, name, groups } => {
+            let target = Target::parse(&url)?;
+            let bot = runtime(Some(1))?.block_on(setup::create_bot(&target, &name, groups))?;
+            println!("{} {}", bot.key, bot.groups.join(" "));
+        }
+        Command::CrashSend {
+            url,
+            key,
+            chatid,
+            connections,
+            run,
+            acked,
+            pending,
+            max_seconds,
+        } => {
+            let send = crash::CrashSend {
+                target: Target::parse(&url)?,
+                key,
+                chatid,
+                connections,
+                run,
+                acked,
+                pending,
+                max: Duration::from_secs_f64(max_seconds),
+            };
+            let (acked, pending) = runtime(Some(1))?.block_on(send.run())?;
+            println!(
+                "{}",
+                serde_json::json!({"acked": acked, "pending": pending})
+            );
+        }
+        Command::Verify {
+            url,
+            chatid,
+            acked,
+            pending,
+        } => {
+            let target = Target::parse(&url)?;
+            let verdict =
+                runtime(Some(1))?.block_on(crash::verify(&target, &chatid, &acked, &pending))?;
+            let passed = verdict.passed();
+            let show = |list: &[String]| list.iter().take(5).cloned().collect::<Vec<_>>();
+            print_json(&serde_json::json!({
+                "passed": passed,
+                "stored": verdict.stored,
+                "acked": verdict.acked,
+                "missing": verdict.missing.len(),
+                "duplicated": verdict.duplicated.len(),
+                "foreign": verdict.foreign.len(),
+                "count_mismatch": verdict.count_mismatch,
+                "examples": {
+                    "missing": show(&verdict.missing),
+                    "duplicated": show(&verdict.duplicated),
+                    "foreign": show(&verdict.foreign),
+                },
+            }))?;
+            if !passed {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::CheckDb { data } => {
+            let messages = crash::check_database(&data)?;
+            print_json(&serde_json::json!({"integrity": "ok", "messages": messages}))?;
+        }
+        Command::Rss { pid } => print_json(&probe::memory(pid)?)?,
+        Command::Inbox {
+            url,
+            chatid,
+            limit,
+            repeat,
+        } => {
+            let target = Target::parse(&url)?;
+            let times = runtime(Some(1))?.block_on(probe::inbox_page(
+                &target,
+                chatid.as_deref(),
+                limit,
+                repeat,
+            ))?;
+            print_json(&times)?;
+        }
+        Command::Wait {
+            url,
+            timeout_seconds,
+        } => {
+            let target = Target::parse(&url)?;
+            let timeout = Duration::from_secs_f64(timeout_seconds);
+            let waited = runtime(Some(1))?.block_on(http::wait_ready(&target, timeout))?;
+            eprintln!("ready after {:.0} ms", waited.as_secs_f64() * 1000.0);
+        }
+        Command::Table { results } => {
+            let text = std::fs::read_to_string(&results)
+                .with_context(|| format!("cannot read {}", results.display()))?;
+            print!("{}", table::render(&text));
+        }
+        Command::Port => {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            println!("{}", listener.local_addr()?.port());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
+    let target = Target::parse(&args.url)?;
+    let scenario = args.scenario;
+    let (key, chatid) = if args.setup {
+        let bot = setup::create_bot(&target, scenario.name(), scenario.groups()).await?;
+        let first = bot.groups.first().cloned().unwrap_or_default();
+        (bot.key, first)
+    } else {
+        (args.key, args.chatid)
+    };
+    // Broadcast goes to every group of the bot (spec §2.1: `@all_group`); the others to one.
+    let send_to = match scenario {
+        Scenario::Broadcast => "@all_group",
+        _ => chatid.as_str(),
+    };
+    let maker = RequestMaker::new(scenario, &key, Some(send_to));
+    let mode = match args.mode {
+        ModeArg::Saturation => load::Mode::Saturation {
+            duration: Duration::from_secs_f64(args.duration),
+        },
+        ModeArg::Rate => load::Mode::Rate {
+            per_second: args.rate,
+            duration: Duration::from_secs_f64(args.duration),
+        },
+        ModeArg::Count => load::Mode::Count {
+            requests: args.requests,
+        },
+    };
+    let run = load::Load {
+        target,
+        maker: Arc::new(maker),
+        scenario: scenario.name().to_owned(),
+        connections: args.connections.max(1),
+        mode,
+        warmup: Duration::from_secs_f64(args.warmup),
+        progress: args.progress.map(Duration::from_secs_f64),
+        server_pid: args.server_pid,
+        timeline: args.timeline,
+    };
+    let report = run.run().await?;
+    for kind in &report.error_kinds {
+        eprintln!("  {} x{}: {}", kind.label, kind.count, kind.example);
+    }
+    let mut json = serde_json::to_value(&report)?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert("key".to_owned(), key.into());
+        object.insert("chatid".to_owned(), chatid.into());
+        if let load::Mode::Rate { per_second, .. } = mode {
+            object.insert("offered_rate".to_owned(), per_second.into());
+        }
+    }
+    print_json(&json)
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Hookpit's benchmark: the same load generator and the same requests against the do-nothing
+# baseline (the HTTP stack's ceiling) and against Hookpit (`--limits off`, a fresh temporary data
+# directory, default `--sync full`), on release builds.
+#
+# usage: bench/run.sh [--quick] [--scenarios "text markdown broadcast image upload"] [--repeat N]
+#                     [--fill N] [--connections N] [--threads N] [--out DIR]
+#   --quick        3 s per measurement, one run each, 100,000 stored messages (about 3 minutes)
+#   --repeat N     runs of each measurement, alternating baseline and Hookpit; the table shows
+#                  the median run (default 3; the full benchmark takes about 15 minutes)
+#   --fill N       messages stored for the memory, disk and inbox figures (default 1,000,000)
+#   --threads N    worker threads of the load generator (default 2: the baseline is generator-bound with 1)
+#   --out DIR      where results.jsonl, table.md and the server logs go (default: a temp dir)
+# Measures per scenario: throughput at saturation (64 connections), p50/p99 latency at a fixed
+# offered load of 1,000 req/s (open loop, from the scheduled send time; at half the capacity when
+# the server cannot sustain 1,000 req/s); then idle RSS, RSS after storing N messages, bytes on
+# disk per message and the inbox's first-page time.
+set -euo pipefail
+
+duration=10
+warmup=1
+repeat=3
+fill=1000000
+connections=64
+threads=2
+rate=1000
+scenarios="text markdown broadcast image upload"
+out=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) duration=3; warmup=0.5; fill=100000; repeat=1 ;;
+        --repeat) repeat="$2"; shift ;;
+        --scenarios) scenarios="$2"; shift ;;
+        --fill) fill="$2"; shift ;;
+        --connections) connections="$2"; shift ;;
+        --threads) threads="$2"; shift ;;
+        --duration) duration="$2"; shift ;;
+        --out) out="$2"; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookpit-target}"
+packages=(-p hookpit-bench)
+[[ -z "${HOOKPIT_BIN:-}" ]] && packages+=(-p hookpit)
+(cd "$root" && cargo build --release -q "${packages[@]}") </dev/null
+# HOOKPIT_BIN: measure another server binary (e.g. a debug build while trying the script).
+hookpit="${HOOKPIT_BIN:-$CARGO_TARGET_DIR/release/hookpit}"
+bench="$CARGO_TARGET_DIR/release/hookpit-bench"
+
+out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench.XXXXXX")}"
+mkdir -p "$out"
+results="$out/results.jsonl"
+: >"$results"
+pid=""
+data=""
+cleanup() {
+    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    [[ -n "$data" ]] && rm -rf "$data"
+}
+trap cleanup EXIT
+
+# Appends {"kind": K, "server": S, "data": JSON} to the results.
+record() {
+    printf '{"kind":"%s","server":"%s","data":%s}\n' "$1" "$2" "$3" >>"$results"
+}
+
+url=""
+start() { # start baseline|hookpit [DATA-DIR]
+    local port
+    port="$("$bench" port)"
+    url="http://127.0.0.1:$port"
+    if [[ $1 == baseline ]]; then
+        "$bench" baseline --listen "127.0.0.1:$port" </dev/null >>"$out/baseline.log" 2>&1 &
+    else
+        data="${2:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench-data.XXXXXX")}"
+        "$hookpit" serve --listen "127.0.0.1:$port" --data "$data" --limits off \
+            </dev/null >>"$out/hookpit.log" 2>&1 &
+    fi
+    pid=$!
+    "$bench" wait --url "$url" --timeout-seconds 60 2>/dev/null
+}
+
+stop() {
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+}
+
+remove_data() {
+    [[ -n "$data" ]] && rm -rf "$data"
+    data=""
+}
+
+load() { # load SERVER SCENARIO MODE [args...]
+    local server="$1" scenario="$2" mode="$3"
+    shift 3
+    local setup=()
+    [[ $server == hookpit ]] && setup=(--setup)
+    "$bench" load --url "$url" --scenario "$scenario" --mode "$mode" --connections "$connections" \
+        --threads "$threads" --server-pid "$pid" "${setup[@]}" "$@"
+}
+
+echo "hookpit-bench: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); results in $out" >&2
+for scenario in $scenarios; do
+    for _ in $(seq 1 "$repeat"); do
+    for server in baseline hookpit; do
+        start "$server"
+        report="$(load "$server" "$scenario" saturation --duration "$duration" --warmup "$warmup")"
+        record saturation "$server" "$report"
+        throughput="$(grep -o '"throughput":[0-9.]*' <<<"$report" | cut -d: -f2)"
+        echo "$scenario on $server: ${throughput%.*} req/s at saturation" >&2
+        # An open-loop rate above what the server sustains only measures a growing queue.
+        if awk -v t="$throughput" -v r="$rate" 'BEGIN { exit !(t >= r * 1.1) }'; then
+            report="$(load "$server" "$scenario" rate --rate "$rate" --duration "$duration" --warmup "$warmup")"
+            record rate "$server" "$report"
+            echo "$scenario on $server at $rate req/s: $(grep -o '"p50_ms":[0-9.]*,"p90_ms":[0-9.]*,"p99_ms":[0-9.]*' <<<"$report")" >&2
+        else
+            # Latency at half the capacity instead (the table names the rate).
+            half="$(awk -v t="$throughput" 'BEGIN { printf "%d", t / 2 }')"
+            if [[ "$half" -ge 1 ]]; then
+                report="$(load "$server" "$scenario" rate --rate "$half" --duration "$duration" --warmup "$warmup")"
+                record rate "$server" "$report"
+            else
+                record rate "$server" "{\"scenario\":\"$scenario\",\"skipped\":\"saturates at ${throughput%.*}/s\"}"
+            fi
+        fi
+        stop
+        remove_data
+    done
+    done
+done
+
+# Memory, disk and inbox.
+start baseline
+sleep 1
+record idle baseline "$("$bench" rss --pid "$pid")"
+stop
+start hookpit
+sleep 1
+record idle hookpit "$("$bench" rss --pid "$pid")"
+echo "storing $fill messages..." >&2
+report="$(load hookpit text count --requests "$fill" --progress 15)"
+record fill hookpit "$report"
+chatid="$(grep -o '"chatid":"[^"]*"' <<<"$report" | cut -d'"' -f4)"
+stored="$(grep -o '"ok":[0-9]*' <<<"$report" | cut -d: -f2)"
+record full hookpit "$("$bench" rss --pid "$pid")"
+record disk hookpit "{\"bytes\":$(du -sb "$data" | cut -f1),\"messages\":$stored}"
+record inbox-chat hookpit "$("$bench" inbox --url "$url" --chatid "$chatid" --limit 50 --repeat 20)"
+record inbox-all hookpit "$("$bench" inbox --url "$url" --limit 50 --repeat 20)"
+stop
+record disk-closed hookpit "{\"bytes\":$(du -sb "$data" | cut -f1),\"messages\":$stored}"
+# After a restart: the first page from a cold process (the OS page cache is still warm).
+start hookpit "$data"
+record inbox-restart hookpit "$("$bench" inbox --url "$url" --chatid "$chatid" --limit 50 --repeat 20)"
+record restarted hookpit "$("$bench" rss --pid "$pid")"
+stop
+remove_data
+
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$bench" table --results "$results" | tee "$out/table.md"
+echo "results: $out" >&2
