@@ -1,8 +1,9 @@
 //! The web inbox: `crates/server/ui/*` embedded in the binary and served with an ETag, plus the
 //! security headers every response of the API and the UI carries.
 //!
-//! The files are served at `/` and under `/assets/` (the paths `index.html` uses), and also at
-//! `/app.js`, `/app.css` and `/render.css`. `Cache-Control: no-cache` makes browsers revalidate
+//! The files are served at `/` and under `/assets/` (the paths `index.html` uses); the two
+//! stylesheets also at `/app.css` and `/render.css`. There is no `/app.js`: the entry module
+//! imports `./js/*.js`, which only resolve under `/assets/`. `Cache-Control: no-cache` makes browsers revalidate
 //! with the ETag: the paths carry no version, so a stale UI must never outlive an upgrade.
 
 use std::sync::LazyLock;
@@ -87,11 +88,10 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 28] = [
+static PATHS: [(&str, &Asset); 27] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
-    ("/app.js", &APP_JS),
     ("/assets/app.css", &APP_CSS),
     ("/app.css", &APP_CSS),
     ("/assets/render.css", &RENDER_CSS),

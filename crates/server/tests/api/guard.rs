@@ -86,13 +86,17 @@ async fn with_a_token_the_webhook_and_the_static_inbox_stay_open() {
         "/assets/app.js",
         "/assets/app.css",
         "/assets/render.css",
-        "/app.js",
+        "/assets/js/api.js",
         "/app.css",
         "/render.css",
     ] {
         let response = server.http.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{path}");
     }
+    // The entry module only works where its relative imports resolve, so it has no root alias:
+    // `/app.js` is not a public file, and the guard asks for the token like on any other path.
+    let response = server.http.get(server.url("/app.js")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
 }
 
 #[tokio::test]
