@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
@@ -15,8 +16,9 @@ pub(super) fn open_writer(path: &Path, sync: SyncMode) -> Result<Connection, Sto
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", synchronous(sync))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Readers never block the writer in WAL mode; this only covers a second process.
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Readers never block the writer in WAL mode; the checkpoint thread's rare RESTART does,
+    // for a few milliseconds (`checkpoint.rs`), and so would a second process.
+    conn.busy_handler(Some(retry_soon::<WRITER_BUSY_TRIES>))?;
     // Never checkpoint on the writer thread: `checkpoint.rs` does it from its own connection.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     // When the WAL starts over, a file grown past this is cut back (a burst of large images
@@ -36,8 +38,27 @@ pub(super) fn open_checkpointer(path: &Path, sync: SyncMode) -> Result<Connectio
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "synchronous", synchronous(sync))?;
     // Only the RESTART fallback waits (for readers and the writer); a passive pass never does.
-    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    // Retrying often matters here too: the writer's lock is free only between two batches.
+    conn.busy_handler(Some(retry_soon::<CHECKPOINTER_BUSY_TRIES>))?;
     Ok(conn)
+}
+
+/// The pause between two tries on a locked database.
+const BUSY_RETRY_EVERY: Duration = Duration::from_micros(100);
+/// Tries before the writer gives up with SQLITE_BUSY: 5 s.
+const WRITER_BUSY_TRIES: i32 = 50_000;
+/// Tries before a RESTART checkpoint gives up (it runs again 100 ms later): 2 s.
+const CHECKPOINTER_BUSY_TRIES: i32 = 20_000;
+
+/// A busy handler retrying every [`BUSY_RETRY_EVERY`], `TRIES` times. SQLite's `busy_timeout`
+/// backs off to sleeps of up to 100 ms: after a lock held for 3 ms the writer slept on for tens
+/// of milliseconds, and every request queued behind it waited too.
+fn retry_soon<const TRIES: i32>(tries_so_far: i32) -> bool {
+    if tries_so_far >= TRIES {
+        return false;
+    }
+    std::thread::sleep(BUSY_RETRY_EVERY);
+    true
 }
 
 fn synchronous(sync: SyncMode) -> &'static str {
@@ -64,7 +85,7 @@ impl ReadPool {
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.busy_timeout(Duration::from_secs(5))?;
             conn.set_prepared_statement_cache_capacity(64);
             connections.push(conn);
         }
