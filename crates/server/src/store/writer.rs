@@ -11,8 +11,10 @@
 //! an empty queue the writer yields a few times ([`IDLE_YIELDS`]): under load the next job
 //! arrives within microseconds, and catching it costs less than a futex sleep and wake-up.
 //!
-//! The writer never checkpoints (`wal_autocheckpoint=0`, see `sqlite.rs`); `checkpoint.rs` does
-//! it from its own connection, so a checkpoint no longer stalls every write queued behind it.
+//! The writer does not checkpoint by itself (`wal_autocheckpoint=0`, see `sqlite.rs`);
+//! `checkpoint.rs` does it from its own connection, so a checkpoint no longer stalls every write
+//! queued behind it. The writer only helps when asked, with a short passive checkpoint between
+//! two batches that lets the WAL start over (why: `checkpoint.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -167,6 +169,9 @@ fn run(conn: &Connection, mut receiver: mpsc::UnboundedReceiver<Job>, checkpoint
         }
         for finish in finishers.drain(..) {
             finish(conn, commit.clone());
+        }
+        if checkpointer.take_reset_request() {
+            super::checkpoint::reset_from_writer(conn);
         }
     }
     // Every sender is gone: stop the background checkpoints, then flush the WAL into the
