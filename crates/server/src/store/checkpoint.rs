@@ -189,12 +189,16 @@ mod tests {
         (writer, checkpointer)
     }
 
-    fn write_batch(conn: &Connection) {
-        conn.execute_batch("BEGIN").unwrap();
-        for _ in 0..50 {
+    fn insert_rows(conn: &Connection, rows: usize) {
+        for _ in 0..rows {
             conn.execute("INSERT INTO t (body) VALUES (?1)", [&"x".repeat(500)])
                 .unwrap();
         }
+    }
+
+    fn write_batch(conn: &Connection) {
+        conn.execute_batch("BEGIN").unwrap();
+        insert_rows(conn, 50);
         conn.execute_batch("COMMIT").unwrap();
     }
 
@@ -240,15 +244,9 @@ mod tests {
     /// a transaction when a pass runs.
     fn batch_around_a_pass(writer: &Connection, checkpointer: &Connection) -> Pass {
         writer.execute_batch("BEGIN IMMEDIATE").unwrap();
-        writer
-            .execute("INSERT INTO t (body) VALUES (?1)", [&"x".repeat(500)])
-            .unwrap();
+        insert_rows(writer, 1);
         let pass = pass(checkpointer, i64::MAX).unwrap();
-        for _ in 0..49 {
-            writer
-                .execute("INSERT INTO t (body) VALUES (?1)", [&"x".repeat(500)])
-                .unwrap();
-        }
+        insert_rows(writer, 49);
         writer.execute_batch("COMMIT").unwrap();
         pass
     }
