@@ -1,5 +1,6 @@
-//! How long `parse_send` takes on a typical 1 KB text and a 1 KB markdown message (target: well
-//! under 10 µs each), and how quickly it refuses pathological bodies. Run with
+//! How long `parse_send` takes on a typical 1 KB text, a 1 KB markdown message and the spec's
+//! news_notice card (every nested object; target: well under 10 µs each), and how quickly it
+//! refuses pathological bodies. Run with
 //! `cargo bench -p hookpit-protocol --bench validate` (add `-- --quick` for a short run).
 
 use std::hint::black_box;
@@ -45,9 +46,18 @@ fn markdown_body() -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// The spec's news_notice example: every block of a card, so every nested object is visited.
+fn card_body() -> Vec<u8> {
+    include_bytes!("../tests/examples/spec_news_notice.json").to_vec()
+}
+
 fn validate(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_send");
-    for (name, body) in [("text_1kb", text_body()), ("markdown_1kb", markdown_body())] {
+    for (name, body) in [
+        ("text_1kb", text_body()),
+        ("markdown_1kb", markdown_body()),
+        ("news_notice_card", card_body()),
+    ] {
         assert!(parse_send(&body).is_ok(), "{name} must be valid");
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(name, |b| b.iter(|| parse_send(black_box(&body))));

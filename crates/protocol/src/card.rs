@@ -3,7 +3,8 @@
 //!
 //! Every field is optional here, even the required ones, so that a card missing one parses and
 //! [`crate::validate`] can answer with the 42xxx code WeCom uses for that omission. Integer "type"
-//! fields stay `i64` so an out-of-range value reaches validation instead of failing to parse.
+//! fields stay `i64` so an out-of-range value reaches validation instead of failing to parse. Every
+//! block is a JSON object and nothing else (`object.rs`): `"source": []` is a type error.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,32 +14,72 @@ pub struct TemplateCard {
     /// `"text_notice"` or `"news_notice"`.
     #[serde(default)]
     pub card_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<CardSource>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub main_title: Option<MainTitle>,
     /// text_notice only: the big key figure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub emphasis_content: Option<EmphasisContent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quote_area: Option<QuoteArea>,
     /// text_notice only: the secondary text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_title_text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub horizontal_content_list: Option<Vec<HorizontalContent>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub jump_list: Option<Vec<Jump>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub card_action: Option<CardAction>,
     /// news_notice only: the big image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub card_image: Option<CardImage>,
     /// news_notice only: left image, right text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub image_text_area: Option<ImageTextArea>,
     /// news_notice only: stacked title/description rows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vertical_content_list: Option<Vec<VerticalContent>>,
 }
 

@@ -3,7 +3,8 @@
 //!
 //! This crate is the single definition of "a valid message" shared by the server, the SDK and the
 //! CLI, so that they can never disagree. It does no IO: no clock, no randomness, no network, no
-//! tokio. Callers pass in what it needs (the time for an errmsg hint, the bytes of an upload).
+//! tokio. Callers pass in what it needs (the time for an errmsg hint, the bytes of an upload, the
+//! random bytes of a callback ciphertext).
 //!
 //! # Layout
 //! - [`message`]: the send request envelope and the nine message bodies.
@@ -17,13 +18,16 @@
 //! - [`limit`]: every numeric limit, each citing its rule.
 //! - [`text`]: byte-based truncation helpers.
 //! - [`window`]: [`SlidingWindow`], the rate-limit counter.
+//! - [`callback`]: bot callbacks (spec §8): WXBizMsgCrypt, envelopes, payloads, passive replies.
 //! - [`uncertain`]: the table of every choice made where WeCom's behaviour is unknown (`[U]`).
 
+pub mod callback;
 pub mod card;
 pub mod error;
 pub mod limit;
 pub mod media;
 pub mod message;
+mod object;
 pub mod reply;
 pub mod target;
 pub mod text;
@@ -39,6 +43,6 @@ pub use message::{Message, MsgType, SendRequest};
 pub use reply::{SendReply, UploadReply};
 pub use target::{ChatTarget, ChatTargets};
 pub use text::{display_text, truncate_utf8};
-pub use upload::{UploadPolicy, ValidUpload, validate_upload};
+pub use upload::{UploadPolicy, ValidUpload, validate_upload, validate_upload_parts};
 pub use validate::{ImageData, ImageFormat, ValidSend, parse_send};
 pub use window::{RetryAfter, SlidingWindow};

@@ -4,7 +4,8 @@
 //! official document parses and serializes back without losing a field. Unknown extra fields are
 //! ignored on input, as WeCom ignores them. Required string fields default to empty when absent so
 //! that [`crate::validate`] can answer with WeCom's own code for the omission (44004, 41016, ...)
-//! instead of a generic parse error.
+//! instead of a generic parse error. A struct-typed field takes a JSON object and nothing else
+//! (`object.rs`): `"articles": [[]]` is a type error, not an empty article.
 
 use serde::{Deserialize, Serialize};
 
@@ -189,7 +190,11 @@ pub struct Markdown {
     pub content: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_short_name: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::object::optional_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachments: Option<Vec<Attachment>>,
 }
 
@@ -198,7 +203,7 @@ pub struct Markdown {
 pub struct Attachment {
     #[serde(default)]
     pub callback_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::object::list")]
     pub actions: Vec<Action>,
 }
 
@@ -240,7 +245,7 @@ pub struct Image {
 /// `news`: one to eight link cards.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct News {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::object::list")]
     pub articles: Vec<Article>,
 }
 

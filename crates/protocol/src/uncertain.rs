@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `<msgtype>` object missing or not an object | 40008 `invalid message type` | the request names a type it does not carry; same family as a missing msgtype |
 //! | JSON nested deeper than 128 levels | 40008 `invalid message type` | serde_json's recursion limit refuses it as it refuses non-JSON; no stack overflow |
-//! | wrong-typed field (`"content": 5`) | 40058 ``<path> invalid type: integer `5`, expected a string. invalid Request Parameter`` | WeCom's schema-error pattern (spec §1.2); the "ok. Warning: wrong json format" variant was only seen on other APIs |
+//! | wrong-typed field (`"content": 5`; also an array or scalar where an object belongs, `"source": []`) | 40058 ``<path> invalid type: integer `5`, expected a string. invalid Request Parameter`` (`… invalid type: array, expected an object. …`) | WeCom's schema-error pattern (spec §1.2); the "ok. Warning: wrong json format" variant was only seen on other APIs |
 //! | `null` field | treated as absent | clients serialize `None` as `null`; an absent required field then gets its own code |
 //! | empty `markdown_v2.content` | 44004 `empty content` | captured for text and markdown; same rule applied |
 //! | image without `base64` | 44001 `empty media data` | WeCom's text for missing media bytes on upload |
@@ -62,3 +62,8 @@
 //! | `@all_blackboard` with text or image | the bot's blackboards; nothing for the types blackboards do not take (server) | documented for markdown only; text and image may be posted on blackboards |
 //! | inline `<@userid>` in a message on a blackboard | kept as a mention; only `mentioned_list` / `mentioned_mobile_list` are dropped (server) | the document says only the lists are unsupported there |
 //! | per-user (single chat) rate window | one window per user, whether `chatid` spells the userid or the single-chat id (server) | "每个特定用户" counts the user, not the spelling |
+//! | `robot_callback_format` other than exactly `json` or `xml` (`JSON`, `1`, …) | XML ([`crate::callback::CallbackFormat::from_url`]) | XML is WeCom's default; only the two lowercase values are documented |
+//! | the rules a passive reply is checked against | those of `send` (limits, mentions, attachments), except that `replace_text` may be empty ([`crate::callback::parse_passive_reply`]) | the document lists the send API's fields and no limits of its own; "不填则点击后不替换" |
+//! | a passive text reply with empty content | no reply (`Ok(None)`), not 44004 | an empty body is the documented "no reply", and an empty text would show nothing |
+//! | elements of a passive reply's XML the document does not name (`AtShortName`, …) | ignored; `at_short_name` is not written in XML | unknown JSON fields are ignored too |
+//! | the callback's client version | written as `AppVersion` / `app_version`, only when set | not in the document's examples; absent means an older client |

@@ -99,14 +99,38 @@ pub fn max_bytes(kind: MediaKind) -> usize {
 /// In order: 44001 no bytes; 40006 five bytes or fewer; 45001 (file, voice), 40009 (image) or
 /// 40011 (video) over the cap; 40004 not AMR / JPG or PNG / MP4; 45007 voice over 60 s.
 pub fn validate_upload(kind: MediaKind, bytes: &[u8]) -> Result<ValidUpload, ErrorCode> {
-    if bytes.is_empty() {
+    validate_upload_parts(kind, bytes.len(), bytes)
+}
+
+/// How many leading bytes [`validate_upload_parts`] needs for `kind`; `None`: all of them (a
+/// voice's duration comes from every AMR frame).
+pub fn head_bytes_needed(kind: MediaKind) -> Option<usize> {
+    match kind {
+        MediaKind::Voice => None,
+        // The PNG/JPG signatures and the MP4 `ftyp` box fit in the first 16 bytes.
+        MediaKind::File | MediaKind::Image | MediaKind::Video => Some(16),
+    }
+}
+
+/// [`validate_upload`] for an upload held elsewhere (a server streams big files to disk): its
+/// `size`, and its first bytes `head` — at least [`head_bytes_needed`] of them, or all of them
+/// for a voice. Same checks, same order, same answers.
+///
+/// # Errors
+/// As [`validate_upload`].
+pub fn validate_upload_parts(
+    kind: MediaKind,
+    size: usize,
+    head: &[u8],
+) -> Result<ValidUpload, ErrorCode> {
+    if size == 0 {
         return Err(ErrorCode::EMPTY_MEDIA_DATA);
     }
-    if bytes.len() <= UPLOAD_MUST_EXCEED_BYTES {
+    if size <= UPLOAD_MUST_EXCEED_BYTES {
         // [U] 40006 (不合法的文件大小) for an upload of 5 bytes or fewer.
         return Err(ErrorCode::INVALID_MEDIA_SIZE);
     }
-    if bytes.len() > max_bytes(kind) {
+    if size > max_bytes(kind) {
         return Err(oversize(kind));
     }
     let mut upload = ValidUpload {
@@ -118,7 +142,7 @@ pub fn validate_upload(kind: MediaKind, bytes: &[u8]) -> Result<ValidUpload, Err
         MediaKind::File => {}
         MediaKind::Voice => {
             // [U] 40004 (不合法的媒体文件类型) for a voice that is not AMR-NB.
-            let duration = amr::duration(bytes).ok_or(ErrorCode::INVALID_MEDIA_TYPE)?;
+            let duration = amr::duration(head).ok_or(ErrorCode::INVALID_MEDIA_TYPE)?;
             if duration > VOICE_MAX_DURATION {
                 // [U] 45007 (语音播放时间超过限制) for a voice over 60 s.
                 return Err(ErrorCode::PLAYTIME_OUT_OF_LIMIT);
@@ -128,11 +152,11 @@ pub fn validate_upload(kind: MediaKind, bytes: &[u8]) -> Result<ValidUpload, Err
         MediaKind::Image => {
             // [U] 40004 for an image upload that is not JPG or PNG.
             upload.image_format =
-                Some(ImageFormat::sniff(bytes).ok_or(ErrorCode::INVALID_MEDIA_TYPE)?);
+                Some(ImageFormat::sniff(head).ok_or(ErrorCode::INVALID_MEDIA_TYPE)?);
         }
         MediaKind::Video => {
             // [U] 40004 for a video upload without the MP4 `ftyp` box.
-            if bytes.get(4..8) != Some(b"ftyp".as_slice()) {
+            if head.get(4..8) != Some(b"ftyp".as_slice()) {
                 return Err(ErrorCode::INVALID_MEDIA_TYPE);
             }
         }
@@ -162,6 +186,36 @@ mod tests {
             bytes.extend_from_slice(&[0_u8; 31]);
         }
         bytes
+    }
+
+    #[test]
+    fn validating_size_and_head_answers_as_validating_the_whole_upload() {
+        let png = b"\x89PNG\r\n\x1a\n0000000000000000".to_vec();
+        let mut mp4 = b"\0\0\0\x18ftypmp42".to_vec();
+        mp4.resize(64, 0);
+        let cases: Vec<(MediaKind, Vec<u8>)> = vec![
+            (MediaKind::File, Vec::new()),
+            (MediaKind::File, b"12345".to_vec()),
+            (MediaKind::File, b"123456".to_vec()),
+            (MediaKind::File, vec![b'x'; UPLOAD_FILE_MAX_BYTES + 1]),
+            (MediaKind::Image, png.clone()),
+            (MediaKind::Image, b"GIF89a0000000000".to_vec()),
+            (MediaKind::Video, mp4),
+            (MediaKind::Video, png),
+            (MediaKind::Voice, amr_frames(10)),
+            (MediaKind::Voice, b"not amr at all".to_vec()),
+        ];
+        for (kind, bytes) in cases {
+            let head_len = head_bytes_needed(kind)
+                .unwrap_or(bytes.len())
+                .min(bytes.len());
+            assert_eq!(
+                validate_upload_parts(kind, bytes.len(), &bytes[..head_len]),
+                validate_upload(kind, &bytes),
+                "{kind:?} of {} bytes",
+                bytes.len()
+            );
+        }
     }
 
     #[test]

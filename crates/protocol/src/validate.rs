@@ -164,13 +164,37 @@ pub struct ImageData {
 /// assert_eq!((error.code(), error.text()), (40008, "invalid message type"));
 /// ```
 pub fn parse_send(body: &[u8]) -> Result<ValidSend, ErrorCode> {
+    parse_with(body, Rules::SEND)
+}
+
+/// Where the rules of a passive reply to a callback (spec §8.7) differ from those of a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rules {
+    /// Whether a markdown attachment's action needs `replace_text`: in a send it does, in a
+    /// passive reply it may be left out ("不填则点击后不替换").
+    pub(crate) replace_text_required: bool,
+}
+
+impl Rules {
+    /// The rules of `POST /cgi-bin/webhook/send`.
+    pub(crate) const SEND: Rules = Rules {
+        replace_text_required: true,
+    };
+    /// The rules of a passive reply.
+    pub(crate) const PASSIVE_REPLY: Rules = Rules {
+        replace_text_required: false,
+    };
+}
+
+/// [`parse_send`] under `rules`.
+pub(crate) fn parse_with(body: &[u8], rules: Rules) -> Result<ValidSend, ErrorCode> {
     // 1–4. The fast path takes well-formed requests; the slow one answers the rest.
     let (envelope, mut message) = match typed::fast(body) {
         Some(parsed) => parsed,
         None => typed::slow(body)?,
     };
     // 5–6.
-    let image = check_body(&mut message)?;
+    let image = check_body(&mut message, rules)?;
     // 7.
     let targets = ChatTargets::parse(envelope.chatid.as_deref())?;
     // 8.
@@ -194,10 +218,10 @@ pub fn parse_send(body: &[u8]) -> Result<ValidSend, ErrorCode> {
 }
 
 /// Steps 5 and 6 for each body; returns the decoded picture of an image message.
-fn check_body(message: &mut Message) -> Result<Option<ImageData>, ErrorCode> {
+fn check_body(message: &mut Message, rules: Rules) -> Result<Option<ImageData>, ErrorCode> {
     match message {
         Message::Text { text } => body::text(text)?,
-        Message::Markdown { markdown } => body::markdown(markdown)?,
+        Message::Markdown { markdown } => body::markdown(markdown, rules)?,
         Message::MarkdownV2 { markdown_v2 } => body::markdown_v2(markdown_v2)?,
         Message::Image { image } => return image::decode(image).map(Some),
         Message::News { news } => body::news(news)?,

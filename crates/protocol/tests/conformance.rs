@@ -436,6 +436,147 @@ fn wrong_types(t: &mut Table) {
     );
 }
 
+/// `base` with `key` of its template card set to `value`, a `null` kept as a literal `null`.
+fn card_member(mut base: Value, key: &str, value: Value) -> Value {
+    base["template_card"][key] = value;
+    base
+}
+
+/// Where an object belongs, each field of a struct type (and each element of a list of structs)
+/// refuses an array, a number, a string and a boolean with 40058; `{}` and `null` keep their
+/// usual answers. serde's derived structs used to take `[]` as a struct with every field absent.
+fn object_fields(t: &mut Table) {
+    type Build = Box<dyn Fn(Value) -> Value>;
+    type Answer = (i64, String);
+    /// A field's path, how to put a value there, and the answers for `{}` and for `null`.
+    type Row = (&'static str, Build, Answer, Answer);
+    let card = |key: &'static str| -> Build {
+        Box::new(move |value| card_member(text_notice(json!({})), key, value))
+    };
+    let news_card = |key: &'static str| -> Build {
+        Box::new(move |value| card_member(news_notice(json!({})), key, value))
+    };
+    // A list holding the value as its only element.
+    let card_row = |key: &'static str| -> Build {
+        Box::new(move |value| card_member(text_notice(json!({})), key, json!([value])))
+    };
+    let news_row = |key: &'static str| -> Build {
+        Box::new(move |value| card_member(news_notice(json!({})), key, json!([value])))
+    };
+    let ok = || (0, "ok".to_owned());
+    let title = || (40058, missing("template_card.main_title.title"));
+    let null_element = |path: &str| {
+        let text = param(&format!("{path} invalid type: null, expected an object"));
+        (40058, text)
+    };
+    let rows: Vec<Row> = vec![
+        ("template_card.source", card("source"), ok(), ok()),
+        (
+            "template_card.main_title",
+            card("main_title"),
+            title(),
+            title(),
+        ),
+        (
+            "template_card.emphasis_content",
+            card("emphasis_content"),
+            ok(),
+            ok(),
+        ),
+        ("template_card.quote_area", card("quote_area"), ok(), ok()),
+        (
+            "template_card.card_action",
+            card("card_action"),
+            (42045, missing("template_card.card_action.type")),
+            (42045, missing("template_card.card_action")),
+        ),
+        (
+            "template_card.card_image",
+            news_card("card_image"),
+            (42044, missing("template_card.card_image.url")),
+            (42044, missing("template_card.card_image.url")),
+        ),
+        (
+            "template_card.image_text_area",
+            news_card("image_text_area"),
+            (40058, missing("template_card.image_text_area.image_url")),
+            ok(),
+        ),
+        (
+            "template_card.horizontal_content_list[0]",
+            card_row("horizontal_content_list"),
+            (
+                42027,
+                missing("template_card.horizontal_content_list[0].keyname"),
+            ),
+            null_element("template_card.horizontal_content_list[0]"),
+        ),
+        (
+            "template_card.jump_list[0]",
+            card_row("jump_list"),
+            (42033, missing("template_card.jump_list[0].title")),
+            null_element("template_card.jump_list[0]"),
+        ),
+        (
+            "template_card.vertical_content_list[0]",
+            news_row("vertical_content_list"),
+            (
+                42033,
+                missing("template_card.vertical_content_list[0].title"),
+            ),
+            null_element("template_card.vertical_content_list[0]"),
+        ),
+        (
+            "news.articles[0]",
+            Box::new(|value| news(json!([value]))),
+            (41016, "missing title".to_owned()),
+            null_element("news.articles[0]"),
+        ),
+        (
+            "markdown.attachments[0]",
+            Box::new(
+                |value| json!({"msgtype": "markdown", "markdown": {"content": "x", "attachments": [value]}}),
+            ),
+            (40058, missing("markdown.attachments[0].callback_id")),
+            null_element("markdown.attachments[0]"),
+        ),
+        (
+            "markdown.attachments[0].actions[0]",
+            Box::new(|value| with_actions(vec![value])),
+            (40058, missing("markdown.attachments[0].actions[0].type")),
+            null_element("markdown.attachments[0].actions[0]"),
+        ),
+    ];
+    for (path, build, empty, null) in rows {
+        for (value, found) in [
+            (json!([]), "array"),
+            (json!([null]), "array"),
+            (json!(1), "integer `1`"),
+            (json!("s"), "string \"s\""),
+            (json!(true), "boolean `true`"),
+        ] {
+            t.add(
+                &format!("{value} as {path} is refused: an object belongs there"),
+                build(value),
+                40058,
+                &param(&format!("{path} invalid type: {found}, expected an object")),
+            );
+        }
+        t.add(
+            &format!("{{}} as {path} keeps its answer"),
+            build(json!({})),
+            empty.0,
+            &empty.1,
+        );
+        t.add(
+            &format!("null as {path} keeps its answer"),
+            build(Value::Null),
+            null.0,
+            &null.1,
+        );
+    }
+}
+
 fn text_rules(t: &mut Table) {
     let limit = 5120;
     t.add(
@@ -1307,6 +1448,7 @@ fn table() -> Table {
     let mut t = Table::default();
     envelope_and_msgtype(&mut t);
     wrong_types(&mut t);
+    object_fields(&mut t);
     text_rules(&mut t);
     markdown_rules(&mut t);
     image_rules(&mut t);

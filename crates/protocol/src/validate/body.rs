@@ -10,12 +10,13 @@ use crate::limit::{
 };
 use crate::message::{Action, Markdown, MarkdownV2, MediaRef, Miniprogram, News, Text};
 use crate::text::truncate_utf8;
+use crate::validate::Rules;
 
 pub(super) fn text(text: &Text) -> Result<(), ErrorCode> {
     content("text.content", &text.content, TEXT_CONTENT_MAX_BYTES)
 }
 
-pub(super) fn markdown(markdown: &Markdown) -> Result<(), ErrorCode> {
+pub(super) fn markdown(markdown: &Markdown, rules: Rules) -> Result<(), ErrorCode> {
     content(
         "markdown.content",
         &markdown.content,
@@ -39,7 +40,7 @@ pub(super) fn markdown(markdown: &Markdown) -> Result<(), ErrorCode> {
             ));
         }
         for (j, action) in attachment.actions.iter().enumerate() {
-            check_action(action)
+            check_action(action, rules)
                 .map_err(|failure| failure.into_error(&path(&format!("actions[{j}]"))))?;
         }
     }
@@ -70,15 +71,22 @@ impl ActionFailure {
     }
 }
 
-fn check_action(action: &Action) -> Result<(), ActionFailure> {
+fn check_action(action: &Action, rules: Rules) -> Result<(), ActionFailure> {
     let required = [
-        ("type", &action.kind),
-        ("name", &action.name),
-        ("text", &action.text),
-        ("value", &action.value),
-        ("replace_text", &action.replace_text),
+        ("type", &action.kind, true),
+        ("name", &action.name, true),
+        ("text", &action.text, true),
+        ("value", &action.value, true),
+        (
+            "replace_text",
+            &action.replace_text,
+            rules.replace_text_required,
+        ),
     ];
-    if let Some((field, _)) = required.iter().find(|(_, value)| value.is_empty()) {
+    if let Some((field, _, _)) = required
+        .iter()
+        .find(|(_, value, required)| *required && value.is_empty())
+    {
         return Err(ActionFailure::Missing(field));
     }
     if action.kind != "button" {
