@@ -32,7 +32,9 @@
 //! - [`retry`]: the retry policy, [`RetryPolicy`].
 //! - [`limit`]: [`RateLimits`] and the limiter.
 //! - [`split`]: the splitter, and [`split_request`] for whole requests.
+//! - [`callback`]: [`CallbackHandler`], for bots that receive WeCom's callbacks and reply.
 
+pub mod callback;
 pub mod error;
 pub mod limit;
 pub mod message;
@@ -40,6 +42,7 @@ pub mod retry;
 pub mod split;
 pub mod webhook;
 
+pub use callback::CallbackHandler;
 pub use error::Error;
 pub use hookpit_protocol::{self as protocol, MediaKind, SendReply, SendRequest, UploadReply};
 pub use limit::RateLimits;

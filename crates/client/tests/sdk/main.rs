@@ -4,6 +4,7 @@
 //!
 //! One test binary (zero-to-production style); each test gets its own port and data directory.
 
+mod callback;
 mod helpers;
 mod retry;
 mod send;
