@@ -47,9 +47,27 @@ pub struct Config {
     #[arg(long, env = "HOOKPIT_ACCEPT_ANY_KEY")]
     pub accept_any_key: bool,
 
-    /// Take the caller's address from the first `X-Forwarded-For` hop (behind a reverse proxy).
+    /// Behind a reverse proxy: take the caller's address from the `X-Forwarded-For` hop the
+    /// proxy appended (the right-most one), when the peer is loopback or a --trusted-proxy.
+    /// Used for the admin guard and WeCom's `from ip`.
     #[arg(long, env = "HOOKPIT_TRUST_PROXY")]
     pub trust_proxy: bool,
+
+    /// With --trust-proxy: how many proxies in a chain append to `X-Forwarded-For`; the caller
+    /// is the hop this many places from the right.
+    #[arg(long, env = "HOOKPIT_TRUSTED_HOPS", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub trusted_hops: u16,
+
+    /// With --trust-proxy: a proxy address besides loopback whose `X-Forwarded-For` is believed
+    /// (repeatable, or comma-separated).
+    #[arg(
+        long = "trusted-proxy",
+        env = "HOOKPIT_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// Bearer token required by the admin API and inbox (`Authorization: Bearer TOKEN`).
     /// Without it they answer loopback callers only.
@@ -90,6 +108,31 @@ pub struct Config {
     #[arg(long, env = "HOOKPIT_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 
+    /// Longest wait for a request's headers; also how long an idle keep-alive connection stays
+    /// open.
+    #[arg(long, env = "HOOKPIT_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+
+    /// Longest pause between two pieces of a webhook request's body; a sender that stalls
+    /// longer gets WeCom's `-1` answer.
+    #[arg(long, env = "HOOKPIT_BODY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Longest a response write may wait for a client that does not read (e.g. an event
+    /// stream nobody consumes); the connection is then dropped.
+    #[arg(long, env = "HOOKPIT_WRITE_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub write_timeout: Duration,
+
+    /// Most MiB of webhook bodies held in memory at once (each `send` body until it is
+    /// stored); a call beyond it gets WeCom's busy answer (-1). Uploads stream to disk.
+    #[arg(
+        long,
+        env = "HOOKPIT_BODY_MEMORY",
+        value_name = "MIB",
+        default_value_t = 256
+    )]
+    pub body_memory_mib: usize,
+
     /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
     /// proxy.
     #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
@@ -108,13 +151,32 @@ impl Config {
             rate_per_bot: None,
             accept_any_key: false,
             trust_proxy: false,
+            trusted_hops: 1,
+            trusted_proxies: Vec::new(),
             admin_token: None,
             max_messages: None,
             max_age: None,
             upload_types: Vec::new(),
             sync: SyncMode::Full,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            body_memory_mib: 256,
             public_url: None,
+        }
+    }
+
+    /// How far `X-Forwarded-For` is believed.
+    pub fn proxy_trust(&self) -> crate::app::ProxyTrust {
+        crate::app::ProxyTrust {
+            enabled: self.trust_proxy,
+            hops: usize::from(self.trusted_hops),
+            proxies: self
+                .trusted_proxies
+                .iter()
+                .map(|ip| ip.to_canonical())
+                .collect(),
         }
     }
 
@@ -142,6 +204,19 @@ impl Config {
                  (the admin API and inbox would be open to the network)"
             ));
         }
+        for (flag, value) in [
+            ("--request-timeout", self.request_timeout),
+            ("--header-timeout", self.header_timeout),
+            ("--body-timeout", self.body_timeout),
+            ("--write-timeout", self.write_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(format!("{flag} must be longer than zero"));
+            }
+        }
+        if self.body_memory_mib == 0 {
+            return Err("--body-memory must be at least 1 (MiB)".to_owned());
+        }
         if self.max_messages == Some(0) {
             return Err("--max-messages must be at least 1".to_owned());
         }
@@ -160,6 +235,8 @@ impl fmt::Debug for Config {
             .field("rate_per_bot", &self.rate_per_bot)
             .field("accept_any_key", &self.accept_any_key)
             .field("trust_proxy", &self.trust_proxy)
+            .field("trusted_hops", &self.trusted_hops)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -169,6 +246,10 @@ impl fmt::Debug for Config {
             .field("upload_types", &self.upload_types)
             .field("sync", &self.sync)
             .field("request_timeout", &self.request_timeout)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("body_memory_mib", &self.body_memory_mib)
             .field("public_url", &self.public_url)
             .finish()
     }

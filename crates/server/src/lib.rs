@@ -28,6 +28,8 @@
 //! - [`config`]: [`Config`], every flag of `hookpit serve`.
 //! - [`server`]: [`serve`], [`Server`] (the builder) and [`RunningServer`]; start-up, banner,
 //!   background pruning, graceful shutdown.
+//! - [`http`]: the accept loop under the app: header-read and write-stall timeouts, graceful
+//!   shutdown.
 //! - [`app`]: [`app::AppState`] shared by handlers, and the router that assembles the app.
 //! - [`webhook`]: the WeCom endpoints `send` and `upload_media`, with WeCom's wire format.
 //! - [`api`]: the admin and inbox API under `/api/v1` and the embedded web inbox.
@@ -43,6 +45,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod limit;
 pub mod metrics;
 pub mod ops;

@@ -28,6 +28,7 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
     stored_messages: AtomicI64,
     in_flight: AtomicI64,
+    connections: AtomicI64,
 }
 
 impl Metrics {
@@ -69,6 +70,21 @@ impl Metrics {
     /// Webhook calls in progress.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// A client connection was accepted.
+    pub fn connection_opened(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A client connection ended.
+    pub fn connection_closed(&self) {
+        self.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Open client connections.
+    pub fn connections(&self) -> i64 {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// Sets the number of stored messages.
@@ -138,6 +154,9 @@ impl Metrics {
         out.push_str("# HELP hookpit_webhook_in_flight Webhook calls being answered.\n");
         out.push_str("# TYPE hookpit_webhook_in_flight gauge\n");
         let _ = writeln!(out, "hookpit_webhook_in_flight {}", self.in_flight());
+        out.push_str("# HELP hookpit_http_connections Open client connections.\n");
+        out.push_str("# TYPE hookpit_http_connections gauge\n");
+        let _ = writeln!(out, "hookpit_http_connections {}", self.connections());
         out.push_str("# HELP hookpit_stored_messages Messages in the store.\n");
         out.push_str("# TYPE hookpit_stored_messages gauge\n");
         let _ = writeln!(

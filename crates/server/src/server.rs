@@ -156,6 +156,10 @@ impl ServerBuilder {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let limiter = RateLimiter::new(Limits::from_config(&config));
         let state = AppState(Arc::new(Inner {
+            proxy_trust: config.proxy_trust(),
+            body_budget: crate::webhook::BodyBudget::new(
+                config.body_memory_mib.saturating_mul(1024 * 1024),
+            ),
             config,
             store: Arc::clone(&store),
             clock,
@@ -169,19 +173,17 @@ impl ServerBuilder {
 
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
         let app = app::router(state.clone());
-        let mut stop = state.shutdown.clone();
-        let serving = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                // The guard `wait_for` returns is not Send; drop it at once.
-                let stopped = stop.wait_for(|stopped| *stopped).await.is_ok();
-                tracing::debug!(stopped, "graceful shutdown begins");
-            })
-            .await
-        });
+        let limits = crate::http::ConnectionLimits {
+            header_timeout: state.config.header_timeout,
+            write_stall: state.config.write_timeout,
+        };
+        let serving = tokio::spawn(crate::http::serve(
+            listener,
+            app,
+            limits,
+            state.clone(),
+            state.shutdown.clone(),
+        ));
         tracing::info!(%addr, demo_bot = %demo.id, "hookpit listening");
         Ok(RunningServer {
             addr,

@@ -1,7 +1,7 @@
 //! The admin guard: who may use `/api/v1` and the inbox.
 //!
-//! - Without `--admin-token`: loopback callers only (the peer, or with `--trust-proxy` the first
-//!   `X-Forwarded-For` hop), and only under a loopback `Host` (an IP literal or `localhost`), so
+//! - Without `--admin-token`: loopback callers only (the peer, or with `--trust-proxy` the
+//!   `X-Forwarded-For` hop the trusted proxy appended; an unparseable hop is refused), and only under a loopback `Host` (an IP literal or `localhost`), so
 //!   that a web page cannot reach the API through DNS rebinding. A request whose peer address is
 //!   unknown is refused: the guard fails closed.
 //! - With `--admin-token T`: every API call needs `Authorization: Bearer T`. Because
@@ -78,8 +78,8 @@ fn check_loopback(
     peer: Option<SocketAddr>,
     request: &Request,
 ) -> Result<(), ApiError> {
-    let remote = peer.map(|peer| state.client_ip(peer, request.headers()));
-    if !remote.is_some_and(|ip| ip.is_loopback()) {
+    let caller = peer.map(|peer| state.caller(peer, request.headers()));
+    if !caller.is_some_and(|caller| caller.is_loopback()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",

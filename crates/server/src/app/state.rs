@@ -2,13 +2,14 @@
 //! the ring of recent rejections and the metrics.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
+use super::caller::{Caller, ProxyTrust};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::StoredMessage;
@@ -60,6 +61,11 @@ pub struct Inner {
     // A std Mutex: pushed and read without awaiting.
     pub rejections: Mutex<VecDeque<Arc<Rejection>>>,
     pub metrics: Metrics,
+    /// The memory all webhook bodies held at once may take (`--body-memory`).
+    pub body_budget: crate::webhook::BodyBudget,
+    /// How far `X-Forwarded-For` is believed (`--trust-proxy`, `--trusted-hops`,
+    /// `--trusted-proxy`).
+    pub proxy_trust: ProxyTrust,
     /// `http://ADDR` (or --public-url): the base of printed webhook URLs.
     pub base_url: String,
     /// Becomes `true` when the server shuts down: ends SSE streams and long-polls.
@@ -74,15 +80,10 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// The caller's address as WeCom reports it in `from ip`: the peer, or with `--trust-proxy`
-    /// the first `X-Forwarded-For` hop.
-    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-        if self.config.trust_proxy
-            && let Some(ip) = forwarded_for(headers)
-        {
-            return ip;
-        }
-        peer.ip().to_canonical()
+    /// The caller, as the admin guard and WeCom's `from ip` see it: the peer, or behind a
+    /// trusted proxy the hop it appended (see [`super::caller`]).
+    pub fn caller(&self, peer: SocketAddr, headers: &HeaderMap) -> Caller {
+        self.proxy_trust.caller(peer, headers)
     }
 
     /// Remembers a refused call and announces it.
@@ -112,18 +113,6 @@ impl AppState {
     }
 }
 
-/// The first hop of `X-Forwarded-For`, if it parses.
-pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
-    let value = headers.get("x-forwarded-for")?.to_str().ok()?;
-    value
-        .split(',')
-        .next()?
-        .trim()
-        .parse::<IpAddr>()
-        .ok()
-        .map(|ip| ip.to_canonical())
-}
-
 /// A key as logs and the rejection list show it: the first 4 characters and `…`.
 pub fn mask_key(key: &str) -> String {
     let mut masked: String = key.chars().take(4).collect();
@@ -139,15 +128,5 @@ mod tests {
     fn keys_are_masked_to_four_characters() {
         assert_eq!(mask_key("693a91f6-7xxx"), "693a…");
         assert_eq!(mask_key(""), "…");
-    }
-
-    #[test]
-    fn forwarded_for_takes_the_first_hop() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
-        assert_eq!(
-            forwarded_for(&headers),
-            Some("203.0.113.9".parse().unwrap())
-        );
     }
 }

@@ -47,6 +47,31 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::Closed)??;
+        self.insert_media_row(media).await
+    }
+
+    /// Stores an upload already written to `temp` (a file under [`Store::temp_dir`]): it is
+    /// fsynced and moved into the media folder, and the move made durable, before the row is
+    /// committed.
+    pub async fn insert_media_file(
+        &self,
+        media: Media,
+        temp: PathBuf,
+    ) -> Result<Media, StoreError> {
+        let path = self.media_path(&media.media_id);
+        let media_dir = self.media_dir().to_owned();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::File::open(&temp)?.sync_all()?;
+            std::fs::rename(&temp, &path)?;
+            // The rename itself lives in the directory: fsync it too.
+            std::fs::File::open(&media_dir)?.sync_all()
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        self.insert_media_row(media).await
+    }
+
+    async fn insert_media_row(&self, media: Media) -> Result<Media, StoreError> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO media (media_id, bot_id, kind, filename, content_type, size, created_at,

@@ -25,6 +25,7 @@ mod checkpoint;
 mod deliver;
 mod demo;
 mod key_map;
+mod lock;
 mod media;
 mod messages;
 pub mod migrations;
@@ -75,6 +76,9 @@ pub enum StoreError {
     /// The store is shut down.
     #[error("store is closed")]
     Closed,
+    /// Another server holds the data directory.
+    #[error("{}", lock::locked_message(.dir, *.pid))]
+    Locked { dir: PathBuf, pid: Option<u32> },
 }
 
 impl StoreError {
@@ -93,7 +97,11 @@ pub struct Store {
     writer: Writer,
     keys: Arc<KeyMap>,
     media_dir: PathBuf,
+    temp_dir: PathBuf,
     db_path: PathBuf,
+    /// Released by [`Store::close`], so a server started next on this directory may open it
+    /// even while something still holds this `Store`.
+    lock: std::sync::Mutex<Option<lock::DataLock>>,
 }
 
 impl Store {
@@ -103,8 +111,16 @@ impl Store {
     /// The directory or the database cannot be opened or migrated.
     pub fn open(data_dir: &Path, sync: SyncMode) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir)?;
+        // First, before anything in the directory is touched.
+        let lock = lock::DataLock::acquire(data_dir)?;
         let media_dir = data_dir.join("media");
         std::fs::create_dir_all(&media_dir)?;
+        // Uploads in progress; whatever a crash left there is garbage (never acknowledged).
+        let temp_dir = data_dir.join("tmp");
+        if temp_dir.exists() {
+            std::fs::remove_dir_all(&temp_dir)?;
+        }
+        std::fs::create_dir_all(&temp_dir)?;
         let db_path = data_dir.join("hookpit.db");
         let mut conn = sqlite::open_writer(&db_path, sync)?;
         migrations::run(&mut conn)?;
@@ -118,7 +134,9 @@ impl Store {
             writer,
             keys,
             media_dir,
+            temp_dir,
             db_path,
+            lock: std::sync::Mutex::new(Some(lock)),
         })
     }
 
@@ -156,6 +174,12 @@ impl Store {
         &self.media_dir
     }
 
+    /// Where uploads are written while they arrive (same file system as the media folder, so
+    /// a finished upload is moved into place, not copied).
+    pub fn temp_dir(&self) -> &Path {
+        &self.temp_dir
+    }
+
     /// Bytes on disk: the database, its WAL, and media files.
     pub fn size_bytes(&self) -> u64 {
         let file = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -184,6 +208,7 @@ impl Store {
     /// [`StoreError::Closed`].
     pub async fn close(&self) {
         self.writer.close().await;
+        drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()).take());
     }
 }
 

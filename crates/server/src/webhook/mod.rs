@@ -10,6 +10,7 @@
 //! webhook URL: it gets `93000 invalid webhook url` in WeCom's shape, with HTTP 404 (`[U]`:
 //! what WeCom answers there is not documented).
 
+mod body;
 mod reply;
 mod send;
 mod upload;
@@ -19,16 +20,17 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::any;
 use hookpit_protocol::ErrorCode;
 
-use crate::app::{AppState, mask_key};
+use crate::app::{AppState, Caller, mask_key};
 use crate::domain::BotIdentity;
 use reply::{Call, WebhookQuery};
 
-pub use reply::{send_body_limit, upload_body_limit};
+pub use body::{BodyBudget, DRAIN_CAP};
+pub use reply::send_body_limit;
 
 /// The routes of the webhook endpoints.
 pub fn router() -> Router<AppState> {
@@ -36,11 +38,35 @@ pub fn router() -> Router<AppState> {
         .route("/cgi-bin/webhook/send", any(send::send))
         .route(
             "/cgi-bin/webhook/upload_media",
-            // The multipart reader enforces this cap while streaming, so a huge post is cut off
-            // rather than buffered.
-            any(upload::upload_media).layer(DefaultBodyLimit::max(upload_body_limit())),
+            // The handler streams the form to disk and enforces every cap itself (and drains
+            // what it refuses), so axum's buffering limit stays out of the way.
+            any(upload::upload_media).layer(DefaultBodyLimit::disable()),
         )
+        .route("/cgi-bin", any(unknown_path))
+        .route("/cgi-bin/", any(unknown_path))
         .route("/cgi-bin/{*path}", any(unknown_path))
+}
+
+/// Whether `path` is one the webhook answers (in WeCom's shape), rather than the inbox or API.
+pub fn is_webhook_path(path: &str) -> bool {
+    path == "/cgi-bin" || path.starts_with("/cgi-bin/")
+}
+
+/// A refusal decided around the handler rather than in it (the request took too long, its head
+/// is too large): answered in WeCom's shape, counted and listed like any other refusal. The
+/// connection closes after it, since the request may not have been read to its end.
+pub fn refuse_outside(state: &AppState, caller: Caller, uri: &Uri, error: &ErrorCode) -> Response {
+    let endpoint = match uri.path() {
+        "/cgi-bin/webhook/send" => "send",
+        "/cgi-bin/webhook/upload_media" => "upload_media",
+        _ => "unknown",
+    };
+    let key = Query::<WebhookQuery>::try_from_uri(uri)
+        .ok()
+        .and_then(|Query(query)| query.key);
+    let mut response = Call::for_caller(state, endpoint, caller, key).refuse(state, error, b"");
+    body::close_after(&mut response);
+    response
 }
 
 /// Any other `/cgi-bin/` path: not a webhook URL. The body is not read and the key not looked up
@@ -57,6 +83,34 @@ async fn unknown_path(
     let mut response = call.refuse(&state, &ErrorCode::INVALID_WEBHOOK_URL, b"");
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
+}
+
+/// Answers a call whose body could not be read: larger than the endpoint takes (`too_large`),
+/// over the memory budget (-1, the busy answer), or stalled / broken off (-1). What is left of
+/// the body is drained when that can still help the sender read the answer.
+async fn refuse_unread(
+    state: &AppState,
+    call: Call,
+    reader: &mut body::BodyReader,
+    error: body::BodyError,
+    too_large: ErrorCode,
+) -> Response {
+    use body::BodyError;
+    let code = match error {
+        BodyError::TooLarge => too_large,
+        // [U] -1 (system busy) when the bodies held at once would exceed --body-memory, and when
+        // the sender stalls longer than --body-timeout.
+        BodyError::Busy | BodyError::TimedOut | BodyError::Broken => ErrorCode::SYSTEM_ERROR,
+    };
+    let response = call.refuse(state, &code, b"");
+    match error {
+        BodyError::TooLarge | BodyError::Busy => reader.finish(response).await,
+        BodyError::TimedOut | BodyError::Broken => {
+            let mut response = response;
+            body::close_after(&mut response);
+            response
+        }
+    }
 }
 
 /// The bot holding `key`. Missing or unknown keys are 93000 (spec §1.3), except that in

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use hookpit_protocol::limit::{IMAGE_MAX_BYTES, UPLOAD_FILE_MAX_BYTES};
+use hookpit_protocol::limit::IMAGE_MAX_BYTES;
 use hookpit_protocol::{ErrorCode, Hint};
 use serde::Deserialize;
 
-use crate::app::{AppState, Rejection, mask_key};
+use crate::app::{AppState, Caller, Rejection, mask_key};
 use crate::clock::rfc3339;
 
 /// Bytes of a refused body kept in the rejection list.
@@ -20,12 +20,6 @@ const EXCERPT_BYTES: usize = 512;
 /// a valid request is small, so 4 MiB holds every valid request and bounds memory per call.
 pub const fn send_body_limit() -> usize {
     IMAGE_MAX_BYTES * 2
-}
-
-/// The largest `upload_media` body read: WeCom's 20 MB file cap plus room for the multipart
-/// envelope and other parts.
-pub const fn upload_body_limit() -> usize {
-    UPLOAD_FILE_MAX_BYTES + 1024 * 1024
 }
 
 /// The query string of the webhook endpoints.
@@ -45,7 +39,8 @@ pub(super) struct Call {
     pub started: Instant,
     /// Unix milliseconds at arrival, from the server's clock.
     pub now: i64,
-    /// `from ip` of errmsgs: the peer, or the first `X-Forwarded-For` hop with --trust-proxy.
+    /// `from ip` of errmsgs: the peer, or the hop a trusted proxy appended (`unknown` when that
+    /// hop is not an address).
     pub from_ip: String,
     pub key: String,
     /// The metrics label: the msgtype (send) or upload type, once known.
@@ -60,13 +55,23 @@ impl Call {
         headers: &HeaderMap,
         key: Option<String>,
     ) -> Call {
+        Call::for_caller(state, endpoint, state.caller(peer, headers), key)
+    }
+
+    /// A call whose caller is already known.
+    pub fn for_caller(
+        state: &AppState,
+        endpoint: &'static str,
+        caller: Caller,
+        key: Option<String>,
+    ) -> Call {
         state.metrics.enter();
         Call {
             state: state.clone(),
             endpoint,
             started: Instant::now(),
             now: state.clock.now_millis(),
-            from_ip: state.client_ip(peer, headers).to_string(),
+            from_ip: caller.to_string(),
             key: key.unwrap_or_default(),
             label: String::new(),
         }

@@ -1,7 +1,8 @@
 //! `POST /cgi-bin/webhook/send?key=KEY`.
 //!
 //! Checks run in WeCom's order (spec §6, documented on [`hookpit_protocol::parse_send`]):
-//! key (93000) → body read, capped → the protocol crate's validation (40008, 44004, 40058, ...)
+//! key (93000; the body is then read and discarded, see `body.rs`) → body read, capped, timed
+//! and within the memory budget (40058 too large, -1 busy or stalled) → the protocol crate's validation (40008, 44004, 40058, ...)
 //! → media ids (40007) → identical body in flight (45033) → rate limits (45009) → routing and
 //! storage in one write (93008, 93005). `errcode 0` is sent only after the commit that holds
 //! the messages, which carry the lints of the raw body (`hookpit_render::lint_request`), found
@@ -23,6 +24,7 @@ use axum::response::Response;
 use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, ValidSend, parse_send};
 
+use super::body::BodyReader;
 use super::reply::{Call, WebhookQuery, send_body_limit};
 use crate::app::{AppState, Event};
 use crate::domain::MessageLint;
@@ -40,18 +42,21 @@ pub(super) async fn send(
     let key = query.ok().and_then(|Query(query)| query.key);
     let mut call = Call::new(&state, "send", peer, &headers, key);
 
-    // 0. The key, before the body is read.
+    let mut reader = BodyReader::new(body, state.config.body_timeout);
+
+    // 0. The key, before the body is read (the body is then drained, so the sender reads this).
     let bot = match super::resolve_bot(&state, &call.key, call.now).await {
         Ok(bot) => bot,
-        Err(error) => return call.refuse(&state, &error, b""),
+        Err(error) => return reader.finish(call.refuse(&state, &error, b"")).await,
     };
 
-    let body = match axum::body::to_bytes(body, send_body_limit()).await {
-        Ok(body) => body,
-        // [U] A body too large to hold any valid request: 40058 in WeCom's length wording.
-        Err(_) => {
-            let error = ErrorCode::exceed_max_length("body", send_body_limit());
-            return call.refuse(&state, &error, b"");
+    // The body stays within the memory budget until this call is answered.
+    let (body, _held) = match reader.read_all(send_body_limit(), &state.body_budget).await {
+        Ok(read) => read,
+        Err(error) => {
+            // [U] A body too large to hold any valid request: 40058 in WeCom's length wording.
+            let too_large = ErrorCode::exceed_max_length("body", send_body_limit());
+            return super::refuse_unread(&state, call, &mut reader, error, too_large).await;
         }
     };
 

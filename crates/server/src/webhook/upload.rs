@@ -4,32 +4,32 @@
 //! and duration from the protocol crate (40006, 45001, 40004, 45007, ...) → stored. The file
 //! part is the one named `media`, or else the first part with a filename, as real WeCom accepts
 //! (`-F file=@a.xlsx` works).
+//!
+//! The file is streamed to a temporary file as it arrives and moved into the media folder once
+//! valid, so an upload costs a few buffers of memory whatever its size; only the first bytes
+//! (the format check) — or a whole voice, whose duration needs every frame, at most 2 MB — are
+//! kept in memory. A refused call's body is always read to its end (up to
+//! [`super::DRAIN_CAP`]), so the sender reads its errcode instead of a broken pipe.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use hookpit_protocol::limit::MEDIA_TTL;
-use hookpit_protocol::upload::max_bytes;
-use hookpit_protocol::{ErrorCode, MediaKind, UploadReply, validate_upload};
+use hookpit_protocol::upload::{head_bytes_needed, max_bytes};
+use hookpit_protocol::{ErrorCode, MediaKind, UploadReply, validate_upload_parts};
+use tokio::io::AsyncWriteExt;
 
+use super::body::{BodyReader, DRAIN_CAP, close_after};
 use super::reply::{Call, WebhookQuery};
 use crate::app::AppState;
 use crate::domain::Media;
 use crate::store::random_id;
-
-/// The file part chosen from the form.
-struct Part {
-    name: String,
-    filename: String,
-    content_type: String,
-    bytes: Vec<u8>,
-    /// More bytes arrived than the type allows; `bytes` holds only the first ones.
-    oversize: bool,
-}
 
 /// The upload endpoint, for any method (a request without a form is 44001, after the key and
 /// `type`, as for `send`).
@@ -46,32 +46,53 @@ pub(super) async fn upload_media(
     };
     let mut call = Call::new(&state, "upload_media", peer, &headers, key);
     call.label = kind.clone().unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let mut reader = BodyReader::new(body, state.config.body_timeout);
 
     let bot = match super::resolve_bot(&state, &call.key, call.now).await {
         Ok(bot) => bot,
-        Err(error) => return call.refuse(&state, &error, b""),
+        Err(error) => return reader.finish(call.refuse(&state, &error, b"")).await,
     };
     let kind = match state.config.upload_policy().parse_type(kind.as_deref()) {
         Ok(kind) => kind,
-        Err(error) => return call.refuse(&state, &error, b""),
+        Err(error) => return reader.finish(call.refuse(&state, &error, b"")).await,
     };
 
     // A form without a usable boundary is what clients that set the content type by hand send;
     // WeCom answers it as an upload without data.
-    let Ok(multipart) = Multipart::from_request(request, &state).await else {
-        return call.refuse(&state, &ErrorCode::EMPTY_MEDIA_DATA, b"");
+    let request = Request::from_parts(parts, Body::from_stream(reader.into_stream()));
+    let multipart = match Multipart::from_request(request, &state).await {
+        Ok(multipart) => multipart,
+        Err(_) => {
+            let mut response = call.refuse(&state, &ErrorCode::EMPTY_MEDIA_DATA, b"");
+            // The body went with the request: it cannot be drained any more.
+            close_after(&mut response);
+            return response;
+        }
     };
-    let part = match file_part(multipart, max_bytes(kind)).await {
+    let form = Form {
+        kind,
+        idle: state.config.body_timeout,
+        temp_dir: state.store.temp_dir().to_owned(),
+    };
+    let part = match form.read(multipart).await {
         Ok(Some(part)) => part,
+        // No part named `media` and none with a filename.
         Ok(None) => return call.refuse(&state, &ErrorCode::EMPTY_MEDIA_DATA, b""),
-        Err(error) => return call.refuse(&state, &error, b""),
+        Err(failure) => {
+            let mut response = call.refuse(&state, &failure.error, &failure.head);
+            if failure.close {
+                close_after(&mut response);
+            }
+            return response;
+        }
     };
     if part.oversize {
-        return call.refuse(&state, &oversize(kind), &part.bytes);
+        return call.refuse(&state, &oversize(kind), &part.head);
     }
-    let valid = match validate_upload(kind, &part.bytes) {
+    let valid = match validate_upload_parts(kind, part.size, &part.head) {
         Ok(valid) => valid,
-        Err(error) => return call.refuse(&state, &error, &part.bytes),
+        Err(error) => return call.refuse(&state, &error, &part.head),
     };
 
     let media_id = random_id("", 64);
@@ -80,96 +101,196 @@ pub(super) async fn upload_media(
         media_id: media_id.clone(),
         bot_id: bot.id,
         kind,
-        filename: display_name(&part),
+        filename: display_name(&part.filename),
         content_type: part.content_type.clone(),
-        size: u64::try_from(part.bytes.len()).unwrap_or(u64::MAX),
+        size: u64::try_from(part.size).unwrap_or(u64::MAX),
         created_at: call.now,
         expires_at: call.now.saturating_add(ttl),
         voice_duration_ms: valid
             .voice_duration
             .map(|d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
     };
-    if let Err(error) = state.store.insert_media(media, part.bytes).await {
+    let Some(temp) = part.file else {
+        // A part is only chosen with its file; an empty one is refused above (44001).
+        return call.refuse(&state, &ErrorCode::EMPTY_MEDIA_DATA, b"");
+    };
+    let temp_path = temp.path.clone();
+    if let Err(error) = state.store.insert_media_file(media, temp_path).await {
         tracing::error!(error = %error, "upload: cannot store the media");
         return call.refuse(&state, &ErrorCode::SYSTEM_ERROR, b"");
     }
+    temp.keep();
     let seconds = u64::try_from(call.now / 1000).unwrap_or(0);
     let json = UploadReply::ok(kind.as_str(), &media_id, seconds).to_json();
     call.succeed(&state, json)
 }
 
-/// The part named `media`, or else the first part with a filename. Keeps at most `cap + 1`
-/// bytes of it; the rest of the form is read and discarded so the caller gets an answer rather
-/// than a reset connection.
-///
-/// # Errors
-/// 45001 when the form is larger than the endpoint's body limit; 44001 when it is malformed.
-async fn file_part(mut multipart: Multipart, cap: usize) -> Result<Option<Part>, ErrorCode> {
-    let mut chosen: Option<Part> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(error) => return Err(read_error(error.status())),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let filename = field.file_name().map(str::to_owned);
-        let wanted = match &chosen {
-            // A later `media` part wins over an earlier part that only had a filename.
-            Some(part) => name == "media" && part.name != "media",
-            None => name == "media" || filename.is_some(),
-        };
-        let mut field = field;
-        if !wanted {
-            // Drain it: the multipart reader needs the bytes consumed to reach the next part.
-            loop {
-                match field.chunk().await {
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(error) => return Err(read_error(error.status())),
-                }
-            }
-            continue;
-        }
-        let mut part = Part {
-            name,
-            filename: filename.unwrap_or_default(),
-            content_type: field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned(),
-            bytes: Vec::new(),
-            oversize: false,
-        };
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = (cap + 1).saturating_sub(part.bytes.len());
-                    if chunk.len() > room {
-                        part.oversize = true;
-                    }
-                    part.bytes
-                        .extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-                Ok(None) => break,
-                Err(error) => return Err(read_error(error.status())),
-            }
-        }
-        if part.bytes.len() > cap {
-            part.oversize = true;
-        }
-        chosen = Some(part);
-    }
-    Ok(chosen)
+/// How one form is read.
+struct Form {
+    kind: MediaKind,
+    idle: Duration,
+    temp_dir: PathBuf,
 }
 
-/// A form that could not be read: too large (45001, the catalogue's 多媒体文件大小超过限制), or
-/// malformed (44001, as for a form without a file).
-fn read_error(status: StatusCode) -> ErrorCode {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ErrorCode::MEDIA_SIZE_OUT_OF_LIMIT
-    } else {
-        ErrorCode::EMPTY_MEDIA_DATA
+/// The file part chosen from the form.
+struct Part {
+    name: String,
+    filename: String,
+    content_type: String,
+    /// Bytes of the part (counted past the cap too).
+    size: usize,
+    /// Its first bytes, as many as the format check needs (all of a voice).
+    head: Vec<u8>,
+    /// The bytes up to the cap, on disk; removed when dropped.
+    file: Option<TempFile>,
+    /// More bytes arrived than the type allows.
+    oversize: bool,
+}
+
+/// A form that could not be read, and whether the connection must close after the answer.
+struct Failure {
+    error: ErrorCode,
+    head: Vec<u8>,
+    close: bool,
+}
+
+impl Failure {
+    fn closing(error: ErrorCode) -> Failure {
+        Failure {
+            error,
+            head: Vec::new(),
+            close: true,
+        }
+    }
+}
+
+impl Form {
+    /// Reads every part of the form: the chosen one to a temporary file, the others thrown
+    /// away, all of it bounded by [`DRAIN_CAP`] and the idle timeout. `None` when no part is
+    /// a file.
+    async fn read(&self, mut multipart: Multipart) -> Result<Option<Part>, Failure> {
+        let cap = max_bytes(self.kind);
+        let keep = head_bytes_needed(self.kind).unwrap_or(cap + 1);
+        let mut total = 0_usize;
+        let mut chosen: Option<Part> = None;
+        loop {
+            let field = match self.within_idle(multipart.next_field()).await? {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                // [U] A malformed form: 44001, as for a form without a file.
+                Err(_) => return Err(Failure::closing(ErrorCode::EMPTY_MEDIA_DATA)),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let wanted = match &chosen {
+                // A later `media` part wins over an earlier part that only had a filename.
+                Some(part) => name == "media" && part.name != "media",
+                None => name == "media" || filename.is_some(),
+            };
+            let mut part = wanted.then(|| Part {
+                name,
+                filename: filename.unwrap_or_default(),
+                content_type: field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                size: 0,
+                head: Vec::new(),
+                file: None,
+                oversize: false,
+            });
+            let mut field = field;
+            loop {
+                let chunk = match self.within_idle(field.chunk()).await? {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(_) => return Err(Failure::closing(ErrorCode::EMPTY_MEDIA_DATA)),
+                };
+                total = total.saturating_add(chunk.len());
+                if total > DRAIN_CAP {
+                    // Past what is worth reading: answer now and close.
+                    return Err(Failure::closing(oversize(self.kind)));
+                }
+                let Some(part) = part.as_mut() else {
+                    continue; // not the file: read to reach the next part, and dropped
+                };
+                let room = (cap + 1).saturating_sub(part.size);
+                let stored = &chunk[..chunk.len().min(room)];
+                part.size = part.size.saturating_add(chunk.len());
+                if part.size > cap {
+                    part.oversize = true;
+                }
+                if part.head.len() < keep {
+                    let more = (keep - part.head.len()).min(stored.len());
+                    part.head.extend_from_slice(&stored[..more]);
+                }
+                if !stored.is_empty() && !part.oversize {
+                    self.write(part, stored).await?;
+                }
+            }
+            if let Some(part) = part {
+                // Replacing an earlier choice drops (and deletes) its file.
+                chosen = Some(part);
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// Appends `bytes` to the part's temporary file, creating it first.
+    async fn write(&self, part: &mut Part, bytes: &[u8]) -> Result<(), Failure> {
+        let failed = |error: std::io::Error| {
+            tracing::error!(error = %error, "upload: cannot write the temporary file");
+            Failure::closing(ErrorCode::SYSTEM_ERROR)
+        };
+        if part.file.is_none() {
+            part.file = Some(TempFile::create(&self.temp_dir).await.map_err(failed)?);
+        }
+        if let Some(file) = part.file.as_mut() {
+            file.file.write_all(bytes).await.map_err(failed)?;
+        }
+        Ok(())
+    }
+
+    /// `step`, or -1 with `Connection: close` when the sender pauses longer than
+    /// `--body-timeout`.
+    async fn within_idle<T>(&self, step: impl Future<Output = T>) -> Result<T, Failure> {
+        // [U] -1 for a sender that stalls mid-body (as for `send`).
+        tokio::time::timeout(self.idle, step)
+            .await
+            .map_err(|_| Failure::closing(ErrorCode::SYSTEM_ERROR))
+    }
+}
+
+/// An upload being written: deleted when dropped unless [`TempFile::keep`] says it was moved
+/// into the store.
+struct TempFile {
+    path: PathBuf,
+    file: tokio::fs::File,
+    keep: bool,
+}
+
+impl TempFile {
+    async fn create(dir: &std::path::Path) -> std::io::Result<TempFile> {
+        let path = dir.join(format!("upload-{}", random_id("", 24)));
+        let file = tokio::fs::File::create(&path).await?;
+        Ok(TempFile {
+            path,
+            file,
+            keep: false,
+        })
+    }
+
+    /// The file now belongs to the store.
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -184,8 +305,8 @@ fn oversize(kind: MediaKind) -> ErrorCode {
 }
 
 /// The file name shown in the inbox: the part's filename, or `file` when none was sent.
-fn display_name(part: &Part) -> String {
-    let name = part.filename.trim();
+fn display_name(filename: &str) -> String {
+    let name = filename.trim();
     if name.is_empty() {
         "file".to_owned()
     } else {

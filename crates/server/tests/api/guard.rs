@@ -100,8 +100,62 @@ async fn with_a_token_the_webhook_and_the_static_inbox_stay_open() {
 }
 
 #[tokio::test]
+async fn behind_a_proxy_a_forged_loopback_hop_does_not_open_the_api() {
+    // nginx appends the address it saw, so everything left of the last hop is the client's.
+    let server = TestServer::start_with(|config| config.trust_proxy = true).await;
+    for forwarded in [
+        "127.0.0.1, 203.0.113.9",
+        "garbage, 203.0.113.9",
+        "garbage",
+        "127.0.0.1, garbage",
+        "::1, 203.0.113.9",
+    ] {
+        let response = server
+            .http
+            .get(server.url("/api/v1/users"))
+            .header("x-forwarded-for", forwarded)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            403,
+            "X-Forwarded-For: {forwarded}"
+        );
+    }
+    // The proxy's own local hop is a local caller.
+    let local = server
+        .http
+        .get(server.url("/api/v1/users"))
+        .header("x-forwarded-for", "203.0.113.9, 127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status().as_u16(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_chain_of_trusted_hops_takes_the_address_its_first_proxy_appended() {
+    let server = TestServer::start_with(|config| {
+        config.trust_proxy = true;
+        config.trusted_hops = 2;
+    })
+    .await;
+    let forged = server
+        .http
+        .get(server.url("/api/v1/users"))
+        .header("x-forwarded-for", "127.0.0.1, 203.0.113.9, 127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn without_a_token_only_loopback_callers_get_in() {
-    // Behind a trusted proxy the caller is the first X-Forwarded-For hop.
+    // Behind a trusted proxy the caller is the X-Forwarded-For hop the proxy appended.
     let server = TestServer::start_with(|config| config.trust_proxy = true).await;
     let remote = server
         .http

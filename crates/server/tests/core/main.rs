@@ -5,6 +5,7 @@
 mod support;
 
 mod concurrency;
+mod drain;
 mod durability;
 mod examples;
 mod limits;
@@ -14,4 +15,5 @@ mod routing;
 mod sdk;
 mod send;
 mod single_chat;
+mod timeouts;
 mod write_path;

@@ -242,9 +242,9 @@ async fn unknown_foreign_wrong_kind_and_expired_media_ids_are_40007() {
 }
 
 #[tokio::test]
-async fn an_upload_larger_than_the_body_limit_is_answered_with_45001() {
+async fn an_upload_larger_than_the_file_cap_is_answered_with_45001() {
     let server = TestServer::start().await;
-    let huge = vec![b'x'; hookpit_server::webhook::upload_body_limit() + 1024 * 1024];
+    let huge = vec![b'x'; hookpit_protocol::limit::UPLOAD_FILE_MAX_BYTES + 1024 * 1024];
     let reply = server
         .upload_as(server.key(), "file", "media", "huge.bin", huge)
         .await;

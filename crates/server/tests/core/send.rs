@@ -106,7 +106,8 @@ async fn from_ip_is_the_peer_unless_the_proxy_is_trusted() {
         let reply = server
             .http
             .post(server.server.webhook_url())
-            .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+            // The proxy appended the right-most hop; the left one is whatever the client sent.
+            .header("x-forwarded-for", "10.0.0.1, 203.0.113.9")
             .body("{}")
             .send()
             .await
@@ -115,6 +116,22 @@ async fn from_ip_is_the_peer_unless_the_proxy_is_trusted() {
         assert!(text.contains(&format!("from ip: {from_ip},")), "{text}");
         server.stop().await;
     }
+}
+
+#[tokio::test]
+async fn an_unparseable_forwarded_hop_is_an_unknown_caller() {
+    let server = TestServer::start_with(|c| c.trust_proxy = true).await;
+    let reply = server
+        .http
+        .post(server.server.webhook_url())
+        .header("x-forwarded-for", "203.0.113.9, not-an-address")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let text = reply.text().await.unwrap();
+    assert!(text.contains("from ip: unknown,"), "{text}");
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -347,3 +347,88 @@ pub fn amr(frames: usize) -> Vec<u8> {
     }
     bytes
 }
+
+/// An HTTP answer read off a raw socket.
+#[derive(Debug)]
+pub struct RawReply {
+    /// The status code of the first response line.
+    pub status: u16,
+    /// The head, as sent.
+    pub head: String,
+    /// The body, as sent (not de-chunked).
+    pub body: String,
+}
+
+impl RawReply {
+    /// The JSON body.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.head, self.body))
+    }
+
+    /// `errcode` of the body.
+    pub fn errcode(&self) -> i64 {
+        self.json()["errcode"].as_i64().expect("errcode")
+    }
+}
+
+/// Sends `head` (the request line and headers, without the blank line; `Connection: close` is
+/// added) and then ALL of `body` before reading anything, as naive clients (curl, Python's
+/// http.client) do, then reads the answer to the end of the connection.
+///
+/// # Errors
+/// Any socket error: a server that closed while the body was still being written makes the
+/// write fail (a broken pipe or a reset), or the read fail with a reset.
+pub async fn write_all_then_read(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<RawReply> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    Ok(parse_raw(&answer))
+}
+
+/// Splits a raw HTTP/1.1 answer into status, head and body.
+pub fn parse_raw(answer: &[u8]) -> RawReply {
+    let text = String::from_utf8_lossy(answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    RawReply {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+impl TestServer {
+    /// The value of the un-labelled gauge or counter `name` in `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no metric {name}"))
+            .parse()
+            .expect("a number")
+    }
+}
