@@ -139,7 +139,7 @@ elif [ "$#" -gt 0 ]; then
   "${runner[@]}" "$@" || status=$?
 else
   # One file at a time: they share the server, and the inbox file clears every message.
-  "${runner[@]}" inbox.test.js messages.test.js view-as.test.js xss.test.js token.test.js || status=$?
+  "${runner[@]}" inbox.test.js messages.test.js view-as.test.js xss.test.js privacy.test.js token.test.js || status=$?
   say "screenshots of every message type: $HOOKPIT_SCREENSHOTS"
 fi
 if [ "$status" -ne 0 ]; then

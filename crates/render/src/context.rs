@@ -10,8 +10,9 @@ pub struct Context<'a> {
     pub users: &'a dyn UserDirectory,
     /// Resolves `media_id`s of files, voices and mini-program covers.
     pub media: &'a dyn MediaDirectory,
-    /// Where the inbox can load the picture of an `image` message (a same-origin path or an
-    /// http(s) URL); `None` shows a placeholder.
+    /// Where the inbox can load the picture of an `image` message: a same-origin path, shown at
+    /// once, or an http(s) URL, which waits for the reader like any remote picture; `None` shows
+    /// a placeholder.
     pub image_url: Option<&'a str>,
     /// The kind of chat the message was delivered to (some features do not exist on blackboards).
     pub chat: ChatKind,

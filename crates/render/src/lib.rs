@@ -19,10 +19,19 @@
 //! ever emitted, so the inbox can run under a CSP without `'unsafe-inline'` and CSS injection has
 //! nowhere to go.
 //!
+//! Safe also means private: no picture on another host gets a `src`, so showing a message never
+//! fetches anything from the sender's servers (no tracking pixel learns when the inbox was opened).
+//! Such a picture is written as `<img class="hp-remote-img" data-remote-src="URL">` (the URL
+//! checked by [`html::web_url`] and escaped like any attribute) in a `hp-remote` placeholder that
+//! keeps the slot's size; the inbox loads it when the reader asks. Only the server's own pictures,
+//! same-origin paths from the [`Context`] (an `image` message, a mini-program cover), have a
+//! `src`. See the `picture` module.
+//!
 //! # Layout
 //! - [`context`]: [`Context`], [`ChatKind`], the two directory traits and in-memory directories.
 //! - [`lint`]: [`Lint`] and the stable lint codes.
 //! - [`html`]: escaping, URL checks and the small HTML writer every module uses.
+//! - `picture`: every `<img>`: the server's own pictures, and remote ones that wait for the reader.
 //! - `mention`, `text`, `markdown`, `markdown_v2`, `news`, `media`, `card`: one module per
 //!   message family.
 //! - `request`: [`lint_request`], lints on the raw body for fields the typed message drops
@@ -41,6 +50,7 @@ mod markdown_v2;
 mod media;
 mod mention;
 mod news;
+mod picture;
 mod request;
 mod text;
 

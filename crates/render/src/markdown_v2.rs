@@ -21,6 +21,7 @@ use pulldown_cmark::{
 use crate::context::{ChatKind, Context};
 use crate::html::web_url;
 use crate::lint::code;
+use crate::picture::{Picture, slot};
 use crate::{Output, mention};
 
 pub(crate) fn render(
@@ -249,14 +250,16 @@ impl Writer<'_> {
         let Some(image) = self.image.take() else {
             return;
         };
-        match web_url(&image.url) {
-            Some(url) => {
-                self.out.raw("<img class=\"hp-md2-img\"");
-                self.out.attr("src", url);
-                self.out.attr("alt", &image.alt);
-                self.out
-                    .raw(" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
-            }
+        match Picture::from_sender(&image.url) {
+            Some(picture) => slot(
+                self.out,
+                "span",
+                "hp-md2-img",
+                &[],
+                Some(picture),
+                None,
+                &image.alt,
+            ),
             None => {
                 self.out.lint(
                     code::UNSAFE_URL,
@@ -409,8 +412,10 @@ mod tests {
     fn an_https_image_is_an_img_with_its_alt_text() {
         assert_eq!(
             body("![一张 *图*](https://a.example/p.png)"),
-            "<p><img class=\"hp-md2-img\" src=\"https://a.example/p.png\" alt=\"一张 图\" \
-             loading=\"lazy\" referrerpolicy=\"no-referrer\"></p>"
+            "<p><span class=\"hp-md2-img hp-remote\"><img class=\"hp-remote-img\" \
+             data-remote-src=\"https://a.example/p.png\" alt=\"一张 图\" \
+             referrerpolicy=\"no-referrer\"><span class=\"hp-remote-note\"><span \
+             class=\"hp-remote-what\">图片未加载 · </span>点击加载</span></span></p>"
         );
     }
 

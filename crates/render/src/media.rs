@@ -7,15 +7,20 @@ use crate::Output;
 use crate::context::{Context, MediaInfo};
 use crate::html::server_url;
 use crate::lint::code;
+use crate::picture::{Picture, slot};
 
 /// The picture of an `image` message, from `context.image_url`.
 pub(crate) fn render_image(context: &Context<'_>, out: &mut Output) {
-    match context.image_url.and_then(server_url) {
-        Some(url) => {
-            out.raw("<div class=\"hp-image\"><img class=\"hp-image-img\"");
-            out.attr("src", url);
-            out.raw(" alt=\"图片\" loading=\"lazy\"></div>");
-        }
+    match context.image_url.and_then(Picture::from_server) {
+        Some(picture) => slot(
+            out,
+            "div",
+            "hp-image",
+            &[],
+            Some(picture),
+            Some("hp-image-img"),
+            "图片",
+        ),
         // Offline (`hookpit lint`) there is no stored picture: a placeholder, as WeCom shows
         // while a picture loads.
         None => out.raw("<div class=\"hp-image hp-image-missing\">[图片]</div>"),
@@ -95,13 +100,17 @@ pub(crate) fn render_miniprogram(program: &Miniprogram, context: &Context<'_>, o
     );
     match cover
         .as_ref()
-        .and_then(|info| server_url(&info.download_url))
+        .and_then(|info| Picture::from_server(&info.download_url))
     {
-        Some(url) => {
-            out.raw("<div class=\"hp-miniprogram-cover\"><img");
-            out.attr("src", url);
-            out.raw(" alt=\"\" loading=\"lazy\"></div>");
-        }
+        Some(picture) => slot(
+            out,
+            "div",
+            "hp-miniprogram-cover",
+            &[],
+            Some(picture),
+            None,
+            "",
+        ),
         None => out.raw("<div class=\"hp-miniprogram-cover hp-miniprogram-cover-missing\"></div>"),
     }
     out.raw(

@@ -9,6 +9,7 @@ use hookpit_protocol::truncate_utf8;
 use crate::Output;
 use crate::html::web_url;
 use crate::lint::code;
+use crate::picture::{Picture, slot};
 
 pub(crate) fn render(news: &News, out: &mut Output) {
     let single = news.articles.len() == 1;
@@ -36,8 +37,8 @@ pub(crate) fn render(news: &News, out: &mut Output) {
                 "hp-news-lead hp-news-nopic"
             };
             let tag = open_article(class, article, index, out);
-            if let Some(url) = picture {
-                image("hp-news-cover", url, out);
+            if picture.is_some() {
+                slot(out, "span", "hp-news-cover", &[], picture, None, "");
             }
             out.element("span", "hp-news-lead-title", title);
             if single && let Some(description) = &article.description {
@@ -55,7 +56,7 @@ pub(crate) fn render(news: &News, out: &mut Output) {
             let tag = open_article("hp-news-item", article, index, out);
             out.element("span", "hp-news-item-title", title);
             match picture {
-                Some(url) => image("hp-news-thumb", url, out),
+                Some(_) => slot(out, "span", "hp-news-thumb", &[], picture, None, ""),
                 None => out.raw("<span class=\"hp-news-thumb hp-news-thumb-missing\"></span>"),
             }
             out.close(tag);
@@ -86,12 +87,12 @@ fn open_article(class: &str, article: &Article, index: usize, out: &mut Output) 
     }
 }
 
-/// The picture URL if it is http(s); WeCom's client would fail to load anything else.
-fn picture<'a>(url: &'a str, index: usize, out: &mut Output) -> Option<&'a str> {
+/// The picture if its URL is http(s); WeCom's client would fail to load anything else.
+fn picture<'a>(url: &'a str, index: usize, out: &mut Output) -> Option<Picture<'a>> {
     if url.is_empty() {
         return None;
     }
-    let picture = web_url(url);
+    let picture = Picture::from_sender(url);
     if picture.is_none() {
         out.lint(
             code::UNSAFE_URL,
@@ -99,13 +100,6 @@ fn picture<'a>(url: &'a str, index: usize, out: &mut Output) -> Option<&'a str> 
         );
     }
     picture
-}
-
-fn image(class: &str, url: &str, out: &mut Output) {
-    out.open("span", class);
-    out.raw("><img");
-    out.attr("src", url);
-    out.raw(" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></span>");
 }
 
 /// `text` cut to `max` bytes on a char boundary, with a lint when something was cut.
@@ -153,8 +147,10 @@ mod tests {
             out.html,
             "<div class=\"hp-news hp-news-single\"><a class=\"hp-news-lead\" \
              href=\"https://example.com\" rel=\"noopener noreferrer\" target=\"_blank\">\
-             <span class=\"hp-news-cover\"><img src=\"https://example.com/p.png\" alt=\"\" \
-             loading=\"lazy\" referrerpolicy=\"no-referrer\"></span>\
+             <span class=\"hp-news-cover hp-remote\"><img class=\"hp-remote-img\" \
+             data-remote-src=\"https://example.com/p.png\" alt=\"\" referrerpolicy=\"no-referrer\">\
+             <span class=\"hp-remote-note\"><span class=\"hp-remote-what\">图片未加载 · </span>点击加载\
+             </span></span>\
              <span class=\"hp-news-lead-title\">中秋节礼品领取</span>\
              <span class=\"hp-news-desc\">今年中秋节公司有豪礼相送</span></a></div>"
         );

@@ -10,10 +10,14 @@
 //   with textContent or as an attribute value, never parsed as HTML (js/dom.js `h`);
 // - nothing is ever evaluated, and no style is ever built from message text: looks come from
 //   classes (render.css, app.css). The one per-message style, a markdown button's colour, is
-//   parsed to three numbers first and set through the CSSOM as `rgb(r, g, b)`.
+//   parsed to three numbers first and set through the CSSOM as `rgb(r, g, b)`;
+// - nothing on another host is fetched until the reader asks: the render crate gives remote
+//   pictures no `src`, the scrub removes any `src` of another origin, and js/remote-images.js
+//   loads them on a click or with the "自动加载远程图片" setting.
 //
 // Layout of js/ (each module imports only modules listed before it: no import cycles):
-// - dom, time, safe-html, state: helpers and the shared state;
+// - dom, time, safe-html, state: helpers and the shared state; remote-images: pictures of other
+//   hosts that wait for the reader, and placeholders for pictures that fail;
 // - api: the API client; curl, clipboard: copy buttons and curl examples;
 // - chat-list, message-row, blackboard, timeline, chat-head: drawing the sidebar and a chat;
 // - detail, chat, bots, rejections, view-as, router: the views and what opens them;

@@ -13,6 +13,7 @@ use crate::Output;
 use crate::context::Context;
 use crate::html::{server_url, web_url};
 use crate::lint::code;
+use crate::picture::{Picture, slot};
 
 /// Where a click on a block goes, from its `type`, `url`, `appid` and `pagepath`.
 struct Target<'a> {
@@ -73,12 +74,16 @@ pub(super) fn card_action(action: &CardAction, out: &mut Output) {
 pub(super) fn source(source: &CardSource, out: &mut Output) {
     out.raw("<div class=\"hp-card-source\">");
     if let Some(url) = source.icon_url.as_deref().filter(|url| !url.is_empty()) {
-        match web_url(url) {
-            Some(url) => {
-                out.raw("<img class=\"hp-card-source-icon\"");
-                out.attr("src", url);
-                out.raw(" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
-            }
+        match Picture::from_sender(url) {
+            Some(icon) => slot(
+                out,
+                "span",
+                "hp-card-source-icon",
+                &[],
+                Some(icon),
+                None,
+                "",
+            ),
             None => unsafe_image(url, "source.icon_url", out),
         }
     }
@@ -160,22 +165,22 @@ pub(super) fn card_image(image: &CardImage, out: &mut Output) {
             CARD_ASPECT_RATIO_DEFAULT
         }
     };
-    out.open(
+    let picture = image.url.as_deref().and_then(|url| {
+        let picture = Picture::from_sender(url);
+        if picture.is_none() {
+            unsafe_image(url, "card_image.url", out);
+        }
+        picture
+    });
+    slot(
+        out,
         "div",
         &format!("hp-card-image {}", aspect_ratio_class(ratio)),
+        &[("data-aspect-ratio", &ratio.to_string())],
+        picture,
+        None,
+        "",
     );
-    out.attr("data-aspect-ratio", &ratio.to_string());
-    out.raw(">");
-    match image.url.as_deref().map(|url| (url, web_url(url))) {
-        Some((_, Some(url))) => {
-            out.raw("<img");
-            out.attr("src", url);
-            out.raw(" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\">");
-        }
-        Some((url, None)) => unsafe_image(url, "card_image.url", out),
-        None => {}
-    }
-    out.raw("</div>");
 }
 
 /// The class giving the image box its aspect ratio: the ratio rounded to the nearest 0.05
@@ -199,14 +204,19 @@ pub(super) fn image_text(area: &ImageTextArea, out: &mut Output) {
         pagepath: area.pagepath.as_deref(),
     };
     let tag = open_target("hp-card-imagetext", "image_text_area", &target, out);
-    match area.image_url.as_deref().map(|url| (url, web_url(url))) {
-        Some((_, Some(url))) => {
-            out.raw("<span class=\"hp-card-imagetext-img\"><img");
-            out.attr("src", url);
-            out.raw(" alt=\"\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></span>");
+    if let Some(url) = area.image_url.as_deref() {
+        match Picture::from_sender(url) {
+            Some(picture) => slot(
+                out,
+                "span",
+                "hp-card-imagetext-img",
+                &[],
+                Some(picture),
+                None,
+                "",
+            ),
+            None => unsafe_image(url, "image_text_area.image_url", out),
         }
-        Some((url, None)) => unsafe_image(url, "image_text_area.image_url", out),
-        None => {}
     }
     out.raw("<span class=\"hp-card-imagetext-body\">");
     if let Some(title) = &area.title {
@@ -406,11 +416,43 @@ mod tests {
             },
             &mut out,
         );
-        assert!(
-            out.html
-                .starts_with("<div class=\"hp-card-image hp-ar-130\" data-aspect-ratio=\"1.3\">")
-        );
+        assert!(out.html.starts_with(
+            "<div class=\"hp-card-image hp-ar-130 hp-remote\" data-aspect-ratio=\"1.3\">"
+        ));
         assert_eq!(out.lints[0].code, code::CARD_ASPECT_RATIO);
+    }
+
+    #[test]
+    fn card_pictures_wait_in_their_slots_without_a_src() {
+        let mut out = Output::default();
+        card_image(
+            &CardImage {
+                url: Some("https://a.example/i.png".into()),
+                aspect_ratio: Some(2.25),
+            },
+            &mut out,
+        );
+        source(
+            &CardSource {
+                icon_url: Some("https://a.example/icon.png".into()),
+                desc: None,
+                desc_color: None,
+            },
+            &mut out,
+        );
+        let note = "<span class=\"hp-remote-note\"><span class=\"hp-remote-what\">图片未加载 · \
+                    </span>点击加载</span>";
+        assert_eq!(
+            out.html,
+            format!(
+                "<div class=\"hp-card-image hp-ar-225 hp-remote\" data-aspect-ratio=\"2.25\">\
+                 <img class=\"hp-remote-img\" data-remote-src=\"https://a.example/i.png\" alt=\"\" \
+                 referrerpolicy=\"no-referrer\">{note}</div><div class=\"hp-card-source\">\
+                 <span class=\"hp-card-source-icon hp-remote\"><img class=\"hp-remote-img\" \
+                 data-remote-src=\"https://a.example/icon.png\" alt=\"\" \
+                 referrerpolicy=\"no-referrer\">{note}</span></div>"
+            )
+        );
     }
 
     #[test]

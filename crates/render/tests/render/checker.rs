@@ -154,7 +154,10 @@ fn check_attribute(tag: &str, name: &str, value: Option<&str>, problems: &mut Ve
     let value_ok = match (name, value) {
         ("class", Some(value)) => value.split(' ').all(|class| class.starts_with("hp-")),
         ("href", Some(url)) => tag == "a" && is_safe_url(url),
-        ("src", Some(url)) => tag == "img" && is_safe_url(url),
+        // Only the server's own pictures load at once; another host's picture waits for the
+        // reader in `data-remote-src` (no tracking pixel fires when the inbox is opened).
+        ("src", Some(url)) => tag == "img" && is_same_origin_path(url),
+        ("data-remote-src", Some(url)) => tag == "img" && is_web_url(url),
         ("rel", Some(value)) => value == "noopener noreferrer",
         ("target", Some(value)) => value == "_blank",
         ("type", Some(value)) => tag == "button" && value == "button",
@@ -178,10 +181,20 @@ fn check_attribute(tag: &str, name: &str, value: Option<&str>, problems: &mut Ve
 /// What a browser would load or navigate to without running anything: http(s) or a same-origin
 /// path.
 fn is_safe_url(url: &str) -> bool {
+    is_web_url(url) || is_same_origin_path(url)
+}
+
+fn is_web_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https:");
-    let path_ok = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
-    (scheme_ok || path_ok) && !url.chars().any(char::is_control)
+    (lower.starts_with("http://") || lower.starts_with("https:"))
+        && !url.chars().any(char::is_control)
+}
+
+fn is_same_origin_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.starts_with("/\\")
+        && !url.chars().any(char::is_control)
 }
 
 fn is_hex_colour(value: &str) -> bool {
@@ -210,6 +223,10 @@ fn the_checker_rejects_what_it_must() {
         "<div>",
         "<button type=\"submit\"></button>",
         "<button data-border-color=\"red;x\"></button>",
+        "<img src=\"https://tracker.example/p.png\">",
+        "<img src=\"HTTP://tracker.example/p.png\">",
+        "<img data-remote-src=\"javascript:alert(1)\">",
+        "<a data-remote-src=\"https://a.example/p.png\"></a>",
     ] {
         assert!(!violations(bad).is_empty(), "accepted {bad:?}");
     }
@@ -219,6 +236,7 @@ fn the_checker_rejects_what_it_must() {
 fn the_checker_accepts_what_the_renderer_writes() {
     let good = "<div class=\"hp-msg\"><a class=\"hp-md-link\" href=\"https://a.example/?a=1&amp;b=2\" \
                 rel=\"noopener noreferrer\" target=\"_blank\">&lt;x&gt;</a><br><img src=\"/api/x\" \
-                alt=\"&quot;\"><div data-attachment data-callback-id=\"c\"></div></div>";
+                alt=\"&quot;\"><img class=\"hp-remote-img\" data-remote-src=\"https://a.example/p.png\" \
+                alt=\"\"><div data-attachment data-callback-id=\"c\"></div></div>";
     assert_eq!(violations(good), Vec::<String>::new());
 }

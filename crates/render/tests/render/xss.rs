@@ -11,7 +11,7 @@ use crate::checker::violations;
 /// Script tags, event handlers, script URLs (mixed case, entity-encoded, with control
 /// characters), broken HTML, CSS injection through font colours, and markdown that builds links
 /// and images from all of those.
-const PAYLOADS: &[&str] = &[
+pub const PAYLOADS: &[&str] = &[
     "<script>alert(1)</script>",
     "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
     "<img src=x onerror=alert(1)>",
@@ -124,7 +124,7 @@ fn messages(payload: &str) -> Vec<Value> {
 
 /// A directory whose user names, file names and download URLs are payloads as well: they come
 /// from the admin API and uploads, which are no more trusted than messages.
-fn render_all(payload: &str) -> Vec<(Value, String)> {
+pub fn render_all(payload: &str) -> Vec<(Value, String)> {
     let users = MemoryUsers::new()
         .with("evil", payload, "13800000000")
         .with("zhangsan", "张三", "");

@@ -16,8 +16,14 @@ use axum::routing::get;
 use crate::app::AppState;
 
 /// The policy of every page and API response: no inline script or style, no plugins, no
-/// framing. Images may come from the web (news cards, markdown_v2 images) but only over
-/// http(s); the renderer never emits `data:` or `javascript:` URLs.
+/// framing. Images may come from the web (news cards, markdown_v2 images, card images) but
+/// only over http(s); the renderer never emits `data:` or `javascript:` URLs.
+///
+/// `img-src` must keep `http: https:`: a picture on another host is loaded when the reader asks
+/// for it (a click on its placeholder, or the inbox's setting). The policy cannot be what keeps
+/// such pictures from loading by themselves, since it cannot change without a reload; that is
+/// the renderer's job (no `src` on a remote picture, only `data-remote-src`) and the inbox's
+/// scrub (no `src` of another origin), see `ui/js/remote-images.js`.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self' http: https:; media-src 'self'; connect-src 'self'; \
      font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
@@ -69,6 +75,7 @@ static JS_DOM: Asset = module!("../../ui/js/dom.js");
 static JS_LIVE: Asset = module!("../../ui/js/live.js");
 static JS_MESSAGE_ROW: Asset = module!("../../ui/js/message-row.js");
 static JS_REJECTIONS: Asset = module!("../../ui/js/rejections.js");
+static JS_REMOTE_IMAGES: Asset = module!("../../ui/js/remote-images.js");
 static JS_ROUTER: Asset = module!("../../ui/js/router.js");
 static JS_SAFE_HTML: Asset = module!("../../ui/js/safe-html.js");
 static JS_STATE: Asset = module!("../../ui/js/state.js");
@@ -88,7 +95,7 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 27] = [
+static PATHS: [(&str, &Asset); 28] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
@@ -110,6 +117,7 @@ static PATHS: [(&str, &Asset); 27] = [
     ("/assets/js/live.js", &JS_LIVE),
     ("/assets/js/message-row.js", &JS_MESSAGE_ROW),
     ("/assets/js/rejections.js", &JS_REJECTIONS),
+    ("/assets/js/remote-images.js", &JS_REMOTE_IMAGES),
     ("/assets/js/router.js", &JS_ROUTER),
     ("/assets/js/safe-html.js", &JS_SAFE_HTML),
     ("/assets/js/state.js", &JS_STATE),

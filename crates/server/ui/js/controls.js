@@ -1,6 +1,7 @@
-// What the user does on the page: clicks in the timeline (attachment buttons, links, rows for
-// the detail pane, "load older"), scrolling, the chat tabs, search, "view as", clear, closing
-// the detail pane, and navigation. Every listener of index.html's fixed elements is bound here.
+// What the user does on the page: clicks in the timeline (attachment buttons, remote-picture
+// placeholders and "加载图片", links, rows for the detail pane, "load older"), scrolling, the
+// chat tabs, search, "view as", the remote-pictures setting, clear, closing the detail pane, and
+// navigation. Every listener of index.html's fixed elements is bound here.
 
 import { api, reportError } from './api.js';
 import { renderChatList } from './chat-list.js';
@@ -9,6 +10,7 @@ import { closeDetail, openDetail } from './detail.js';
 import { $, toast } from './dom.js';
 import { onCleared } from './live.js';
 import { clickAttachmentButton } from './message-row.js';
+import { clickPlaceholder, loadPicturesIn, setAutoLoad, watchPictures } from './remote-images.js';
 import { route } from './router.js';
 import { findChat, state } from './state.js';
 import { dismissNewBelow } from './timeline.js';
@@ -28,6 +30,10 @@ function onTimelineClick(event) {
     clickAttachmentButton(replaceButton);
     return;
   }
+  if (clickPlaceholder(target)) {
+    event.preventDefault(); // a placeholder in a news card loads the picture, not the article
+    return;
+  }
   const action = target.closest('[data-action]');
   if (action && action.dataset.action === 'older') { loadOlder(); return; }
   const link = target.closest('a[href]');
@@ -40,6 +46,7 @@ function onTimelineClick(event) {
   const row = target.closest('.msg');
   if (!row) return;
   if (action && action.dataset.action === 'detail') { openDetail(row.dataset.id); return; }
+  if (action && action.dataset.action === 'load-images') { loadPicturesIn(row); return; }
   if (target.closest('button, audio, video, input, select, textarea')) return;
   if (window.getSelection && String(window.getSelection())) return; // the user is selecting text
   openDetail(row.dataset.id);
@@ -86,6 +93,11 @@ export function bindEvents() {
   window.addEventListener('hashchange', () => { route().catch(reportError); });
   $('timeline').addEventListener('click', onTimelineClick);
   $('timeline').addEventListener('scroll', onTimelineScroll);
+  watchPictures($('timeline'));
+  watchPictures($('detail'));
+  const autoLoad = $('remote-images');
+  autoLoad.checked = state.remoteImages;
+  autoLoad.addEventListener('change', () => setAutoLoad(autoLoad.checked, $('timeline')));
   $('detail-close').addEventListener('click', closeDetail);
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && !$('detail').hidden) closeDetail();

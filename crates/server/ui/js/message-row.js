@@ -1,9 +1,11 @@
 // One message of the timeline, as a WeCom client shows it: the bot's avatar and name, the time,
 // who may see it, the bubble or card (the item's `html`, through the inbox's scrub) and the
-// lints below it. Rows are kept per message id, so that a clicked attachment button keeps its
-// state when the timeline is drawn again.
+// lints below it; a "加载图片" button when it holds remote pictures that wait. Rows are kept per
+// message id, so that a clicked attachment button keeps its state when the timeline is drawn
+// again.
 
 import { avatar, h } from './dom.js';
+import { loadPicturesButton } from './remote-images.js';
 import { safeFragment } from './safe-html.js';
 import { botOf, userName, state } from './state.js';
 import { clock, fullTime, parseTime } from './time.js';
@@ -49,6 +51,7 @@ function messageRow(message) {
       h('span', { class: 'bot-tag', text: '机器人' }),
       created ? h('time', { class: 'msg-time', datetime: created.toISOString(), title: fullTime(created), text: clock(created) }) : null,
       visibilityTag(message),
+      loadPicturesButton(body),
       h('button', { type: 'button', class: 'msg-inspect', 'data-action': 'detail', title: '查看请求、回复与检查结果', text: '详情' })),
     body,
     lintList(message)));

@@ -1,24 +1,51 @@
 // The inbox's own clean-up of message HTML. A message item's `html` is already safe (the render
-// crate escapes all text and emits only http(s) URLs); this scrub is defence in depth, so that
-// a server bug never becomes script in the page. It is the only path by which server text is
-// parsed as HTML.
+// crate escapes all text and emits only http(s) URLs, and gives no picture of another host a
+// `src`); this scrub is defence in depth, so that a server bug never becomes script in the page,
+// nor a request to another host before the reader asks for it. It is the only path by which
+// server text is parsed as HTML.
 
-// Never expected from the render crate; dropped should one ever slip through.
-const UNSAFE_ELEMENTS = 'script, iframe, frame, frameset, object, embed, applet, style, link, meta, base, form, math, template, noscript, foreignObject, animate, set, animateMotion, animateTransform';
+// Never expected from the render crate; dropped should one ever slip through (an <svg> could
+// fetch through <image href> or <use href>).
+const UNSAFE_ELEMENTS = 'script, iframe, frame, frameset, object, embed, applet, style, link, meta, base, form, math, svg, template, noscript, foreignObject, animate, set, animateMotion, animateTransform';
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster', 'data', 'background', 'xlink:href', 'cite', 'longdesc']);
+// Attributes the browser fetches at once, without a click: they may name only this page's own
+// origin (the server's pictures). A remote picture waits in `data-remote-src`, which this scrub
+// keeps (when it is http(s)) but never turns into a `src`: js/remote-images.js does that when
+// the reader asks.
+const FETCH_ATTRIBUTES = new Set(['src', 'poster', 'background']);
+
+function parseUrl(value) {
+  try {
+    return new URL(value, location.href);
+  } catch {
+    return null;
+  }
+}
 
 function isWebUrl(value) {
-  try {
-    const url = new URL(value, location.href);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
+  const url = parseUrl(value);
+  return Boolean(url) && (url.protocol === 'https:' || url.protocol === 'http:');
+}
+
+function isOwnUrl(value) {
+  const url = parseUrl(value);
+  return Boolean(url) && url.origin === location.origin;
+}
+
+/** Whether the attribute `name` (lowercase) with `value` is dropped. */
+function unsafeAttribute(name, value) {
+  if (name.startsWith('on') || name === 'style' || name === 'srcset' || name === 'srcdoc') return true;
+  if (URL_ATTRIBUTES.has(name) && !isWebUrl(value)) return true;
+  if (FETCH_ATTRIBUTES.has(name) && !isOwnUrl(value)) return true;
+  // Absolute http(s) only: a relative value would resolve against this page.
+  if (name === 'data-remote-src') return !/^https?:/i.test(value) || !isWebUrl(value);
+  return false;
 }
 
 /** Parses the server-rendered, already safe message HTML into a fragment. A <template> parses
  *  without running or loading anything; the scrub then drops what the render crate never emits
- *  (scripts, frames, handlers, styles, non-web URLs) before the fragment enters the page. */
+ *  (scripts, frames, handlers, styles, non-web URLs, fetches from other origins) before the
+ *  fragment enters the page. */
 export function safeFragment(html) {
   const template = document.createElement('template');
   template.innerHTML = typeof html === 'string' ? html : '';
@@ -26,11 +53,7 @@ export function safeFragment(html) {
   for (const element of fragment.querySelectorAll(UNSAFE_ELEMENTS)) element.remove();
   for (const element of fragment.querySelectorAll('*')) {
     for (const attribute of Array.from(element.attributes)) {
-      const name = attribute.name.toLowerCase();
-      if (name.startsWith('on') || name === 'style' || name === 'srcset' || name === 'srcdoc'
-        || (URL_ATTRIBUTES.has(name) && !isWebUrl(attribute.value))) {
-        element.removeAttribute(attribute.name);
-      }
+      if (unsafeAttribute(attribute.name.toLowerCase(), attribute.value)) element.removeAttribute(attribute.name);
     }
   }
   applyDataStyles(fragment);

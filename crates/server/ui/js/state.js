@@ -5,6 +5,8 @@
 export const PAGE_SIZE = 50;
 /** Where the "view as" user is remembered across reloads. */
 export const VIEW_AS_KEY = 'hookpit.viewAs';
+/** Where "load remote pictures automatically" is remembered ('on'; absent: off, the default). */
+export const REMOTE_IMAGES_KEY = 'hookpit.remoteImages';
 
 export const KIND_LABEL = { group: '群聊', blackboard: '小黑板', single: '单聊' };
 export const TYPE_LABEL = {
@@ -23,6 +25,7 @@ export const state = {
   messages: [], // of the open chat, oldest first
   nextCursor: null, // `before` of the next older page, null on the last
   asUser: localStorage.getItem(VIEW_AS_KEY) || '', // "view as" userid; '' for the admin view
+  remoteImages: localStorage.getItem(REMOTE_IMAGES_KEY) === 'on', // load other hosts' pictures at once
   q: '', // search text of the open chat
   detailId: null, // the message shown in the detail pane
   previews: new Map(), // chatid -> {text, at}: the chat list's last line

@@ -5,6 +5,7 @@
 import { blackboardBlocks } from './blackboard.js';
 import { $, h } from './dom.js';
 import { rowFor } from './message-row.js';
+import { loadPicturesIn } from './remote-images.js';
 import { state } from './state.js';
 import { dividerTime, parseTime, sameDay } from './time.js';
 
@@ -46,6 +47,8 @@ export function renderTimeline({ scroll }) {
     children.push(...withDividers(state.messages));
   }
   $('timeline-inner').replaceChildren(...children);
+  // Only once the rows are in the page, whose listeners then see the pictures load or fail.
+  if (state.remoteImages) loadPicturesIn($('timeline-inner'));
   if (scroll === 'bottom' || (scroll === 'follow' && nearBottom)) timeline.scrollTop = timeline.scrollHeight;
   else if (scroll === 'follow') showNewBelow();
 }
