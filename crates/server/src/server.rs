@@ -41,6 +41,10 @@ pub enum ServeError {
     /// The store could not be opened or prepared.
     #[error("cannot open the store")]
     Store(#[from] StoreError),
+    /// The store's final checkpoint failed at shutdown (nothing acknowledged is lost: it is in
+    /// the WAL).
+    #[error("cannot flush the store at shutdown")]
+    Flush(#[source] StoreError),
 }
 
 /// A listening socket handed to [`ServerBuilder::listener`]: std or tokio.
@@ -280,7 +284,15 @@ impl RunningServer {
         };
         self.maintenance.abort();
         let _ = self.maintenance.await;
-        self.state.store.close().await;
+        // Never "flushed" after a failed final checkpoint: say what happened instead.
+        if let Err(error) = self.state.store.close().await {
+            tracing::error!(
+                error = %error,
+                "hookpit stopped, but the store could not be flushed; every acknowledged \
+                 message is in its write-ahead log, which is replayed at the next start"
+            );
+            return Err(ServeError::Flush(error));
+        }
         tracing::info!("hookpit stopped; store flushed");
         match served {
             Ok(result) => result.map_err(ServeError::Io),

@@ -1,7 +1,9 @@
 //! `GET /api/v1/media/{media_id}`: downloads an uploaded file.
 //!
-//! Uploads are whatever senders sent, so they are always served as attachments under a
-//! sandboxing policy: an uploaded `.html` can never run script in the inbox's origin.
+//! Uploads are whatever senders sent, so they are always served as opaque attachments
+//! (`application/octet-stream`, `Content-Disposition: attachment`, `nosniff`) under a
+//! sandboxing policy: an uploaded `.html` or `.js` is never rendered or run in the inbox's
+//! origin, whatever content type the sender claimed for it.
 
 use axum::Router;
 use axum::extract::State;
@@ -42,14 +44,17 @@ async fn download(
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(error) => return Err(ApiError::internal(&error)),
     };
-    let content_type = HeaderValue::from_str(&media.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let disposition = HeaderValue::from_str(&content_disposition(&media.filename))
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, content_type),
+            // Never the sender's claimed type: a `text/javascript` upload served as such could
+            // be loaded as a script by a page of this origin.
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
             (
                 header::CACHE_CONTROL,

@@ -150,6 +150,14 @@ const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE images ADD COLUMN base64_at INTEGER;
     ",
+    // 6: one row `/readyz` rewrites, so that readiness means "a write reaches the disk" (an
+    // empty transaction commits even on a full disk).
+    r"
+    CREATE TABLE health (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        checks INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.

@@ -61,7 +61,8 @@ pub enum StoreError {
     /// The request is not valid for the data (e.g. an unknown member).
     #[error("{0}")]
     Invalid(String),
-    #[error("database error")]
+    // The text is for logs: the admin API never shows it (`api/error.rs`).
+    #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     /// The commit holding this write failed; the write is not stored.
     #[error("commit failed: {0}")]
@@ -197,18 +198,33 @@ impl Store {
         total
     }
 
-    /// Whether the store answers reads and writes (for `/readyz`).
+    /// Whether the store answers reads and commits a real write (for `/readyz`): a row is
+    /// rewritten, so a full disk or a read-only file system shows here, and a store that
+    /// recovered shows as soon as it can write again.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
             .await?;
-        self.write(|_| Ok(())).await
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO health (id, checks) VALUES (1, 1)
+                 ON CONFLICT (id) DO UPDATE SET checks = checks + 1",
+            )?
+            .execute([])?;
+            Ok(())
+        })
+        .await
     }
 
     /// Finishes queued writes, checkpoints the WAL and stops the writer. Later writes fail with
     /// [`StoreError::Closed`].
-    pub async fn close(&self) {
-        self.writer.close().await;
+    ///
+    /// # Errors
+    /// The final checkpoint failed (a full disk, say): every committed write is still in the
+    /// WAL, which SQLite replays at the next start, but the database file is not up to date.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        let flushed = self.writer.close().await;
         drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()).take());
+        flushed
     }
 }
 

@@ -42,7 +42,7 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
 pub struct Writer {
     // A std Mutex: locked only to clone or take the sender.
     sender: Mutex<Option<mpsc::UnboundedSender<Job>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    thread: Mutex<Option<JoinHandle<Result<(), rusqlite::Error>>>>,
 }
 
 impl Writer {
@@ -110,12 +110,20 @@ impl Writer {
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Lets queued jobs finish, checkpoints, and joins the thread.
-    pub(super) async fn close(&self) {
+    /// Lets queued jobs finish, checkpoints, and joins the thread. Closing twice is a no-op.
+    ///
+    /// # Errors
+    /// The final checkpoint failed.
+    pub(super) async fn close(&self) -> Result<(), StoreError> {
         drop(self.sender.lock().unwrap_or_else(|e| e.into_inner()).take());
         let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        let Some(thread) = thread else {
+            return Ok(());
+        };
+        match tokio::task::spawn_blocking(move || thread.join()).await {
+            Ok(Ok(flushed)) => flushed.map_err(StoreError::from),
+            // The thread panicked, or the runtime is going away.
+            _ => Err(StoreError::Closed),
         }
     }
 }
@@ -146,7 +154,12 @@ fn next_job(receiver: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
     receiver.blocking_recv()
 }
 
-fn run(conn: &Connection, mut receiver: mpsc::UnboundedReceiver<Job>, checkpointer: Checkpointer) {
+/// The writer thread's loop; ends with the final checkpoint's result.
+fn run(
+    conn: &Connection,
+    mut receiver: mpsc::UnboundedReceiver<Job>,
+    checkpointer: Checkpointer,
+) -> Result<(), rusqlite::Error> {
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = next_job(&mut receiver) {
         let begin = conn.execute_batch("BEGIN IMMEDIATE").map_err(Arc::new);
@@ -177,8 +190,20 @@ fn run(conn: &Connection, mut receiver: mpsc::UnboundedReceiver<Job>, checkpoint
     // Every sender is gone: stop the background checkpoints, then flush the WAL into the
     // database file so a restart starts clean.
     checkpointer.stop();
-    if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-        tracing::warn!(error = %error, "store: final checkpoint failed");
-    }
+    let flushed = final_checkpoint(conn);
     tracing::debug!("store writer stopped");
+    flushed
+}
+
+/// `wal_checkpoint(TRUNCATE)`, which reports a checkpoint it could not complete (a reader still
+/// in the WAL, an I/O error) through its `busy` column or an error.
+fn final_checkpoint(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+    if busy != 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the final checkpoint could not complete".to_owned()),
+        ));
+    }
+    Ok(())
 }

@@ -385,3 +385,44 @@ async fn a_markdown_item_has_the_documented_shape() {
     }
     "##);
 }
+
+#[tokio::test]
+async fn an_upload_is_served_as_octet_stream_whatever_type_the_sender_claimed() {
+    let server = TestServer::start().await;
+    let form = reqwest::multipart::Form::new().part(
+        "media",
+        reqwest::multipart::Part::bytes(b"alert(document.cookie)".to_vec())
+            .file_name("evil.js")
+            .mime_str("text/javascript")
+            .unwrap(),
+    );
+    let reply: serde_json::Value = server
+        .http
+        .post(server.server.upload_url())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let media_id = reply["media_id"].as_str().expect("uploaded");
+    let response = server
+        .http
+        .get(server.url(&format!("/api/v1/media/{media_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/octet-stream"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    server.stop().await;
+}

@@ -8,6 +8,7 @@ mod concurrency;
 mod drain;
 mod durability;
 mod examples;
+mod full_disk;
 mod limits;
 mod media;
 mod ops;
