@@ -61,6 +61,11 @@
 //! | `post_id` that is not a post of the blackboard | 40058 `post_id is not a post of the blackboard. invalid Request Parameter` (server) | schema-error pattern |
 //! | `@all_blackboard` with text or image | the bot's blackboards; nothing for the types blackboards do not take (server) | documented for markdown only; text and image may be posted on blackboards |
 //! | inline `<@userid>` in a message on a blackboard | kept as a mention; only `mentioned_list` / `mentioned_mobile_list` are dropped (server) | the document says only the lists are unsupported there |
+//! | a repeated `key=` (or `type=`) in a webhook URL | as if absent: 93000 (40005 for `type`) (server) | which of two keys was meant cannot be known; taking either one could make a URL work here and fail at WeCom |
+//! | a body that stalls longer than `--body-timeout`, a call longer than `--request-timeout` | -1 `system error`, HTTP 200, then the connection closes (server) | the request never arrived whole; -1 is WeCom's "try again" |
+//! | `send` bodies held at once over `--body-memory` | -1 `system error` (server) | WeCom's busy answer; nothing is stored |
+//! | a URL over 8 KiB / headers over 64 KiB on `/cgi-bin/` | 40058 `url exceed max length 8192` / `header exceed max length 65536` in WeCom's JSON, with HTTP 414 / 431 (server) | WeCom's front end answers these itself; the status keeps generic clients right, the body tells the sender why |
+//! | a malformed upload form | 44001 `empty media data` (server) | as for a form without a file |
 //! | per-user (single chat) rate window | one window per user, whether `chatid` spells the userid or the single-chat id (server) | "每个特定用户" counts the user, not the spelling |
 //! | `robot_callback_format` other than exactly `json` or `xml` (`JSON`, `1`, …) | XML ([`crate::callback::CallbackFormat::from_url`]) | XML is WeCom's default; only the two lowercase values are documented |
 //! | the rules a passive reply is checked against | those of `send` (limits, mentions, attachments), except that `replace_text` may be empty ([`crate::callback::parse_passive_reply`]) | the document lists the send API's fields and no limits of its own; "不填则点击后不替换" |

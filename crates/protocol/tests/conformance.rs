@@ -1607,3 +1607,48 @@ fn a_text_at_the_limit_is_stored_in_full() {
     assert_eq!(text.content, content);
     assert_eq!(hookpit_protocol::display_text(&text.content).len(), 2046);
 }
+
+/// Writes the table's bodies as the seeds of the `parse_send` fuzz target, and the content of
+/// its markdown and markdown_v2 bodies as the seeds of the two renderers' targets, under
+/// `$HOOKPIT_FUZZ_SEEDS/<target>/`. Run by `fuzz/seeds.sh`. Bodies over 1 KiB and contents
+/// of fewer than 8 distinct characters (the cases at the byte limits, long runs of one character)
+/// are left out of parse_send's and the renderers' seeds: the fuzzer grows long inputs itself.
+#[test]
+#[ignore = "writes files: run by fuzz/seeds.sh"]
+fn the_cases_are_written_out_as_fuzz_seeds() {
+    let root = std::path::PathBuf::from(
+        std::env::var_os("HOOKPIT_FUZZ_SEEDS").expect("HOOKPIT_FUZZ_SEEDS names the seeds folder"),
+    );
+    let write = |target: &str, name: &str, bytes: &[u8]| {
+        let folder = root.join(target);
+        std::fs::create_dir_all(&folder).unwrap();
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        std::fs::write(folder.join(slug), bytes).unwrap();
+    };
+    for case in table().0 {
+        if case.body.len() <= 1024 {
+            write("parse_send", &case.name, &case.body);
+        }
+        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&case.body) else {
+            continue;
+        };
+        for (msgtype, target) in [
+            ("markdown", "render_markdown"),
+            ("markdown_v2", "render_markdown_v2"),
+        ] {
+            let content = body.get(msgtype).and_then(|message| message.get("content"));
+            let Some(Value::String(content)) = content else {
+                continue;
+            };
+            let mut characters: Vec<char> = content.chars().collect();
+            characters.sort_unstable();
+            characters.dedup();
+            if characters.len() >= 8 {
+                write(target, &case.name, content.as_bytes());
+            }
+        }
+    }
+}

@@ -50,6 +50,9 @@ pub mod code {
     pub const UNKNOWN_MEDIA: &str = "unknown_media";
     /// A button `border_color`/`text_color` that is not a hex colour; the default is used.
     pub const BUTTON_COLOUR: &str = "button_colour";
+    /// `markdown_v2` table rows so much shorter than their header that the inbox leaves the
+    /// missing cells out past a budget instead of filling them in (as GFM, and likely WeCom, do).
+    pub const TABLE_CELLS_MISSING: &str = "table_cells_missing";
     /// A message type WeCom does not deliver to this kind of chat (`markdown_v2` on a
     /// blackboard: "该消息类型不支持发送到小黑板中").
     pub const NOT_FOR_CHAT: &str = "not_for_chat";

@@ -11,11 +11,18 @@
 //! in CommonMark (the official example separates lines it wants apart with a blank line).
 //! Sub-lists indented by a single space, as in the document's syntax list, nest as WeCom shows
 //! them (see `indent`).
+//!
+//! A table row shorter than its header is filled with empty cells, as GFM does, up to
+//! [`FILLED_CELLS_MAX`] for the whole message; past that, rows stay short (and are linted).
+//! Filling is the one construct whose HTML grows with rows × columns: a 4 KB message of a
+//! 500-column header over 1000 one-cell rows rendered to 8 MB.
 
 mod indent;
 
+use std::ops::Range;
+
 use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd, TextMergeStream,
+    Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd, TextMergeWithOffset,
 };
 
 use crate::context::{ChatKind, Context};
@@ -23,6 +30,10 @@ use crate::html::web_url;
 use crate::lint::code;
 use crate::picture::{Picture, slot};
 use crate::{Output, mention};
+
+/// How many empty cells may be filled into short table rows in one message: a table of 64 by 64
+/// cells with every row but the header empty, far more than real tables leave out.
+const FILLED_CELLS_MAX: usize = 4096;
 
 pub(crate) fn render(
     markdown: &hookpit_protocol::message::MarkdownV2,
@@ -45,10 +56,16 @@ pub(crate) fn render(
         cell: 0,
         in_head: false,
         in_code_block: false,
+        row_end: 0,
+        filled: 0,
+        in_unfilled_cell: false,
     };
     let content = indent::nest_lists(&markdown.content);
-    let parser = Parser::new_ext(&content, Options::ENABLE_TABLES);
-    for event in TextMergeStream::new(parser) {
+    let parser = Parser::new_ext(&content, Options::ENABLE_TABLES).into_offset_iter();
+    for (event, range) in TextMergeWithOffset::new(parser) {
+        if writer.fills_no_more(&event, range) {
+            continue;
+        }
         writer.event(event);
     }
     out.raw("</div>");
@@ -71,9 +88,46 @@ struct Writer<'o> {
     cell: usize,
     in_head: bool,
     in_code_block: bool,
+    /// Where the current table row ends in the content: pulldown-cmark puts the empty cells it
+    /// fills in there, with an empty range.
+    row_end: usize,
+    /// How many empty cells have been filled into short rows so far.
+    filled: usize,
+    /// Inside a filled cell that is left out.
+    in_unfilled_cell: bool,
 }
 
 impl Writer<'_> {
+    /// Whether `event` belongs to a cell filled into a short row past [`FILLED_CELLS_MAX`], and
+    /// is left out.
+    fn fills_no_more(&mut self, event: &Event<'_>, range: Range<usize>) -> bool {
+        match event {
+            Event::Start(Tag::TableHead | Tag::TableRow) => self.row_end = range.end,
+            Event::Start(Tag::TableCell) if range.is_empty() && range.start == self.row_end => {
+                if self.filled < FILLED_CELLS_MAX {
+                    self.filled += 1;
+                    return false;
+                }
+                self.out.lint(
+                    code::TABLE_CELLS_MISSING,
+                    format!(
+                        "table rows are short of more than {FILLED_CELLS_MAX} cells in all: \
+                         the cells past that are not filled in, so those rows are shown short"
+                    ),
+                );
+                self.in_unfilled_cell = true;
+                return true;
+            }
+            Event::End(TagEnd::TableCell) if self.in_unfilled_cell => {
+                self.in_unfilled_cell = false;
+                self.cell += 1;
+                return true;
+            }
+            _ => {}
+        }
+        self.in_unfilled_cell
+    }
+
     fn event(&mut self, event: Event<'_>) {
         if let Some(image) = &mut self.image {
             match event {
@@ -392,6 +446,47 @@ mod tests {
              <td class=\"hp-align-left\">1</td><td class=\"hp-align-center\">2</td>\
              <td class=\"hp-align-right\">3</td></tr></tbody></table></div>"
         );
+    }
+
+    #[test]
+    fn a_short_row_is_filled_with_empty_cells_and_empty_cells_stay_where_they_are() {
+        assert_eq!(
+            body("| a | b | c |\n| - | - | - |\n||2\n1"),
+            "<div class=\"hp-md2-table-wrap\"><table class=\"hp-md2-table\"><thead><tr>\
+             <th class=\"hp-align-none\">a</th><th class=\"hp-align-none\">b</th>\
+             <th class=\"hp-align-none\">c</th></tr></thead><tbody><tr>\
+             <td class=\"hp-align-none\"></td><td class=\"hp-align-none\">2</td>\
+             <td class=\"hp-align-none\"></td></tr><tr><td class=\"hp-align-none\">1</td>\
+             <td class=\"hp-align-none\"></td><td class=\"hp-align-none\"></td></tr>\
+             </tbody></table></div>"
+        );
+    }
+
+    #[test]
+    fn short_rows_are_filled_up_to_a_budget_so_the_html_grows_with_the_content() {
+        // 2.4 KB of a 100-column header over 1000 one-cell rows rendered to 3 MB, every row
+        // filled to 100 cells.
+        let content = format!(
+            "{}\n{}\n{}",
+            "|a".repeat(100),
+            "|-".repeat(100),
+            "a\n".repeat(1000)
+        );
+        let out = render_content(&content);
+        // About 32 bytes a cell: those of the content, and at most the budget of filled ones.
+        assert!(
+            out.html.len() < 64 * content.len() + 32 * FILLED_CELLS_MAX,
+            "{} bytes of HTML for {} of markdown",
+            out.html.len(),
+            content.len()
+        );
+        assert_eq!(
+            out.html.matches("<td").count(),
+            1000 + FILLED_CELLS_MAX,
+            "every cell of the content, and the budget of filled ones"
+        );
+        let codes: Vec<&str> = out.lints.iter().map(|lint| lint.code).collect();
+        assert_eq!(codes, [code::TABLE_CELLS_MISSING]);
     }
 
     #[test]

@@ -69,15 +69,26 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
-    /// Bearer token required by the admin API and inbox (`Authorization: Bearer TOKEN`).
-    /// Without it they answer loopback callers only.
+    /// Bearer token required by the admin API, the inbox, `/readyz` and `/metrics`
+    /// (`Authorization: Bearer TOKEN`). Without it they answer loopback callers only. Prefer
+    /// the environment variable or --admin-token-file: a flag shows in `ps`.
     #[arg(
         long,
         env = "HOOKPIT_ADMIN_TOKEN",
         value_name = "TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        conflicts_with = "admin_token_file"
     )]
     pub admin_token: Option<String>,
+
+    /// Read the admin token from this file (its first line), e.g. a container secret.
+    #[arg(long, env = "HOOKPIT_ADMIN_TOKEN_FILE", value_name = "PATH")]
+    pub admin_token_file: Option<PathBuf>,
+
+    /// Also serve `/livez`, `/readyz` and `/metrics` on this address, without the admin token
+    /// (for Prometheus and health probes). On the main address they need the token.
+    #[arg(long, env = "HOOKPIT_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Keep at most this many messages; older ones are pruned periodically.
     #[arg(long, env = "HOOKPIT_MAX_MESSAGES", value_name = "N")]
@@ -154,6 +165,8 @@ impl Config {
             trusted_hops: 1,
             trusted_proxies: Vec::new(),
             admin_token: None,
+            admin_token_file: None,
+            metrics_listen: None,
             max_messages: None,
             max_age: None,
             upload_types: Vec::new(),
@@ -186,6 +199,31 @@ impl Config {
             allow_image: self.upload_types.contains(&ExtraUploadType::Image),
             allow_video: self.upload_types.contains(&ExtraUploadType::Video),
         }
+    }
+
+    /// Reads `--admin-token-file` into `admin_token` (its first line, without the newline).
+    ///
+    /// # Errors
+    /// A message naming the file and what is wrong with it.
+    pub fn load_admin_token(&mut self) -> Result<(), String> {
+        let Some(path) = &self.admin_token_file else {
+            return Ok(());
+        };
+        if self.admin_token.is_some() {
+            return Err("give either --admin-token or --admin-token-file, not both".to_owned());
+        }
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            format!("cannot read --admin-token-file {}: {error}", path.display())
+        })?;
+        let token = text.lines().next().unwrap_or_default().trim().to_owned();
+        if token.is_empty() {
+            return Err(format!(
+                "--admin-token-file {} is empty: its first line is the token",
+                path.display()
+            ));
+        }
+        self.admin_token = Some(token);
+        Ok(())
     }
 
     /// Checks what clap cannot: the admin token rule and non-empty values.
@@ -241,6 +279,8 @@ impl fmt::Debug for Config {
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("admin_token_file", &self.admin_token_file)
+            .field("metrics_listen", &self.metrics_listen)
             .field("max_messages", &self.max_messages)
             .field("max_age", &self.max_age)
             .field("upload_types", &self.upload_types)
@@ -293,6 +333,29 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"));
         assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn the_admin_token_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "s3cret\nignored\n").unwrap();
+        let mut config = Config::new("d");
+        config.admin_token_file = Some(path.clone());
+        config.load_admin_token().unwrap();
+        assert_eq!(config.admin_token.as_deref(), Some("s3cret"));
+
+        std::fs::write(&path, "\n").unwrap();
+        let mut empty = Config::new("d");
+        empty.admin_token_file = Some(path.clone());
+        let error = empty.load_admin_token().unwrap_err();
+        assert!(error.contains("is empty"), "{error}");
+
+        let mut missing = Config::new("d");
+        missing.admin_token_file = Some(dir.path().join("nope"));
+        let error = missing.load_admin_token().unwrap_err();
+        assert!(error.contains("cannot read --admin-token-file"), "{error}");
+        assert!(error.contains("nope"), "{error}");
     }
 
     #[test]

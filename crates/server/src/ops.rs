@@ -1,5 +1,10 @@
 //! Operations: `/livez`, `/readyz`, `/metrics`, and the periodic maintenance task (retention
 //! `--max-messages` / `--max-age`, expiry of 3-day-old media, idle rate windows).
+//!
+//! `/livez` says only "the process is up" and is open to anyone. `/readyz` and `/metrics` tell
+//! more (store errors, traffic by key), so on the main listener they sit behind the admin guard
+//! (loopback callers, or the admin token); `--metrics-listen` serves all three on an address of
+//! their own without it, for scrapers and probes that cannot send a token.
 
 use std::time::Duration;
 
@@ -15,10 +20,14 @@ use crate::clock::unix_millis;
 /// How often maintenance runs (real time; the clock decides what is old).
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(30);
 
-/// The routes of this module.
-pub fn router() -> Router<AppState> {
+/// `/livez`, open to anyone.
+pub fn public_router() -> Router<AppState> {
+    Router::new().route("/livez", get(livez))
+}
+
+/// `/readyz` and `/metrics`; the caller decides who may reach them.
+pub fn detail_router() -> Router<AppState> {
     Router::new()
-        .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
 }

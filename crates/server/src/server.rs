@@ -123,10 +123,11 @@ impl ServerBuilder {
     /// opened.
     pub async fn start(self) -> Result<RunningServer, ServeError> {
         let ServerBuilder {
-            config,
+            mut config,
             listener,
             clock,
         } = self;
+        config.load_admin_token().map_err(ServeError::Config)?;
         // Refuse before binding when we bind ourselves, so a refused start never opens a port.
         if listener.is_none() {
             config.validate(config.listen).map_err(ServeError::Config)?;
@@ -177,6 +178,32 @@ impl ServerBuilder {
 
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
         let app = app::router(state.clone());
+        let mut ops_addr_bound = None;
+        let ops_serving = match state.config.metrics_listen {
+            Some(ops_addr) => {
+                let ops_listener =
+                    tokio::net::TcpListener::bind(ops_addr)
+                        .await
+                        .map_err(|source| ServeError::Bind {
+                            addr: ops_addr,
+                            source,
+                        })?;
+                let ops_addr = ops_listener.local_addr()?;
+                ops_addr_bound = Some(ops_addr);
+                tracing::info!(%ops_addr, "metrics and health endpoints listening");
+                Some(tokio::spawn(crate::http::serve(
+                    ops_listener,
+                    app::ops_router(state.clone()),
+                    crate::http::ConnectionLimits {
+                        header_timeout: state.config.header_timeout,
+                        write_stall: state.config.write_timeout,
+                    },
+                    state.clone(),
+                    state.shutdown.clone(),
+                )))
+            }
+            None => None,
+        };
         let limits = crate::http::ConnectionLimits {
             header_timeout: state.config.header_timeout,
             write_stall: state.config.write_timeout,
@@ -197,6 +224,8 @@ impl ServerBuilder {
             shutdown: shutdown_sender,
             serving,
             maintenance,
+            ops_serving,
+            ops_addr: ops_addr_bound,
         })
     }
 }
@@ -212,12 +241,20 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     maintenance: JoinHandle<()>,
+    /// The `--metrics-listen` server, if any.
+    ops_serving: Option<JoinHandle<std::io::Result<()>>>,
+    ops_addr: Option<SocketAddr>,
 }
 
 impl RunningServer {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of `--metrics-listen`, once bound.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.ops_addr
     }
 
     /// The key of the demo bot (stable across restarts of the same data directory).
@@ -250,13 +287,17 @@ impl RunningServer {
         &self.state
     }
 
-    /// The two banner lines `hookpit serve` prints.
+    /// The banner lines `hookpit serve` prints.
     pub fn banner(&self) -> String {
-        format!(
+        let mut banner = format!(
             "webhook: {}\ninbox: {}",
             self.webhook_url(),
             self.inbox_url()
-        )
+        );
+        if let Some(addr) = self.ops_addr {
+            banner.push_str(&format!("\nmetrics: http://{addr}/metrics"));
+        }
+        banner
     }
 
     /// Stops accepting connections, lets in-flight requests finish (bounded by
@@ -282,6 +323,10 @@ impl RunningServer {
                 serving.await
             }
         };
+        if let Some(ops) = self.ops_serving {
+            // Probes hold no long requests: it ends with the shutdown signal.
+            let _ = tokio::time::timeout(drain, ops).await;
+        }
         self.maintenance.abort();
         let _ = self.maintenance.await;
         // Never "flushed" after a failed final checkpoint: say what happened instead.

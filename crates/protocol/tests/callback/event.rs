@@ -6,7 +6,7 @@ use hookpit_protocol::callback::{
     PayloadError, Sender,
 };
 
-const TEXT_XML: &str = r#"<xml>
+pub(crate) const TEXT_XML: &str = r#"<xml>
   <WebhookUrl><![CDATA[http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK]]></WebhookUrl>
   <MsgId>abcdabcdabcd</MsgId>
   <ChatId><![CDATA[wrkSFfCgAALFgnrSsWU38puiv4yvExuw]]></ChatId>
@@ -22,13 +22,13 @@ const TEXT_XML: &str = r#"<xml>
   <Text><Content><![CDATA[@RobotA hello robot]]></Content></Text>
 </xml>"#;
 
-const TEXT_JSON: &str = r#"{"webhook_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK",
+pub(crate) const TEXT_JSON: &str = r#"{"webhook_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK",
  "msgid":"CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=","chatid":"CHATID","postid":"POSTID","chattype":"group",
  "from":{"userid":"zhangsan","name":"张三","alias":"jackzhang"},
  "get_chat_info_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/get_chat_info?code=CODE",
  "msgtype":"text","text":{"content":"@RobotA hello robot"}}"#;
 
-const EVENT_XML: &str = r#"<xml>
+pub(crate) const EVENT_XML: &str = r#"<xml>
   <WebhookUrl><![CDATA[https://qyapi.weixin.qq.com/xxxxxxx]]></WebhookUrl>
   <ChatId><![CDATA[wrkSFfCgAALFgnrSsWU38puiv4yvExuw]]></ChatId>
   <ChatType>single</ChatType>
@@ -39,12 +39,12 @@ const EVENT_XML: &str = r#"<xml>
   <MsgId>abcdabcdabcd</MsgId>
 </xml>"#;
 
-const EVENT_JSON: &str = r#"{"webhook_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK","msgid":"hX7-qR-YSuKTmrMFYeLQVwAA",
+pub(crate) const EVENT_JSON: &str = r#"{"webhook_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK","msgid":"hX7-qR-YSuKTmrMFYeLQVwAA",
  "chatid":"CHATID","chattype":"single","from":{"userid":"zhangsan","name":"张三","alias":"brandongbu"},
  "get_chat_info_url":"http://in.qyapi.weixin.qq.com/cgi-bin/webhook/get_chat_info?code=…",
  "msgtype":"event","event":{"event_type":"enter_chat"}}"#;
 
-const ATTACHMENT_XML: &str = r#"<xml>
+pub(crate) const ATTACHMENT_XML: &str = r#"<xml>
   <WebhookUrl><![CDATA[http://in.qyapi.weixin.qq.com/cgi-bin/webhook/send?key=WEBHOOK]]></WebhookUrl>
   <MsgId><![CDATA[0GLL5fDZQF-1ygUp_4ECfAAA]]></MsgId>
   <ChatId><![CDATA[CHATID]]></ChatId>
@@ -63,19 +63,19 @@ const ATTACHMENT_XML: &str = r#"<xml>
   </Attachment>
 </xml>"#;
 
-const ATTACHMENT_JSON: &str = r#"{"webhook_url":"…","msgid":"0GLL5fDZQF-1ygUp_4ECfAAA","chatid":"CHATID","postid":"POSTID","chattype":"group",
+pub(crate) const ATTACHMENT_JSON: &str = r#"{"webhook_url":"…","msgid":"0GLL5fDZQF-1ygUp_4ECfAAA","chatid":"CHATID","postid":"POSTID","chattype":"group",
  "from":{"userid":"zhangsan","name":"张三","alias":"zhangsan"},"get_chat_info_url":"…",
  "msgtype":"attachment",
  "attachment":{"callbackid":"btn_for_show_more","actions":[{"name":"btn_more","value":"btn_more","type":"button"}]}}"#;
 
 /// The document shows only the body of a mixed message; the common fields are the text example's.
-const MIXED_XML_BODY: &str = r#"<MsgType><![CDATA[mixed]]></MsgType>
+pub(crate) const MIXED_XML_BODY: &str = r#"<MsgType><![CDATA[mixed]]></MsgType>
 <MixedMessage>
   <MsgItem><MsgType><![CDATA[text]]></MsgType><Text><Content><![CDATA[@机器人 这是今日的测试情况]]></Content></Text></MsgItem>
   <MsgItem><MsgType><![CDATA[image]]></MsgType><Image><ImageUrl><![CDATA[http://p.qpic.cn/pic_wework/…/0]]></ImageUrl></Image></MsgItem>
 </MixedMessage>"#;
 
-const MIXED_JSON_BODY: &str = r#""msgtype":"mixed","mixed_message":{"msg_item":[{"msg_type":"text","text":{"content":"…"}},{"msg_type":"image","image":{"image_url":"…"}}]}"#;
+pub(crate) const MIXED_JSON_BODY: &str = r#""msgtype":"mixed","mixed_message":{"msg_item":[{"msg_type":"text","text":{"content":"…"}},{"msg_type":"image","image":{"image_url":"…"}}]}"#;
 
 fn sender(alias: &str) -> Sender {
     Sender {

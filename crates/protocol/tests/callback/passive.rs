@@ -9,7 +9,7 @@ use hookpit_protocol::{SendRequest, ValidSend};
 
 use crate::crypto::{NONCE, RANDOM16, TIMESTAMP, crypto};
 
-const TEXT_XML: &str = r#"<xml>
+pub(crate) const TEXT_XML: &str = r#"<xml>
   <MsgType>text</MsgType>
   <VisibleToUser>zhangsan|lisi</VisibleToUser>
   <Text>
@@ -19,9 +19,9 @@ const TEXT_XML: &str = r#"<xml>
   </Text>
 </xml>"#;
 
-const TEXT_JSON: &str = r#"{"visible_to_user":"zhangsan|lisi","msgtype":"text","text":{"content":"hello\nI'm RobotA\n","mentioned_list":["zhangsan","@all"],"mentioned_mobile_list":["@all","13800001111"]}}"#;
+pub(crate) const TEXT_JSON: &str = r#"{"visible_to_user":"zhangsan|lisi","msgtype":"text","text":{"content":"hello\nI'm RobotA\n","mentioned_list":["zhangsan","@all"],"mentioned_mobile_list":["@all","13800001111"]}}"#;
 
-const MARKDOWN_XML: &str = r#"<xml>
+pub(crate) const MARKDOWN_XML: &str = r#"<xml>
   <MsgType>markdown</MsgType>
   <VisibleToUser>zhangsan</VisibleToUser>
   <Markdown>
@@ -37,7 +37,7 @@ const MARKDOWN_XML: &str = r#"<xml>
   </Markdown>
 </xml>"#;
 
-const MARKDOWN_JSON: &str = r#"{"msgtype":"markdown","markdown":{"content":"…","attachments":[{"callback_id":"btn_for_show_more","actions":[{"border_color":"2EAB49","name":"btn_more","replace_text":"select the button_more.","text":"查看更多","text_color":"2EAB49","type":"button","value":"btn_more"}]}]}}"#;
+pub(crate) const MARKDOWN_JSON: &str = r#"{"msgtype":"markdown","markdown":{"content":"…","attachments":[{"callback_id":"btn_for_show_more","actions":[{"border_color":"2EAB49","name":"btn_more","replace_text":"select the button_more.","text":"查看更多","text_color":"2EAB49","type":"button","value":"btn_more"}]}]}}"#;
 
 fn accepted(format: CallbackFormat, plaintext: &str) -> ValidSend {
     match parse_passive_reply(format, plaintext.as_bytes()) {

@@ -6,12 +6,14 @@
 //!   unknown is refused: the guard fails closed.
 //! - With `--admin-token T`: every API call needs `Authorization: Bearer T`. Because
 //!   `EventSource`, `<img>` and download links cannot send that header, GET requests may instead
-//!   carry `?access_token=T` (or `?token=T`) or the `hookpit_token` cookie, which is set
-//!   (HttpOnly, SameSite=Strict) on every response to a header-authenticated call. Writes accept
-//!   only the header, so a cross-site form can never act with the cookie. The static UI files
-//!   hold no data and are served to anyone: the UI then asks for the token.
+//!   carry `?access_token=T` (or `?token=T`) or the `hookpit_session` cookie, which is set
+//!   (HttpOnly, SameSite=Strict) on every response to a header-authenticated call. The cookie
+//!   holds an HMAC of the token, never the token: a cookie read off a disk or a proxy log does
+//!   not reveal the token (and cannot be turned into `Authorization: Bearer` for writes).
+//!   Writes accept only the header, so a cross-site form can never act with the cookie. The
+//!   static UI files hold no data and are served to anyone: the UI then asks for the token.
 //!
-//! Tokens are compared in constant time.
+//! Tokens and session values are compared in constant time.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -26,7 +28,25 @@ use super::ui;
 use crate::app::AppState;
 
 /// The cookie that lets `<img>`, downloads and `EventSource` through when a token is set.
-pub const COOKIE: &str = "hookpit_token";
+pub const COOKIE: &str = "hookpit_session";
+
+/// What the session cookie's HMAC is computed over (keyed by the token); a new version string
+/// would end every session at once.
+const SESSION_CONTEXT: &[u8] = b"hookpit inbox session v1";
+
+/// The session cookie's value for `token`: hex of HMAC-SHA256(token, [`SESSION_CONTEXT`]).
+pub fn session_value(token: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // A key of any length is accepted by HMAC; `new_from_slice` cannot fail.
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(token.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(SESSION_CONTEXT);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
 
 /// Runs before every route of the API and the UI.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -125,20 +145,29 @@ fn check_token(token: &str, request: &Request) -> Result<Grant, ApiError> {
         if !same(presented.as_bytes(), token.as_bytes()) {
             return Err(unauthorized("the admin token is wrong"));
         }
-        return Ok(match cookie_value(token) {
-            Some(cookie) if cookie_token(request.headers()).as_deref() != Some(token) => {
-                Grant::SetCookie(cookie)
-            }
-            _ => Grant::Plain,
-        });
+        let session = session_value(token);
+        return Ok(
+            if cookie_session(request.headers()).as_deref() == Some(session.as_str()) {
+                Grant::Plain
+            } else {
+                Grant::SetCookie(cookie_header(&session))
+            },
+        );
     }
     if matches!(*request.method(), Method::GET | Method::HEAD) {
-        let presented = query_token(request).or_else(|| cookie_token(request.headers()));
-        if let Some(presented) = presented {
+        if let Some(presented) = query_token(request) {
             if same(presented.as_bytes(), token.as_bytes()) {
                 return Ok(Grant::Plain);
             }
             return Err(unauthorized("the admin token is wrong"));
+        }
+        if let Some(presented) = cookie_session(request.headers()) {
+            if same(presented.as_bytes(), session_value(token).as_bytes()) {
+                return Ok(Grant::Plain);
+            }
+            return Err(unauthorized(
+                "the session cookie is not valid for this server's admin token; sign in again",
+            ));
         }
     }
     Err(unauthorized(
@@ -163,7 +192,7 @@ fn query_token(request: &Request) -> Option<String> {
         .or_else(|| params.remove("token"))
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_session(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -174,19 +203,12 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The `Set-Cookie` value carrying `token`, if the token is made of cookie-safe characters
-/// (RFC 6265 cookie-octets); other tokens work with the header and `?access_token=` only.
-fn cookie_value(token: &str) -> Option<HeaderValue> {
-    let safe = token
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'));
-    if !safe {
-        return None;
-    }
+/// The `Set-Cookie` header of a session (hex, so always cookie-safe).
+fn cookie_header(session: &str) -> HeaderValue {
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+        "{COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict"
     ))
-    .ok()
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Compares in time that depends only on the lengths, so the token cannot be guessed byte by
@@ -251,16 +273,21 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,
-            HeaderValue::from_static("a=1; hookpit_token=t0k; b=2"),
+            HeaderValue::from_static("a=1; hookpit_session=t0k; b=2"),
         );
-        assert_eq!(cookie_token(&headers).as_deref(), Some("t0k"));
+        assert_eq!(cookie_session(&headers).as_deref(), Some("t0k"));
     }
 
     #[test]
-    fn unsafe_tokens_get_no_cookie() {
-        assert!(cookie_value("abc;def").is_none());
-        assert!(cookie_value("abc def").is_none());
-        let cookie = cookie_value("abc").unwrap();
+    fn the_session_is_an_hmac_of_the_token_not_the_token() {
+        let session = session_value("s3cret; with odd chars");
+        assert_eq!(session.len(), 64);
+        assert!(session.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!session.contains("s3cret"));
+        assert_ne!(session, session_value("s3cret; with odd chars!"));
+        // Stable: the same token gives the same session after a restart.
+        assert_eq!(session, session_value("s3cret; with odd chars"));
+        let cookie = cookie_header(&session);
         assert!(cookie.to_str().unwrap().contains("HttpOnly"));
     }
 }

@@ -11,6 +11,7 @@
 //! what WeCom answers there is not documented).
 
 mod body;
+mod query;
 mod reply;
 mod send;
 mod upload;
@@ -18,8 +19,7 @@ mod upload;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::any;
@@ -27,7 +27,8 @@ use hookpit_protocol::ErrorCode;
 
 use crate::app::{AppState, Caller, mask_key};
 use crate::domain::BotIdentity;
-use reply::{Call, WebhookQuery};
+use query::WebhookQuery;
+use reply::Call;
 
 pub use body::{BodyBudget, DRAIN_CAP};
 pub use reply::send_body_limit;
@@ -61,9 +62,7 @@ pub fn refuse_outside(state: &AppState, caller: Caller, uri: &Uri, error: &Error
         "/cgi-bin/webhook/upload_media" => "upload_media",
         _ => "unknown",
     };
-    let key = Query::<WebhookQuery>::try_from_uri(uri)
-        .ok()
-        .and_then(|Query(query)| query.key);
+    let key = WebhookQuery::from_uri(uri).key;
     let mut response = Call::for_caller(state, endpoint, caller, key).refuse(state, error, b"");
     body::close_after(&mut response);
     response
@@ -75,9 +74,9 @@ async fn unknown_path(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    query: Result<Query<WebhookQuery>, QueryRejection>,
+    query: WebhookQuery,
 ) -> Response {
-    let key = query.ok().and_then(|Query(query)| query.key);
+    let key = query.key;
     let call = Call::new(&state, "unknown", peer, &headers, key);
     // [U] an unknown /cgi-bin/ path: 93000 `invalid webhook url` in WeCom's shape, HTTP 404.
     let mut response = call.refuse(&state, &ErrorCode::INVALID_WEBHOOK_URL, b"");

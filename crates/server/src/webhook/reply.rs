@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use hookpit_protocol::limit::IMAGE_MAX_BYTES;
 use hookpit_protocol::{ErrorCode, Hint};
-use serde::Deserialize;
 
 use crate::app::{AppState, Caller, Rejection, mask_key};
 use crate::clock::rfc3339;
@@ -20,14 +19,6 @@ const EXCERPT_BYTES: usize = 512;
 /// a valid request is small, so 4 MiB holds every valid request and bounds memory per call.
 pub const fn send_body_limit() -> usize {
     IMAGE_MAX_BYTES * 2
-}
-
-/// The query string of the webhook endpoints.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct WebhookQuery {
-    pub key: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
 }
 
 /// One webhook call in progress.

@@ -17,15 +17,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, ValidSend, parse_send};
 
 use super::body::BodyReader;
-use super::reply::{Call, WebhookQuery, send_body_limit};
+use super::query::WebhookQuery;
+use super::reply::{Call, send_body_limit};
 use crate::app::{AppState, Event};
 use crate::domain::MessageLint;
 use crate::store::{Delivery, StoreError};
@@ -36,10 +36,10 @@ pub(super) async fn send(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    query: Result<Query<WebhookQuery>, QueryRejection>,
+    query: WebhookQuery,
     body: Body,
 ) -> Response {
-    let key = query.ok().and_then(|Query(query)| query.key);
+    let key = query.key;
     let mut call = Call::new(&state, "send", peer, &headers, key);
 
     let mut reader = BodyReader::new(body, state.config.body_timeout);

@@ -16,8 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hookpit_protocol::limit::MEDIA_TTL;
@@ -26,7 +25,8 @@ use hookpit_protocol::{ErrorCode, MediaKind, UploadReply, validate_upload_parts}
 use tokio::io::AsyncWriteExt;
 
 use super::body::{BodyReader, DRAIN_CAP, close_after};
-use super::reply::{Call, WebhookQuery};
+use super::query::WebhookQuery;
+use super::reply::Call;
 use crate::app::AppState;
 use crate::domain::Media;
 use crate::store::random_id;
@@ -37,13 +37,10 @@ pub(super) async fn upload_media(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    query: Result<Query<WebhookQuery>, QueryRejection>,
+    query: WebhookQuery,
     request: Request,
 ) -> Response {
-    let (key, kind) = match query {
-        Ok(Query(query)) => (query.key, query.kind),
-        Err(_) => (None, None),
-    };
+    let WebhookQuery { key, kind } = query;
     let mut call = Call::new(&state, "upload_media", peer, &headers, key);
     call.label = kind.clone().unwrap_or_default();
     let (parts, body) = request.into_parts();

@@ -37,12 +37,27 @@ async fn with_a_token_every_api_call_needs_it() {
         .await
         .unwrap();
     assert_eq!(right.status().as_u16(), 200);
-    // The cookie lets <img>, downloads and EventSource through afterwards.
+    // The cookie lets <img>, downloads and EventSource through afterwards; it holds an HMAC
+    // of the token, never the token itself.
     let cookie = right.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
-        cookie.starts_with("hookpit_token=") && cookie.contains("HttpOnly"),
+        cookie.starts_with("hookpit_session=") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
+    assert!(!cookie.contains(TOKEN), "{cookie}");
+}
+
+/// The session cookie a header-authenticated call hands out (`name=value`).
+async fn session_cookie(server: &TestServer) -> String {
+    let response = server
+        .http
+        .get(server.url("/api/v1/users"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -55,18 +70,28 @@ async fn a_query_token_or_the_cookie_opens_reads_but_never_writes() {
         .await
         .unwrap();
     assert_eq!(read.status().as_u16(), 200);
+    let session = session_cookie(&server).await;
     let by_cookie = server
         .http
         .get(server.url("/api/v1/chats"))
-        .header("cookie", format!("hookpit_token={TOKEN}"))
+        .header("cookie", &session)
         .send()
         .await
         .unwrap();
     assert_eq!(by_cookie.status().as_u16(), 200);
+    // The raw token is not a session.
+    let raw = server
+        .http
+        .get(server.url("/api/v1/chats"))
+        .header("cookie", format!("hookpit_session={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 401);
     let write = server
         .http
         .delete(server.url(&format!("/api/v1/messages?access_token={TOKEN}")))
-        .header("cookie", format!("hookpit_token={TOKEN}"))
+        .header("cookie", &session)
         .send()
         .await
         .unwrap();
@@ -252,4 +277,58 @@ async fn static_files_revalidate_with_their_etag() {
         .await
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
+}
+
+#[tokio::test]
+async fn with_a_token_readyz_and_metrics_need_it_and_livez_stays_open() {
+    let server = with_token().await;
+    for path in ["/readyz", "/metrics"] {
+        let bare = server.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(bare.status().as_u16(), 401, "{path}");
+        let right = server
+            .http
+            .get(server.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(right.status().as_u16(), 200, "{path}");
+    }
+    let live = server.http.get(server.url("/livez")).send().await.unwrap();
+    assert_eq!(live.status().as_u16(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_listen_serves_probes_without_the_token() {
+    let server = TestServer::start_with(|config| {
+        config.admin_token = Some(TOKEN.to_owned());
+        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let addr = server.server.metrics_addr().expect("bound");
+    for path in ["/livez", "/readyz", "/metrics"] {
+        let response = server
+            .http
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    // Only those: the API is not on the metrics address.
+    let api = server
+        .http
+        .get(format!("http://{addr}/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 404);
+    assert!(
+        server
+            .server
+            .banner()
+            .contains(&format!("metrics: http://{addr}/metrics"))
+    );
+    server.stop().await;
 }

@@ -7,6 +7,7 @@ mod support;
 mod concurrency;
 mod drain;
 mod durability;
+mod edges;
 mod examples;
 mod full_disk;
 mod limits;
