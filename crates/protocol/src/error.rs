@@ -80,6 +80,13 @@ impl ErrorCode {
     /// The bot is not a member of the target chat. `[U]` code from the catalogue, text invented.
     pub const ROBOT_NOT_IN_CHAT: ErrorCode = ErrorCode::fixed(93008, "robot not in chat");
 
+    // [U] get_chat_info's codes (spec §8.8): 40029 for an unknown or expired code, 42022 for one
+    // used before — WeCom's catalogue codes for invalid and used codes; texts not captured.
+    /// `get_chat_info` with a code never issued or older than its 5 minutes.
+    pub const INVALID_CODE: ErrorCode = ErrorCode::fixed(40029, "invalid code");
+    /// `get_chat_info` with a code used before (they are single-use).
+    pub const CODE_USED: ErrorCode = ErrorCode::fixed(42022, "code has been used");
+
     /// An error with static text.
     pub const fn fixed(code: i64, text: &'static str) -> ErrorCode {
         ErrorCode {

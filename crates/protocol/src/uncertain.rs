@@ -61,6 +61,7 @@
 //! | `post_id` that is not a post of the blackboard | 40058 `post_id is not a post of the blackboard. invalid Request Parameter` (server) | schema-error pattern |
 //! | `@all_blackboard` with text or image | the bot's blackboards; nothing for the types blackboards do not take (server) | documented for markdown only; text and image may be posted on blackboards |
 //! | inline `<@userid>` in a message on a blackboard | kept as a mention; only `mentioned_list` / `mentioned_mobile_list` are dropped (server) | the document says only the lists are unsupported there |
+//! | `get_chat_info` with an unknown or expired code / a code used before | 40029 `invalid code` / 42022 `code has been used` (server) | the catalogue's codes for invalid and used codes (spec §8.8); texts never captured |
 //! | a repeated `key=` (or `type=`) in a webhook URL | as if absent: 93000 (40005 for `type`) (server) | which of two keys was meant cannot be known; taking either one could make a URL work here and fail at WeCom |
 //! | a body that stalls longer than `--body-timeout`, a call longer than `--request-timeout` | -1 `system error`, HTTP 200, then the connection closes (server) | the request never arrived whole; -1 is WeCom's "try again" |
 //! | `send` bodies held at once over `--body-memory` | -1 `system error` (server) | WeCom's busy answer; nothing is stored |

@@ -33,7 +33,7 @@
 //! - [`html`]: escaping, URL checks and the small HTML writer every module uses.
 //! - `picture`: every `<img>`: the server's own pictures, and remote ones that wait for the reader.
 //! - `mention`, `text`, `markdown`, `markdown_v2`, `news`, `media`, `card`: one module per
-//!   message family.
+//!   message family; `person`: what people write in the inbox ([`render_person`]).
 //! - `request`: [`lint_request`], lints on the raw body for fields the typed message drops
 //!   (`mentioned_list` on a markdown message). Callers show them after [`Rendered::lints`].
 //!
@@ -50,6 +50,7 @@ mod markdown_v2;
 mod media;
 mod mention;
 mod news;
+mod person;
 mod picture;
 mod request;
 mod text;
@@ -62,6 +63,7 @@ pub use context::{
     UserDirectory,
 };
 pub use lint::Lint;
+pub use person::{PersonPart, render_person};
 pub use request::lint_request;
 
 /// The HTML of one message and the lints found while rendering it.

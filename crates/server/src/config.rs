@@ -134,6 +134,11 @@ pub struct Config {
     #[arg(long, env = "HOOKPIT_WRITE_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub write_timeout: Duration,
 
+    /// How long a bot's callback URL has to answer a callback (WeCom: 5 s); a slower answer is
+    /// a failed attempt, retried.
+    #[arg(long, env = "HOOKPIT_CALLBACK_TIMEOUT", value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub callback_timeout: Duration,
+
     /// Most MiB of webhook bodies held in memory at once (each `send` body until it is
     /// stored); a call beyond it gets WeCom's busy answer (-1). Uploads stream to disk.
     #[arg(
@@ -176,6 +181,7 @@ impl Config {
             body_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             body_memory_mib: 256,
+            callback_timeout: Duration::from_secs(5),
             public_url: None,
         }
     }
@@ -247,6 +253,7 @@ impl Config {
             ("--header-timeout", self.header_timeout),
             ("--body-timeout", self.body_timeout),
             ("--write-timeout", self.write_timeout),
+            ("--callback-timeout", self.callback_timeout),
         ] {
             if value.is_zero() {
                 return Err(format!("{flag} must be longer than zero"));
@@ -290,6 +297,7 @@ impl fmt::Debug for Config {
             .field("body_timeout", &self.body_timeout)
             .field("write_timeout", &self.write_timeout)
             .field("body_memory_mib", &self.body_memory_mib)
+            .field("callback_timeout", &self.callback_timeout)
             .field("public_url", &self.public_url)
             .finish()
     }

@@ -1,8 +1,16 @@
 //! The domain: users, chats (groups, blackboards, single chats), posts, bots, messages and media,
-//! as the store takes and returns them. These are neither rows nor wire types.
+//! as the store takes and returns them; callbacks and their outbox in [`callback`]. These are
+//! neither rows nor wire types.
+
+pub mod callback;
 
 use hookpit_protocol::{MediaKind, MsgType};
 use serde::{Deserialize, Serialize};
+
+pub use callback::{
+    Attempt, AttemptDone, CallbackConfig, CallbackJob, ChatInfoCode, Consumer, NewOutboxEntry,
+    OutboxRecord, OutboxStatus, PersonImage, PersonItem, PersonMessage,
+};
 
 /// A member of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,17 +160,61 @@ pub struct SingleChat {
     pub quota_remaining: u32,
 }
 
-/// One delivered message: a request's message in one chat.
+/// The type of a stored message: one of the types bots send, or a person's mixed (图文混排)
+/// message, which only people write (spec §8.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "&'static str")]
+pub enum MessageType {
+    /// A type of the send API (a person's text and image are these too).
+    Push(MsgType),
+    /// Text and pictures in one message, written by a person.
+    Mixed,
+}
+
+impl MessageType {
+    /// The wire and stored spelling: the send API's name, or `mixed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Push(msgtype) => msgtype.as_str(),
+            MessageType::Mixed => "mixed",
+        }
+    }
+
+    /// Parses [`MessageType::as_str`].
+    pub fn from_wire(text: &str) -> Option<MessageType> {
+        match text {
+            "mixed" => Some(MessageType::Mixed),
+            other => MsgType::from_wire(other).map(MessageType::Push),
+        }
+    }
+}
+
+impl From<MessageType> for &'static str {
+    fn from(kind: MessageType) -> &'static str {
+        kind.as_str()
+    }
+}
+
+impl PartialEq<MsgType> for MessageType {
+    fn eq(&self, other: &MsgType) -> bool {
+        *self == MessageType::Push(*other)
+    }
+}
+
+/// One delivered message: a request's message in one chat, or what a person wrote in the inbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredMessage {
     pub id: i64,
     pub request_id: String,
+    /// The bot that sent it; empty for a person's message.
     pub bot_id: String,
     pub bot_name: String,
+    /// The person who wrote it, for messages people write (`None`: a bot's message).
+    pub from_user: Option<String>,
     pub chatid: String,
     pub chat_kind: ChatKind,
     pub post_id: Option<String>,
-    pub msgtype: MsgType,
+    pub msgtype: MessageType,
     /// The accepted `<msgtype>` object (an image's base64 is replaced by its size and format).
     pub content: serde_json::Value,
     /// Userids who alone see it; empty = everyone.
@@ -206,7 +258,7 @@ pub struct MessageDetail {
 pub struct MessageQuery {
     pub bot_id: Option<String>,
     pub chatid: Option<String>,
-    pub msgtype: Option<MsgType>,
+    pub msgtype: Option<MessageType>,
     /// Only messages this user may see (`visible_to_user`, single chats of other users).
     pub as_user: Option<String>,
     /// Text search in the content.

@@ -162,6 +162,7 @@ impl ServerBuilder {
         let limiter = RateLimiter::new(Limits::from_config(&config));
         let state = AppState(Arc::new(Inner {
             proxy_trust: config.proxy_trust(),
+            callbacks: crate::callback::Wakeup::default(),
             body_budget: crate::webhook::BodyBudget::new(
                 config.body_memory_mib.saturating_mul(1024 * 1024),
             ),
@@ -177,6 +178,7 @@ impl ServerBuilder {
         }));
 
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
+        let deliveries = tokio::spawn(crate::callback::worker::run(state.clone()));
         let app = app::router(state.clone());
         let mut ops_addr_bound = None;
         let ops_serving = match state.config.metrics_listen {
@@ -224,6 +226,7 @@ impl ServerBuilder {
             shutdown: shutdown_sender,
             serving,
             maintenance,
+            deliveries,
             ops_serving,
             ops_addr: ops_addr_bound,
         })
@@ -241,6 +244,8 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     maintenance: JoinHandle<()>,
+    /// The callback deliveries.
+    deliveries: JoinHandle<()>,
     /// The `--metrics-listen` server, if any.
     ops_serving: Option<JoinHandle<std::io::Result<()>>>,
     ops_addr: Option<SocketAddr>,
@@ -329,6 +334,10 @@ impl RunningServer {
         }
         self.maintenance.abort();
         let _ = self.maintenance.await;
+        // An attempt in flight is cut off; its callback is still pending in the outbox and is
+        // delivered after the next start.
+        self.deliveries.abort();
+        let _ = self.deliveries.await;
         // Never "flushed" after a failed final checkpoint: say what happened instead.
         if let Err(error) = self.state.store.close().await {
             tracing::error!(

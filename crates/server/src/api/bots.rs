@@ -5,11 +5,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use hookpit_protocol::callback::EventType;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams, non_blank};
+use super::error::{ApiError, ApiResult, JsonBody, PathParams, QueryParams, non_blank};
 use crate::app::AppState;
-use crate::domain::{Bot, BotPatch, NewBot, SingleChat};
+use crate::callback::notify;
+use crate::callback::payload::{Origin, Place};
+use crate::callback::people::{QueuedCallback, queued};
+use crate::domain::{Bot, BotPatch, ChatKind, NewBot, SingleChat, User};
 use crate::store::StoreError;
 
 /// Longest bot key accepted (WeCom's keys are 36-character UUIDs).
@@ -48,6 +52,29 @@ struct BotView {
     bot: Bot,
     webhook_url: String,
     upload_url: String,
+}
+
+/// A bot after a change that may have called it back (`add_to_chat`, `delete_from_chat`).
+#[derive(Debug, Serialize)]
+struct BotChanged {
+    #[serde(flatten)]
+    bot: BotView,
+    callbacks: Vec<QueuedCallback>,
+}
+
+/// A single chat just opened, and the `enter_chat` callback it caused.
+#[derive(Debug, Serialize)]
+struct SingleChatOpened {
+    #[serde(flatten)]
+    chat: SingleChat,
+    callbacks: Vec<QueuedCallback>,
+}
+
+/// `?by=USERID`: who added or removed the bot.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ByQuery {
+    by: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -166,17 +193,85 @@ async fn delete_bot(
 async fn join_chat(
     State(state): State<AppState>,
     PathParams((id, chatid)): PathParams<(String, String)>,
-) -> ApiResult<Json<BotView>> {
-    let bot = state.store.set_bot_chat(&id, &chatid, true).await?;
-    Ok(Json(view(&state, bot)))
+    QueryParams(query): QueryParams<ByQuery>,
+) -> ApiResult<Json<BotChanged>> {
+    change_membership(&state, &id, &chatid, query.by, true).await
 }
 
 async fn leave_chat(
     State(state): State<AppState>,
     PathParams((id, chatid)): PathParams<(String, String)>,
-) -> ApiResult<Json<BotView>> {
-    let bot = state.store.set_bot_chat(&id, &chatid, false).await?;
-    Ok(Json(view(&state, bot)))
+    QueryParams(query): QueryParams<ByQuery>,
+) -> ApiResult<Json<BotChanged>> {
+    change_membership(&state, &id, &chatid, query.by, false).await
+}
+
+/// Adds the bot to the chat or removes it; when that changes anything and the bot has a
+/// callback, queues its `add_to_chat` / `delete_from_chat` in the same transaction.
+async fn change_membership(
+    state: &AppState,
+    id: &str,
+    chatid: &str,
+    by: Option<String>,
+    member: bool,
+) -> ApiResult<Json<BotChanged>> {
+    let bot = state.store.get_bot(id).await?;
+    let chat = state.store.chat_summary(chatid).await.map_err(referenced)?;
+    if chat.kind == ChatKind::Single {
+        return Err(ApiError::bad_request(
+            "a single chat belongs to its bot; bots join groups and blackboards",
+        ));
+    }
+    let by = actor(state, by, &chat.members).await?;
+    let config = state.store.callback_config(id).await?;
+    let now = state.clock.now_millis();
+    let origin = Origin {
+        base_url: &state.base_url,
+        now,
+    };
+    let place = Place {
+        chatid,
+        chat_type: notify::chat_type_of(chat.kind),
+        post_id: None,
+    };
+    let event_type = if member {
+        EventType::AddToChat
+    } else {
+        EventType::DeleteFromChat
+    };
+    let entries = notify::event(&origin, &bot, config.as_ref(), &place, &by, event_type);
+    let bot_ids: Vec<String> = entries.iter().map(|e| e.bot_id.clone()).collect();
+    let (bot, ids) = state
+        .store
+        .set_bot_chat_notify(id, chatid, member, now, move |_| entries)
+        .await?;
+    crate::callback::announce(state, &ids).await;
+    Ok(Json(BotChanged {
+        bot: view(state, bot),
+        callbacks: queued(&ids, bot_ids),
+    }))
+}
+
+/// Who did it: `by`, or else a member of the chat `[U]`, or else Hookpit itself.
+async fn actor(state: &AppState, by: Option<String>, members: &[String]) -> ApiResult<User> {
+    if let Some(userid) = by.filter(|userid| !userid.is_empty()) {
+        return state
+            .store
+            .get_user(&userid)
+            .await
+            .map_err(|_| ApiError::bad_request(format!("by: user {userid} not found")));
+    }
+    // [U] add_to_chat / delete_from_chat without ?by=: the first member of the chat did it.
+    if let Some(first) = members.first()
+        && let Ok(user) = state.store.get_user(first).await
+    {
+        return Ok(user);
+    }
+    Ok(User {
+        userid: "hookpit".to_owned(),
+        name: "Hookpit".to_owned(),
+        mobile: String::new(),
+    })
 }
 
 async fn subscribe(
@@ -199,12 +294,44 @@ async fn open_single_chat(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<OpenSingleChat>,
-) -> ApiResult<Json<SingleChat>> {
-    let chat = state
+) -> ApiResult<Json<SingleChatOpened>> {
+    let bot = state.store.get_bot(&id).await?;
+    let user = state
         .store
-        .open_single_chat(&id, &body.userid, state.clock.now_millis())
+        .get_user(&body.userid)
+        .await
+        .map_err(referenced)?;
+    let config = state.store.callback_config(&id).await?;
+    let base_url = state.base_url.clone();
+    let now = state.clock.now_millis();
+    let (chat, ids) = state
+        .store
+        .open_single_chat_notify(&id, &body.userid, now, move |chat| {
+            let origin = Origin {
+                base_url: &base_url,
+                now,
+            };
+            let place = Place {
+                chatid: &chat.chatid,
+                chat_type: hookpit_protocol::callback::ChatType::Single,
+                post_id: None,
+            };
+            notify::event(
+                &origin,
+                &bot,
+                config.as_ref(),
+                &place,
+                &user,
+                EventType::EnterChat,
+            )
+        })
         .await?;
-    Ok(Json(chat))
+    crate::callback::announce(&state, &ids).await;
+    let bot_ids = ids.iter().map(|_| id.clone()).collect::<Vec<_>>();
+    Ok(Json(SingleChatOpened {
+        callbacks: queued(&ids, bot_ids),
+        chat,
+    }))
 }
 
 #[cfg(test)]

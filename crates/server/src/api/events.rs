@@ -1,7 +1,8 @@
 //! `GET /api/v1/events`: Server-Sent Events for the live inbox.
 //!
 //! Events: `message` (a message item, with `id:` set to the message id), `rejection` (a refused
-//! webhook call) and `cleared` (every message was deleted). A comment line is sent every 15 s so
+//! webhook call), `cleared` (every message was deleted) and `callback` (a callback was queued or
+//! attempted: its log entry, as `GET /api/v1/callbacks/{id}` shows it). A comment line is sent every 15 s so
 //! proxies keep the connection open.
 //!
 //! Events that arrive together are rendered together ([`Page`] loads users and media once per
@@ -126,6 +127,10 @@ async fn render(state: &AppState, events: &[Event]) -> Vec<SseEvent> {
                 .json_data(rejection.as_ref())
                 .ok(),
             Event::Cleared => Some(SseEvent::default().event("cleared").data("{}")),
+            Event::Callback(record) => SseEvent::default()
+                .event("callback")
+                .json_data(crate::callback::log::CallbackView::of(record))
+                .ok(),
         })
         .collect()
 }

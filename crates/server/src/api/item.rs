@@ -12,15 +12,20 @@
 
 use std::collections::BTreeSet;
 
+use std::collections::HashMap;
+
 use hookpit_protocol::{Message, MsgType};
-use hookpit_render::{Context, MediaInfo, MemoryMedia, MemoryUsers, Rendered, render};
+use hookpit_render::{
+    Context, MediaInfo, MemoryMedia, MemoryUsers, PersonPart, Rendered, UserDirectory, render,
+    render_person,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiResult;
 use crate::app::AppState;
 use crate::clock::rfc3339;
-use crate::domain::{MessageDetail, MessageLint, StoredMessage};
+use crate::domain::{MessageDetail, MessageLint, MessageType, StoredMessage};
 
 /// The bot of a message item.
 #[derive(Debug, Clone, Serialize)]
@@ -29,12 +34,23 @@ pub struct BotRef<'a> {
     pub name: &'a str,
 }
 
+/// Who wrote a message: a bot, or a person in the inbox.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Author<'a> {
+    Bot { id: &'a str, name: &'a str },
+    User { userid: &'a str, name: String },
+}
+
 /// A message item: the shape of ARCHITECTURE.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item<'a> {
     pub id: i64,
     pub request_id: &'a str,
-    pub bot: BotRef<'a>,
+    /// The bot of a bot's message (absent for a person's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotRef<'a>>,
+    pub from: Author<'a>,
     pub chatid: &'a str,
     pub chat_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,6 +62,10 @@ pub struct Item<'a> {
     pub created_at: String,
     pub html: String,
     pub lints: Vec<MessageLint>,
+    /// For the viewing person (`as_user`): the button they clicked in each attachment
+    /// (`callback_id` → action `name`); WeCom then shows that action's `replace_text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<HashMap<String, String>>,
 }
 
 /// A message item plus what its request carried (`GET /messages/{id}`).
@@ -63,6 +83,8 @@ pub struct DetailItem<'a> {
 pub struct Page {
     users: MemoryUsers,
     media: MemoryMedia,
+    /// The viewing person's clicks, by message id.
+    clicks: HashMap<i64, HashMap<String, String>>,
 }
 
 impl Page {
@@ -107,13 +129,27 @@ impl Page {
             .map(MessageLint::from)
             .chain(message.request_lints.iter().cloned())
             .collect();
-        Item {
-            id: message.id,
-            request_id: &message.request_id,
-            bot: BotRef {
+        let from = match &message.from_user {
+            Some(userid) => Author::User {
+                userid,
+                name: self
+                    .users
+                    .display_name(userid)
+                    .unwrap_or_else(|| userid.clone()),
+            },
+            None => Author::Bot {
                 id: &message.bot_id,
                 name: &message.bot_name,
             },
+        };
+        Item {
+            id: message.id,
+            request_id: &message.request_id,
+            bot: message.from_user.is_none().then_some(BotRef {
+                id: &message.bot_id,
+                name: &message.bot_name,
+            }),
+            from,
             chatid: &message.chatid,
             chat_type: message.chat_kind.as_str(),
             post_id: message.post_id.as_deref(),
@@ -124,7 +160,34 @@ impl Page {
             created_at: rfc3339(message.created_at),
             html: rendered.html,
             lints,
+            chosen: self.clicks.get(&message.id).cloned(),
         }
+    }
+
+    /// Adds the clicks `userid` made on `messages`, for [`Item::chosen`].
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn with_clicks_of(
+        mut self,
+        state: &AppState,
+        userid: Option<&str>,
+        messages: &[&StoredMessage],
+    ) -> ApiResult<Page> {
+        let Some(userid) = userid else {
+            return Ok(self);
+        };
+        let with_buttons: Vec<i64> = messages
+            .iter()
+            .filter(|message| {
+                message.msgtype == MsgType::Markdown && message.content.get("attachments").is_some()
+            })
+            .map(|message| message.id)
+            .collect();
+        if !with_buttons.is_empty() {
+            self.clicks = state.store.clicks_of(userid, with_buttons).await?;
+        }
+        Ok(self)
     }
 
     /// The detail item of `detail`, rendered.
@@ -138,6 +201,9 @@ impl Page {
     }
 
     fn render(&self, message: &StoredMessage) -> Rendered {
+        if message.from_user.is_some() {
+            return render_person_message(message);
+        }
         let Some(body) = wire_message(message) else {
             // Stored content always came from an accepted request; this guards a corrupt row.
             tracing::warn!(id = message.id, "admin API: stored message does not parse");
@@ -155,6 +221,44 @@ impl Page {
         };
         render(&body, &context)
     }
+}
+
+/// A person's message: its text and pictures (served by `/api/v1/messages/{id}/image?n=`).
+fn render_person_message(message: &StoredMessage) -> Rendered {
+    let picture = |n: u64| format!("/api/v1/messages/{}/image?n={n}", message.id);
+    let content = &message.content;
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let parts: Vec<(bool, String)> = match message.msgtype {
+        MessageType::Mixed => content
+            .get("items")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| match item.get("type").and_then(Value::as_str) {
+                        Some("image") => (
+                            true,
+                            picture(item.get("n").and_then(Value::as_u64).unwrap_or(0)),
+                        ),
+                        _ => (false, text(&item["content"])),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        MessageType::Push(MsgType::Image) => vec![(true, picture(0))],
+        MessageType::Push(_) => vec![(false, text(&content["content"]))],
+    };
+    let parts: Vec<PersonPart<'_>> = parts
+        .iter()
+        .map(|(image, value)| {
+            if *image {
+                PersonPart::Image(value)
+            } else {
+                PersonPart::Text(value)
+            }
+        })
+        .collect();
+    render_person(&parts)
 }
 
 /// The wire message back from the stored `<msgtype>` object. An image's stored content holds
@@ -202,10 +306,11 @@ mod tests {
             request_id: "r".to_owned(),
             bot_id: "b".to_owned(),
             bot_name: "Bot".to_owned(),
+            from_user: None,
             chatid: "g".to_owned(),
             chat_kind: ChatKind::Group,
             post_id: None,
-            msgtype,
+            msgtype: MessageType::Push(msgtype),
             content,
             visible_to: Vec::new(),
             mentions: vec!["zhangsan".to_owned()],
@@ -231,6 +336,10 @@ mod tests {
         let message = stored(MsgType::Text, json!({"content": "hi <@zhangsan> <b>"}));
         let item = serde_json::to_value(page.item(&message)).unwrap();
         assert_eq!(item["bot"], json!({"id": "b", "name": "Bot"}));
+        assert_eq!(
+            item["from"],
+            json!({"kind": "bot", "id": "b", "name": "Bot"})
+        );
         assert_eq!(item["chat_type"], "group");
         assert_eq!(item["created_at"], "2024-01-06T11:22:39.128Z");
         assert!(item.get("post_id").is_none());
@@ -238,6 +347,29 @@ mod tests {
         assert!(html.contains("张三"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
         assert_eq!(item["lints"], json!([]));
+    }
+
+    #[test]
+    fn a_persons_mixed_item_is_theirs_with_their_pictures() {
+        let mut page = Page::default();
+        page.users.insert("zhangsan", "张三", "");
+        let mut message = stored(MsgType::Text, json!({}));
+        message.from_user = Some("zhangsan".to_owned());
+        message.msgtype = MessageType::Mixed;
+        message.content = json!({"items": [
+            {"type": "text", "content": "看图"},
+            {"type": "image", "format": "image/png", "size": 3, "n": 0}
+        ]});
+        let item = serde_json::to_value(page.item(&message)).unwrap();
+        assert!(item.get("bot").is_none());
+        assert_eq!(
+            item["from"],
+            json!({"kind": "user", "userid": "zhangsan", "name": "张三"})
+        );
+        assert_eq!(item["msgtype"], "mixed");
+        let html = item["html"].as_str().unwrap();
+        assert!(html.contains("看图"), "{html}");
+        assert!(html.contains("/api/v1/messages/7/image?n=0"), "{html}");
     }
 
     #[test]

@@ -10,14 +10,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hookpit_protocol::MsgType;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, PathParams, QueryParams, message_id};
 use super::item::{Item, Page};
 use super::ui::DOWNLOAD_POLICY;
 use crate::app::{AppState, Event};
-use crate::domain::MessageQuery;
+use crate::domain::{MessageQuery, MessageType};
 
 /// Page size when `limit` is absent.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -62,11 +61,11 @@ pub fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|text| !text.is_empty())
 }
 
-/// Parses `msgtype` exactly as the wire spells it.
-pub fn parse_msgtype(value: Option<String>) -> ApiResult<Option<MsgType>> {
+/// Parses `msgtype` exactly as the wire spells it (the send API's nine, or `mixed`).
+pub fn parse_msgtype(value: Option<String>) -> ApiResult<Option<MessageType>> {
     match non_empty(value) {
         None => Ok(None),
-        Some(text) => MsgType::from_wire(&text).map(Some).ok_or_else(|| {
+        Some(text) => MessageType::from_wire(&text).map(Some).ok_or_else(|| {
             ApiError::bad_request(format!("msgtype {text:?} is not a WeCom message type"))
         }),
     }
@@ -108,9 +107,13 @@ async fn list_messages(
         limit,
         ascending: false,
     };
+    let viewer = query.as_user.clone();
     let messages = state.store.list_messages(query).await?;
     let references: Vec<_> = messages.iter().collect();
-    let page = Page::load(&state, &references).await?;
+    let page = Page::load(&state, &references)
+        .await?
+        .with_clicks_of(&state, viewer.as_deref(), &references)
+        .await?;
     let full = u32::try_from(messages.len()).unwrap_or(u32::MAX) >= limit;
     let next_cursor = messages.last().filter(|_| full).map(|last| last.id);
     let items = messages.iter().map(|message| page.item(message)).collect();
@@ -137,11 +140,23 @@ async fn clear_messages(State(state): State<AppState>) -> ApiResult<Json<Cleared
     Ok(Json(Cleared { deleted }))
 }
 
+/// `GET /messages/{id}/image?n=`: the picture of an image message, or the `n`-th (from 0) of a
+/// person's mixed message.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PictureQuery {
+    n: Option<usize>,
+}
+
 async fn message_image(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
+    QueryParams(query): QueryParams<PictureQuery>,
 ) -> ApiResult<Response> {
-    let (mime, bytes) = state.store.message_image(message_id(&id)?).await?;
+    let (mime, bytes) = state
+        .store
+        .message_picture(message_id(&id)?, query.n.unwrap_or(0))
+        .await?;
     let content_type = HeaderValue::from_str(&mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((

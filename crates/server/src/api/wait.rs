@@ -17,7 +17,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use hookpit_protocol::MsgType;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -25,7 +24,7 @@ use super::error::{ApiResult, QueryParams};
 use super::item::{Item, Page};
 use super::messages::{non_empty, parse_msgtype};
 use crate::app::{AppState, Event};
-use crate::domain::{MessageQuery, StoredMessage};
+use crate::domain::{MessageQuery, MessageType, StoredMessage};
 
 /// Wait when `timeout_ms` is absent.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -62,7 +61,7 @@ struct Filter {
     /// The bot of `key`, once it exists.
     bot_id: Option<String>,
     chatid: Option<String>,
-    msgtype: Option<MsgType>,
+    msgtype: Option<MessageType>,
     as_user: Option<String>,
 }
 

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::webhook::router())
         .merge(crate::ops::public_router())
+        .merge(crate::callback::public_router())
         .merge(ops_detail)
         .merge(crate::api::router(&state))
         .layer(from_fn_with_state(state.clone(), edge::edge))

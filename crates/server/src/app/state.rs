@@ -30,6 +30,8 @@ pub enum Event {
     Rejection(Arc<Rejection>),
     /// Every message was deleted.
     Cleared,
+    /// A callback was queued, attempted, delivered or given up.
+    Callback(Arc<crate::domain::OutboxRecord>),
 }
 
 /// A refused webhook call, for senders that ignore errcodes.
@@ -61,6 +63,8 @@ pub struct Inner {
     // A std Mutex: pushed and read without awaiting.
     pub rejections: Mutex<VecDeque<Arc<Rejection>>>,
     pub metrics: Metrics,
+    /// Wakes the callback deliveries when one is queued.
+    pub callbacks: crate::callback::Wakeup,
     /// The memory all webhook bodies held at once may take (`--body-memory`).
     pub body_budget: crate::webhook::BodyBudget,
     /// How far `X-Forwarded-For` is believed (`--trust-proxy`, `--trusted-hops`,

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, chats, random_id, users};
 use crate::clock::rfc3339;
-use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot};
+use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot, NewOutboxEntry};
 
 fn list_of(conn: &Connection, sql: &str, id: &str) -> Result<Vec<String>, StoreError> {
     let mut statement = conn.prepare_cached(sql)?;
@@ -247,11 +247,29 @@ impl Store {
         chatid: &str,
         member: bool,
     ) -> Result<Bot, StoreError> {
+        let (bot, _) = self
+            .set_bot_chat_notify(id, chatid, member, 0, |_| Vec::new())
+            .await?;
+        Ok(bot)
+    }
+
+    /// [`Store::set_bot_chat`], and when the membership did change, queues what `notify` makes
+    /// of the bot (its `add_to_chat` / `delete_from_chat` callbacks) in the same transaction.
+    /// Returns the bot and the outbox ids.
+    pub async fn set_bot_chat_notify(
+        &self,
+        id: &str,
+        chatid: &str,
+        member: bool,
+        now: i64,
+        notify: impl FnOnce(&Bot) -> Vec<NewOutboxEntry> + Send + 'static,
+    ) -> Result<(Bot, Vec<i64>), StoreError> {
         let (id, chatid) = (id.to_owned(), chatid.to_owned());
         self.write(move |conn| {
-            if get(conn, &id)?.is_none() {
+            let Some(before) = get(conn, &id)? else {
                 return Err(StoreError::not_found("bot", &id));
-            }
+            };
+            let was_member = before.chats.contains(&chatid);
             if member {
                 join(conn, &id, &chatid)?;
             } else {
@@ -260,7 +278,13 @@ impl Store {
                     [&id, &chatid],
                 )?;
             }
-            get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id))
+            let bot = get(conn, &id)?.ok_or_else(|| StoreError::not_found("bot", &id))?;
+            let ids = if was_member == member {
+                Vec::new()
+            } else {
+                super::outbox::enqueue(conn, &notify(&bot), now)?
+            };
+            Ok((bot, ids))
         })
         .await
     }

@@ -16,6 +16,16 @@ pub(super) fn kind_of(conn: &Connection, chatid: &str) -> Result<Option<ChatKind
     Ok(kind.as_deref().and_then(ChatKind::parse))
 }
 
+/// Whether `userid` is a member of `chatid`.
+pub(super) fn is_member(conn: &Connection, chatid: &str, userid: &str) -> Result<bool, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM chat_members WHERE chatid = ?1 AND userid = ?2")?
+        .query_row([chatid, userid], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Creates a chat row and its members.
 pub(super) fn insert(
     conn: &Connection,

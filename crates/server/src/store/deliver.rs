@@ -36,6 +36,9 @@ pub struct Delivery {
     pub sandbox: bool,
     /// Lints of the raw body, stored with each message.
     pub request_lints: Vec<MessageLint>,
+    /// A passive reply to a callback (spec §8.7): an answer, not a proactive message, so it
+    /// spends none of a single chat's 3 proactive messages `[U]`.
+    pub passive: bool,
 }
 
 impl Store {
@@ -162,10 +165,11 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             request_id: delivery.request_id.clone(),
             bot_id: delivery.bot_id.clone(),
             bot_name: delivery.bot_name.clone(),
+            from_user: None,
             chatid: target.chatid,
             chat_kind: target.kind,
             post_id: post.map(Post::into_id),
-            msgtype,
+            msgtype: crate::domain::MessageType::Push(msgtype),
             content: content.clone(),
             visible_to,
             mentions,

@@ -5,10 +5,10 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::{Store, StoreError};
-use crate::domain::{ChatKind, MessageDetail, MessageQuery, StoredMessage};
+use crate::domain::{ChatKind, MessageDetail, MessageQuery, MessageType, StoredMessage};
 
 const COLUMNS: &str = "id, request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype, \
-                       content, visible_to, mentions, created_at, request_lints";
+                       content, visible_to, mentions, created_at, request_lints, from_user";
 
 fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError> {
     let kind: String = row.get(5)?;
@@ -17,15 +17,17 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
     let visible: String = row.get(9)?;
     let mentions: String = row.get(10)?;
     let request_lints: String = row.get(12)?;
+    let from_user: String = row.get(13)?;
     Ok(StoredMessage {
         id: row.get(0)?,
         request_id: row.get(1)?,
         bot_id: row.get(2)?,
         bot_name: row.get(3)?,
+        from_user: (!from_user.is_empty()).then_some(from_user),
         chatid: row.get(4)?,
         chat_kind: ChatKind::parse(&kind).unwrap_or(ChatKind::Group),
         post_id: row.get(6)?,
-        msgtype: MsgType::from_wire(&msgtype).unwrap_or(MsgType::Text),
+        msgtype: MessageType::from_wire(&msgtype).unwrap_or(MessageType::Push(MsgType::Text)),
         content: serde_json::from_str(&content)?,
         visible_to: visible
             .split('|')
@@ -139,9 +141,10 @@ impl Store {
             let Some(row) = rows.next()? else {
                 return Err(StoreError::not_found("message", &id.to_string()));
             };
-            let mut raw: Option<Vec<u8>> = row.get(13)?;
-            let base64_at: Option<i64> = row.get(16)?;
-            let picture: Option<Vec<u8>> = row.get(17)?;
+            // The request's columns follow the message's own.
+            let mut raw: Option<Vec<u8>> = row.get(14)?;
+            let base64_at: Option<i64> = row.get(17)?;
+            let picture: Option<Vec<u8>> = row.get(18)?;
             if let (Some(stored), Some(at), Some(picture)) = (&raw, base64_at, picture) {
                 let at = usize::try_from(at).unwrap_or(usize::MAX);
                 raw = Some(super::raw_body::rebuild(stored, at, &picture));
@@ -149,23 +152,46 @@ impl Store {
             Ok(MessageDetail {
                 message: message_from_row(row)?,
                 raw_request: String::from_utf8_lossy(&raw.unwrap_or_default()).into_owned(),
-                reply: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
-                from_ip: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                reply: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
+                from_ip: row.get::<_, Option<String>>(16)?.unwrap_or_default(),
             })
         })
         .await
     }
 
-    /// The picture of an image message: MIME type and bytes.
-    pub async fn message_image(&self, id: i64) -> Result<(String, Vec<u8>), StoreError> {
+    /// The picture `n` (from 0) of message `id`: MIME type and bytes.
+    pub async fn message_picture(
+        &self,
+        id: i64,
+        n: usize,
+    ) -> Result<(String, Vec<u8>), StoreError> {
         self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT i.mime, i.bytes FROM messages m JOIN images i ON i.request_id = m.request_id
-                 WHERE m.id = ?1",
-            )?
-            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?
-            .ok_or_else(|| StoreError::not_found("image of message", &id.to_string()))
+            let request_id: String = conn
+                .prepare_cached("SELECT request_id FROM messages WHERE id = ?1")?
+                .query_row([id], |row| row.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("message", &id.to_string()))?;
+            conn.prepare_cached("SELECT mime, bytes FROM images WHERE request_id = ?1")?
+                .query_row([super::people::picture_key(&request_id, n)], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("picture of message", &id.to_string()))
+        })
+        .await
+    }
+
+    /// A person's picture by the token of its public URL: MIME type and bytes.
+    pub async fn picture_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let token = token.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT mime, bytes FROM images WHERE public_token = ?1")?
+                .query_row([&token], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?)
         })
         .await
     }
@@ -228,7 +254,10 @@ impl Store {
             if deleted > 0 {
                 conn.execute_batch(
                     "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id);
-                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id = images.request_id);
+                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id =
+                         CASE WHEN instr(images.request_id, '/') > 0
+                              THEN substr(images.request_id, 1, instr(images.request_id, '/') - 1)
+                              ELSE images.request_id END);
                      DELETE FROM posts WHERE message_id IS NOT NULL
                         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.post_id = posts.post_id);
                      UPDATE chats SET message_count = (SELECT COUNT(*) FROM messages m WHERE m.chatid = chats.chatid);",

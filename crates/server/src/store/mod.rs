@@ -20,6 +20,7 @@
 //! run while the writer commits.
 
 mod bots;
+mod callbacks;
 mod chats;
 mod checkpoint;
 mod deliver;
@@ -29,6 +30,8 @@ mod lock;
 mod media;
 mod messages;
 pub mod migrations;
+mod outbox;
+mod people;
 mod queries;
 mod raw_body;
 mod route;
@@ -40,9 +43,12 @@ mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use callbacks::Click;
 pub use deliver::Delivery;
 pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
 use key_map::KeyMap;
+pub use outbox::{CodeLookup, OutboxQuery};
+pub use people::picture_key;
 pub use single_chat::looks_like_single_chat_id;
 use sqlite::ReadPool;
 use writer::Writer;

@@ -168,6 +168,8 @@ fn permit_single(
         return Ok(target(chat.chatid));
     }
     match single_chat::single_chat(conn, &delivery.bot_id, Some(userid), None)? {
+        // [U] A passive reply answers the person's own message: it spends no proactive message.
+        Some(chat) if delivery.passive => Ok(target(chat.chatid)),
         Some(chat) if chat.quota_remaining > 0 => {
             single_chat::set_quota(conn, &chat.chatid, chat.quota_remaining - 1)?;
             Ok(target(chat.chatid))

@@ -30,6 +30,26 @@ pub(super) fn single_chat(
         .optional()?)
 }
 
+/// The single chat `chatid`, whichever bot it is of.
+pub(super) fn single_chat_by_id(
+    conn: &Connection,
+    chatid: &str,
+) -> Result<Option<SingleChat>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT chatid, bot_id, userid, quota_remaining FROM single_chats WHERE chatid = ?1",
+        )?
+        .query_row([chatid], |row| {
+            Ok(SingleChat {
+                chatid: row.get(0)?,
+                bot_id: row.get(1)?,
+                userid: row.get(2)?,
+                quota_remaining: row.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
 /// Whether `id` has the shape of a single-chat id: WeCom's start with `wok` (spec §2.1), and so
 /// do ours (`ensure_single_chat`).
 pub fn looks_like_single_chat_id(id: &str) -> bool {
@@ -114,6 +134,21 @@ impl Store {
         userid: &str,
         now: i64,
     ) -> Result<SingleChat, StoreError> {
+        let (chat, _) = self
+            .open_single_chat_notify(id, userid, now, |_| Vec::new())
+            .await?;
+        Ok(chat)
+    }
+
+    /// [`Store::open_single_chat`], queueing what `notify` makes of the chat (the bot's
+    /// `enter_chat` callback) in the same transaction. Returns the chat and the outbox ids.
+    pub async fn open_single_chat_notify(
+        &self,
+        id: &str,
+        userid: &str,
+        now: i64,
+        notify: impl FnOnce(&SingleChat) -> Vec<crate::domain::NewOutboxEntry> + Send + 'static,
+    ) -> Result<(SingleChat, Vec<i64>), StoreError> {
         let (id, userid) = (id.to_owned(), userid.to_owned());
         self.write(move |conn| {
             if bots::get(conn, &id)?.is_none() {
@@ -126,7 +161,8 @@ impl Store {
             let quota = u32::try_from(SINGLE_CHAT_PROACTIVE_QUOTA).unwrap_or(3);
             set_quota(conn, &chat.chatid, quota)?;
             chat.quota_remaining = quota;
-            Ok(chat)
+            let ids = super::outbox::enqueue(conn, &notify(&chat), now)?;
+            Ok((chat, ids))
         })
         .await
     }

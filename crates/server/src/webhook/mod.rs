@@ -1,5 +1,6 @@
-//! The WeCom endpoints: `POST /cgi-bin/webhook/send` (`send.rs`) and
-//! `POST /cgi-bin/webhook/upload_media` (`upload.rs`), answering exactly as WeCom does.
+//! The WeCom endpoints: `POST /cgi-bin/webhook/send` (`send.rs`),
+//! `POST /cgi-bin/webhook/upload_media` (`upload.rs`) and `GET /cgi-bin/webhook/get_chat_info`
+//! (`chat_info.rs`, for the codes callbacks carry), answering exactly as WeCom does.
 //!
 //! Wire rules shared by both (spec §1.1): HTTP 200 for every outcome, compact JSON with
 //! `errcode` first, `Content-Type: application/json; charset=UTF-8`, and `Error-Code` /
@@ -11,6 +12,7 @@
 //! what WeCom answers there is not documented).
 
 mod body;
+mod chat_info;
 mod query;
 mod reply;
 mod send;
@@ -42,6 +44,10 @@ pub fn router() -> Router<AppState> {
             // The handler streams the form to disk and enforces every cap itself (and drains
             // what it refuses), so axum's buffering limit stays out of the way.
             any(upload::upload_media).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/cgi-bin/webhook/get_chat_info",
+            any(chat_info::get_chat_info),
         )
         .route("/cgi-bin", any(unknown_path))
         .route("/cgi-bin/", any(unknown_path))

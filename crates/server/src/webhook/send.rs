@@ -104,6 +104,7 @@ pub(super) async fn send(
         reply: SEND_OK_BODY.to_owned(),
         now: call.now,
         sandbox: state.config.accept_any_key,
+        passive: false,
         request_lints: hookpit_render::lint_request(&body)
             .into_iter()
             .map(MessageLint::from)

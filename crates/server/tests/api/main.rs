@@ -5,6 +5,8 @@
 mod support;
 
 mod admin;
+mod callback_delivery;
+mod callbacks;
 mod crud;
 mod guard;
 mod live;

@@ -368,6 +368,11 @@ async fn a_markdown_item_has_the_documented_shape() {
         "content": "# 标题\n<@lisi> 请看\n| a | b |\n|---|---|\n| 1 | 2 |"
       },
       "created_at": "2026-01-01T00:00:00.000Z",
+      "from": {
+        "id": "demo",
+        "kind": "bot",
+        "name": "演示机器人"
+      },
       "html": "[html]",
       "id": 1,
       "lints": [

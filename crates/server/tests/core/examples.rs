@@ -100,7 +100,7 @@ async fn the_markdown_v2_news_and_image_examples_are_stored() {
         .server
         .state()
         .store
-        .message_image(stored[0].id)
+        .message_picture(stored[0].id, 0)
         .await
         .unwrap();
     assert_eq!((mime.as_str(), bytes.as_slice()), ("image/png", PNG_1X1));

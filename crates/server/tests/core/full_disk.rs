@@ -137,12 +137,20 @@ async fn a_full_disk_refuses_sends_flips_readiness_and_recovers_when_space_retur
     );
     assert_eq!(server.messages().await.len(), stored_before + 1);
 
-    // New pages in the WAL that the final checkpoint must copy, then no room to copy them.
+    // New pages in the WAL that the final checkpoint must copy, then no room to copy them. A
+    // reader holds its snapshot meanwhile, so that the background checkpoints cannot copy the
+    // new pages before the disk is full again.
+    let reader = rusqlite::Connection::open(data.join("hookpit.db")).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT COUNT(*) FROM messages;")
+        .unwrap();
     for _ in 0..50 {
         let reply = server.send(&text(Some(DEMO_GROUP), &long)).await;
         assert_eq!(reply.errcode(), 0, "{}", reply.text);
     }
     let filler = disk.fill();
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
     let (running, relaunch) = server.split();
     let stopped = running.shutdown().await;
     assert!(

@@ -113,7 +113,7 @@ async fn an_image_is_stored_once_and_its_raw_request_comes_back_byte_for_byte() 
     let store = &server.server.state().store;
     let detail = store.get_message(id).await.unwrap();
     assert_eq!(detail.raw_request, body);
-    assert_eq!(store.message_image(id).await.unwrap().1, picture);
+    assert_eq!(store.message_picture(id, 0).await.unwrap().1, picture);
     // On disk, the request row holds the body without the base64.
     let db = rusqlite::Connection::open(server.data_path().join("hookpit.db")).unwrap();
     let stored: i64 = db

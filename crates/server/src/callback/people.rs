@@ -1,0 +1,399 @@
+//! People acting in the inbox, as API calls (the composer and the buttons use them, and so can
+//! tests of bots):
+//!
+//! - `POST /api/v1/chats/{chatid}/messages` `{from, msgtype: text|image|mixed, text: {content} |
+//!   image: {base64} | mixed: {items: [{type: text, content} | {type: image, base64}]},
+//!   post_id?}` → 201 `{message, callbacks: [{id, bot_id, status}]}`.
+//! - `POST /api/v1/messages/{id}/actions` `{user, callback_id, name}` → 201 `{callbacks}`: a
+//!   click on a markdown button; that person then sees the action's `replace_text`.
+//! - `GET /pictures/{token}`: a person's picture, where callbacks point (public and unguessable,
+//!   like WeCom's picture servers, so the bot can fetch it without the admin token).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use hookpit_protocol::callback::AttachmentAction;
+use hookpit_protocol::limit::{IMAGE_MAX_BYTES, TEXT_CONTENT_MAX_BYTES};
+use hookpit_protocol::{ImageFormat, Message};
+use serde::{Deserialize, Serialize};
+
+use super::notify::{self, Audience, Scene};
+use super::payload::{Origin, Place};
+use crate::api::error::{ApiError, ApiResult, JsonBody, PathParams, message_id};
+use crate::api::item::{Item, Page};
+use crate::api::ui::DOWNLOAD_POLICY;
+use crate::app::{AppState, Event};
+use crate::domain::{ChatKind, PersonImage, PersonItem, PersonMessage};
+use crate::store::{Click, random_id};
+
+/// Most parts of a mixed message.
+const MAX_ITEMS: usize = 20;
+
+/// The guarded routes, relative to `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/chats/{chatid}/messages", post(write_message))
+        .route("/messages/{id}/actions", post(click))
+}
+
+/// The public route of people's pictures.
+pub fn public_router() -> Router<AppState> {
+    Router::new().route("/pictures/{token}", get(picture))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WriteMessage {
+    from: String,
+    msgtype: String,
+    text: Option<TextBody>,
+    image: Option<ImageBody>,
+    mixed: Option<MixedBody>,
+    post_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    content: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageBody {
+    base64: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MixedBody {
+    items: Vec<MixedPart>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "type", rename_all = "lowercase")]
+enum MixedPart {
+    Text { content: String },
+    Image { base64: String },
+}
+
+/// A queued callback, as the answers list them.
+#[derive(Debug, Serialize)]
+pub struct QueuedCallback {
+    pub id: i64,
+    pub bot_id: String,
+    pub status: &'static str,
+}
+
+#[derive(Serialize)]
+struct Written<'a> {
+    message: Item<'a>,
+    callbacks: Vec<QueuedCallback>,
+}
+
+#[derive(Serialize)]
+pub struct Queued {
+    pub callbacks: Vec<QueuedCallback>,
+}
+
+/// The ids the outbox gave `entries`, as the answer lists them.
+pub fn queued(ids: &[i64], bot_ids: impl IntoIterator<Item = String>) -> Vec<QueuedCallback> {
+    ids.iter()
+        .zip(bot_ids)
+        .map(|(id, bot_id)| QueuedCallback {
+            id: *id,
+            bot_id,
+            status: "pending",
+        })
+        .collect()
+}
+
+async fn write_message(
+    State(state): State<AppState>,
+    PathParams(chatid): PathParams<String>,
+    JsonBody(body): JsonBody<WriteMessage>,
+) -> ApiResult<Response> {
+    let raw_request = serde_json::json!({
+        "from": body.from, "msgtype": body.msgtype, "post_id": body.post_id,
+    });
+    let items = items_of(&body)?;
+    let chat = state.store.chat_summary(&chatid).await?;
+    let author = state
+        .store
+        .get_user(&body.from)
+        .await
+        .map_err(|_| ApiError::bad_request(format!("from: user {} not found", body.from)))?;
+    let single_chat_bot = match chat.kind {
+        ChatKind::Single => chat.bots.first().cloned(),
+        _ => None,
+    };
+    let now = state.clock.now_millis();
+    let reply = body.post_id.is_some();
+    let post_id = match chat.kind {
+        // A new post's id is chosen here, so the callback can carry it.
+        ChatKind::Blackboard => Some(body.post_id.clone().unwrap_or_else(|| random_id("bpk", 29))),
+        _ => body.post_id.clone(),
+    };
+    let audience = Audience::load(&state, &chat.bots).await?;
+    let origin = Origin {
+        base_url: &state.base_url,
+        now,
+    };
+    let scene = Scene {
+        chatid: &chatid,
+        kind: chat.kind,
+        single_chat_bot: single_chat_bot.as_deref(),
+        post_id: post_id.as_deref(),
+        reply,
+    };
+    let tokens: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            PersonItem::Image(image) => Some(image.public_token.clone()),
+            PersonItem::Text(_) => None,
+        })
+        .collect();
+    let image_url = |n: usize| {
+        format!(
+            "{}/pictures/{}",
+            state.base_url,
+            tokens.get(n).map_or("", String::as_str)
+        )
+    };
+    let entries = notify::person_message(&origin, &audience, &scene, &author, &items, &image_url);
+    let bot_ids: Vec<String> = entries.iter().map(|entry| entry.bot_id.clone()).collect();
+    let message = PersonMessage {
+        request_id: uuid::Uuid::now_v7().to_string(),
+        userid: author.userid.clone(),
+        chatid: chatid.clone(),
+        // A new post is stored under the id its callback carries.
+        post_id: post_id.filter(|_| chat.kind == ChatKind::Blackboard),
+        new_post: chat.kind == ChatKind::Blackboard && !reply,
+        items,
+        mentions: Vec::new(),
+        raw_request: raw_request.to_string(),
+        now,
+    };
+    let (stored, ids) = state.store.post_person_message(message, entries).await?;
+    state.metrics.add_stored(1);
+    super::announce(&state, &ids).await;
+    let stored = Arc::new(stored);
+    let _ = state.events.send(Event::Message(Arc::clone(&stored)));
+    let page = Page::load(&state, &[stored.as_ref()]).await?;
+    let written = Written {
+        message: page.item(&stored),
+        callbacks: queued(&ids, bot_ids),
+    };
+    Ok((StatusCode::CREATED, Json(written)).into_response())
+}
+
+/// The parts of a written message, checked: text up to the send API's 5120 bytes, pictures
+/// JPG or PNG up to 2 MB (what WeCom takes from bots too).
+fn items_of(body: &WriteMessage) -> ApiResult<Vec<PersonItem>> {
+    let items = match body.msgtype.as_str() {
+        "text" => {
+            let text = body
+                .text
+                .as_ref()
+                .ok_or_else(|| ApiError::bad_request("msgtype text needs text: {content}"))?;
+            vec![text_item(&text.content)?]
+        }
+        "image" => {
+            let image = body
+                .image
+                .as_ref()
+                .ok_or_else(|| ApiError::bad_request("msgtype image needs image: {base64}"))?;
+            vec![image_item(&image.base64)?]
+        }
+        "mixed" => {
+            let mixed = body
+                .mixed
+                .as_ref()
+                .ok_or_else(|| ApiError::bad_request("msgtype mixed needs mixed: {items}"))?;
+            if mixed.items.is_empty() || mixed.items.len() > MAX_ITEMS {
+                return Err(ApiError::bad_request(format!(
+                    "mixed.items must have 1 to {MAX_ITEMS} parts"
+                )));
+            }
+            mixed
+                .items
+                .iter()
+                .map(|part| match part {
+                    MixedPart::Text { content } => text_item(content),
+                    MixedPart::Image { base64 } => image_item(base64),
+                })
+                .collect::<ApiResult<Vec<_>>>()?
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "msgtype {other:?}: people write text, image or mixed"
+            )));
+        }
+    };
+    Ok(items)
+}
+
+fn text_item(content: &str) -> ApiResult<PersonItem> {
+    if content.trim().is_empty() {
+        return Err(ApiError::bad_request("text content is empty"));
+    }
+    if content.len() > TEXT_CONTENT_MAX_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "text content is longer than {TEXT_CONTENT_MAX_BYTES} bytes"
+        )));
+    }
+    Ok(PersonItem::Text(content.to_owned()))
+}
+
+fn image_item(base64: &str) -> ApiResult<PersonItem> {
+    let compact: String = base64.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| ApiError::bad_request("image base64 is not valid base64"))?;
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "the picture is larger than {IMAGE_MAX_BYTES} bytes"
+        )));
+    }
+    let format = ImageFormat::sniff(&bytes)
+        .ok_or_else(|| ApiError::bad_request("the picture is neither JPG nor PNG"))?;
+    Ok(PersonItem::Image(PersonImage {
+        mime: format.mime().to_owned(),
+        bytes,
+        public_token: random_id("", 32),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClickBody {
+    user: String,
+    callback_id: String,
+    name: String,
+}
+
+async fn click(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    JsonBody(body): JsonBody<ClickBody>,
+) -> ApiResult<(StatusCode, Json<Queued>)> {
+    let id = message_id(&id)?;
+    let detail = state.store.get_message(id).await?;
+    let message = &detail.message;
+    let not_a_button = || {
+        ApiError::bad_request(format!(
+            "message {id} has no button {:?} in an attachment {:?}",
+            body.name, body.callback_id
+        ))
+    };
+    let markdown = match serde_json::from_value::<Message>(serde_json::json!({
+        "msgtype": message.msgtype.as_str(),
+        message.msgtype.as_str(): message.content,
+    })) {
+        Ok(Message::Markdown { markdown }) if message.from_user.is_none() => markdown,
+        _ => return Err(not_a_button()),
+    };
+    let action = markdown
+        .attachments
+        .iter()
+        .flatten()
+        .filter(|attachment| attachment.callback_id == body.callback_id)
+        .flat_map(|attachment| attachment.actions.iter())
+        .find(|action| action.name == body.name)
+        .ok_or_else(not_a_button)?;
+    let user = state
+        .store
+        .get_user(&body.user)
+        .await
+        .map_err(|_| ApiError::bad_request(format!("user {} not found", body.user)))?;
+    let chat = state.store.chat_summary(&message.chatid).await?;
+    let can_see = chat.members.contains(&user.userid)
+        && (message.visible_to.is_empty() || message.visible_to.contains(&user.userid));
+    if !can_see {
+        return Err(ApiError::bad_request(format!(
+            "{} does not see message {id}",
+            user.userid
+        )));
+    }
+    let bot = state.store.get_bot(&message.bot_id).await?;
+    let config = state.store.callback_config(&bot.id).await?;
+    let origin = Origin {
+        base_url: &state.base_url,
+        now: state.clock.now_millis(),
+    };
+    let place = Place {
+        chatid: &message.chatid,
+        chat_type: notify::chat_type_of(message.chat_kind),
+        post_id: message.post_id.as_deref(),
+    };
+    let clicked = AttachmentAction {
+        name: action.name.clone(),
+        value: action.value.clone(),
+        kind: action.kind.clone(),
+    };
+    let entries = notify::click(
+        &origin,
+        &bot,
+        config.as_ref(),
+        &place,
+        &user,
+        &body.callback_id,
+        clicked,
+    );
+    let bot_ids: Vec<String> = entries.iter().map(|entry| entry.bot_id.clone()).collect();
+    let click = Click {
+        message_id: id,
+        userid: user.userid.clone(),
+        callback_id: body.callback_id.clone(),
+        name: body.name.clone(),
+    };
+    let ids = state.store.record_click(click, entries, origin.now).await?;
+    super::announce(&state, &ids).await;
+    Ok((
+        StatusCode::CREATED,
+        Json(Queued {
+            callbacks: queued(&ids, bot_ids),
+        }),
+    ))
+}
+
+async fn picture(
+    State(state): State<AppState>,
+    PathParams(token): PathParams<String>,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found("no such picture");
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(not_found());
+    }
+    let (mime, bytes) = state
+        .store
+        .picture_by_token(&token)
+        .await?
+        .ok_or_else(not_found)?;
+    let content_type =
+        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("image/png"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DOWNLOAD_POLICY),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=86400"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,322 @@
+//! The outbox: the one durable queue of work that leaves Hookpit (callbacks to bots today, the
+//! relay to real WeCom later), with two consumers reading their own entries.
+//!
+//! An entry is written in the same transaction as what causes it (a person's message, a bot
+//! added to a group), so nothing is queued for a change that did not happen and nothing that
+//! happened is left unqueued, whatever crashes. A consumer takes what is due, makes an attempt,
+//! and records it ([`Store::finish_attempt`]): delivered, failed for good, or pending again at a
+//! later time. Entries pending at shutdown are simply due again after the restart.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::{Store, StoreError};
+use crate::clock::rfc3339;
+use crate::domain::{
+    Attempt, AttemptDone, ChatInfoCode, Consumer, NewOutboxEntry, OutboxRecord, OutboxStatus,
+};
+
+const COLUMNS: &str = "id, consumer, bot_id, chatid, status, next_attempt_at, created_at, \
+                       finished_at, item, outcome";
+
+/// Queues `entries` in the caller's transaction; returns their ids, in order.
+pub(super) fn enqueue(
+    conn: &Connection,
+    entries: &[NewOutboxEntry],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(entries.len());
+    for entry in entries {
+        conn.prepare_cached(
+            "INSERT INTO outbox (consumer, bot_id, chatid, status, next_attempt_at, created_at, item)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
+        )?
+        .execute(params![
+            entry.consumer.as_str(),
+            entry.bot_id,
+            entry.chatid,
+            now,
+            serde_json::to_string(&entry.item)?,
+        ])?;
+        ids.push(conn.last_insert_rowid());
+        if let Some(code) = &entry.chat_info_code {
+            insert_code(conn, code)?;
+        }
+    }
+    Ok(ids)
+}
+
+fn insert_code(conn: &Connection, code: &ChatInfoCode) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO chat_info_codes (code, bot_id, chatid, chattype, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        code.code,
+        code.bot_id,
+        code.chatid,
+        code.chattype,
+        code.expires_at
+    ])?;
+    Ok(())
+}
+
+fn record_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxRecord, StoreError> {
+    let consumer: String = row.get(1)?;
+    let status: String = row.get(4)?;
+    let item: String = row.get(8)?;
+    let outcome: String = row.get(9)?;
+    Ok(OutboxRecord {
+        id: row.get(0)?,
+        consumer: if consumer == "relay" {
+            Consumer::Relay
+        } else {
+            Consumer::Callback
+        },
+        bot_id: row.get(2)?,
+        chatid: row.get(3)?,
+        status: OutboxStatus::parse(&status).unwrap_or(OutboxStatus::Failed),
+        attempts: Vec::new(),
+        next_attempt_at: row.get(5)?,
+        created_at: row.get(6)?,
+        finished_at: row.get(7)?,
+        item: serde_json::from_str(&item)?,
+        outcome: serde_json::from_str(&outcome).unwrap_or(Value::Null),
+    })
+}
+
+fn attempts_of(conn: &Connection, id: i64) -> Result<Vec<Attempt>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT at, http_status, latency_ms, error FROM outbox_attempts
+         WHERE outbox_id = ?1 ORDER BY attempt",
+    )?;
+    let rows = statement.query_map([id], |row| {
+        Ok(Attempt {
+            at: rfc3339(row.get(0)?),
+            http_status: row.get(1)?,
+            latency_ms: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+            error: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn with_attempts(conn: &Connection, mut record: OutboxRecord) -> Result<OutboxRecord, StoreError> {
+    record.attempts = attempts_of(conn, record.id)?;
+    Ok(record)
+}
+
+/// What a `get_chat_info` code is worth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeLookup {
+    /// Valid: now used up.
+    Valid(ChatInfoCode),
+    /// Known, but used before.
+    Used,
+    /// Known, but older than its 5 minutes.
+    Expired,
+    /// Never issued.
+    Unknown,
+}
+
+/// What the outbox log may be filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    pub bot_id: Option<String>,
+    pub chatid: Option<String>,
+    pub limit: u32,
+}
+
+impl Store {
+    /// Queues `entries` on their own (for events that change nothing else).
+    pub async fn enqueue_outbox(
+        &self,
+        entries: Vec<NewOutboxEntry>,
+        now: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.write(move |conn| enqueue(conn, &entries, now)).await
+    }
+
+    /// Up to `limit` entries of `consumer` due at `now`, oldest first, leaving out `busy` (the
+    /// ones the consumer is delivering already).
+    pub async fn due_outbox(
+        &self,
+        consumer: Consumer,
+        now: i64,
+        busy: Vec<i64>,
+        limit: u32,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM outbox
+                 WHERE consumer = ?1 AND status = 'pending' AND next_attempt_at <= ?2
+                 ORDER BY next_attempt_at, id LIMIT ?3"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            // A few more than asked, so that busy entries do not starve the rest.
+            let fetch = i64::from(limit) + i64::try_from(busy.len()).unwrap_or(0);
+            let mut rows = statement.query(params![consumer.as_str(), now, fetch])?;
+            let mut due = Vec::new();
+            while let Some(row) = rows.next()? {
+                let record = record_from_row(row)?;
+                if !busy.contains(&record.id) && due.len() < usize::try_from(limit).unwrap_or(0) {
+                    due.push(record);
+                }
+            }
+            due.into_iter()
+                .map(|record| with_attempts(conn, record))
+                .collect()
+        })
+        .await
+    }
+
+    /// When the next pending entry of `consumer` is due (Unix ms), if any is pending.
+    pub async fn next_due_at(&self, consumer: Consumer) -> Result<Option<i64>, StoreError> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT MIN(next_attempt_at) FROM outbox
+                     WHERE consumer = ?1 AND status = 'pending'",
+                )?
+                .query_row([consumer.as_str()], |row| row.get(0))
+                .optional()?
+                .flatten())
+        })
+        .await
+    }
+
+    /// Records one attempt and where the entry goes next; returns the entry as it is now.
+    pub async fn finish_attempt(&self, done: AttemptDone) -> Result<OutboxRecord, StoreError> {
+        self.write(move |conn| {
+            let attempts: i64 = conn
+                .prepare_cached("SELECT attempts FROM outbox WHERE id = ?1")?
+                .query_row([done.id], |row| row.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("outbox entry", &done.id.to_string()))?;
+            let number = attempts + 1;
+            conn.prepare_cached(
+                "INSERT INTO outbox_attempts (outbox_id, attempt, at, http_status, latency_ms, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                done.id,
+                number,
+                done.now,
+                done.attempt.http_status,
+                i64::try_from(done.attempt.latency_ms).unwrap_or(i64::MAX),
+                done.attempt.error,
+            ])?;
+            let finished = (done.status != OutboxStatus::Pending).then_some(done.now);
+            conn.prepare_cached(
+                "UPDATE outbox SET attempts = ?2, status = ?3, next_attempt_at = ?4,
+                     finished_at = ?5, outcome = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                done.id,
+                number,
+                done.status.as_str(),
+                done.next_attempt_at,
+                finished,
+                serde_json::to_string(&done.outcome)?,
+            ])?;
+            let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1");
+            let record = conn
+                .prepare_cached(&sql)?
+                .query_row([done.id], |row| Ok(record_from_row(row)))??;
+            with_attempts(conn, record)
+        })
+        .await
+    }
+
+    /// One entry with its attempts.
+    pub async fn outbox_record(&self, id: i64) -> Result<OutboxRecord, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1");
+            let record = conn
+                .prepare_cached(&sql)?
+                .query_row([id], |row| Ok(record_from_row(row)))
+                .optional()?
+                .ok_or_else(|| StoreError::not_found("callback", &id.to_string()))??;
+            with_attempts(conn, record)
+        })
+        .await
+    }
+
+    /// Entries of `consumer`, newest first.
+    pub async fn list_outbox(
+        &self,
+        consumer: Consumer,
+        query: OutboxQuery,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.read(move |conn| {
+            let mut sql = format!("SELECT {COLUMNS} FROM outbox WHERE consumer = ?1");
+            if query.bot_id.is_some() {
+                sql.push_str(" AND bot_id = ?2");
+            } else {
+                sql.push_str(" AND ?2 IS NULL");
+            }
+            if query.chatid.is_some() {
+                sql.push_str(" AND chatid = ?3");
+            } else {
+                sql.push_str(" AND ?3 IS NULL");
+            }
+            sql.push_str(" ORDER BY id DESC LIMIT ?4");
+            let mut statement = conn.prepare_cached(&sql)?;
+            let mut rows = statement.query(params![
+                consumer.as_str(),
+                query.bot_id,
+                query.chatid,
+                query.limit
+            ])?;
+            let mut records = Vec::new();
+            while let Some(row) = rows.next()? {
+                records.push(record_from_row(row)?);
+            }
+            records
+                .into_iter()
+                .map(|record| with_attempts(conn, record))
+                .collect()
+        })
+        .await
+    }
+
+    /// Uses up a `get_chat_info` code at `now` (Unix ms).
+    pub async fn take_chat_info_code(
+        &self,
+        code: &str,
+        now: i64,
+    ) -> Result<CodeLookup, StoreError> {
+        let code = code.to_owned();
+        self.write(move |conn| {
+            let found = conn
+                .prepare_cached(
+                    "SELECT bot_id, chatid, chattype, expires_at, used FROM chat_info_codes
+                     WHERE code = ?1",
+                )?
+                .query_row([&code], |row| {
+                    Ok((
+                        ChatInfoCode {
+                            code: code.clone(),
+                            bot_id: row.get(0)?,
+                            chatid: row.get(1)?,
+                            chattype: row.get(2)?,
+                            expires_at: row.get(3)?,
+                        },
+                        row.get::<_, i64>(4)? != 0,
+                    ))
+                })
+                .optional()?;
+            Ok(match found {
+                None => CodeLookup::Unknown,
+                Some((_, true)) => CodeLookup::Used,
+                Some((info, false)) if info.expires_at <= now => CodeLookup::Expired,
+                Some((info, false)) => {
+                    conn.prepare_cached("UPDATE chat_info_codes SET used = 1 WHERE code = ?1")?
+                        .execute([&code])?;
+                    CodeLookup::Valid(info)
+                }
+            })
+        })
+        .await
+    }
+}
