@@ -2,20 +2,28 @@
 //!
 //! Only parsing lives here; what each command does is in its own module. The help is meant to
 //! teach: each command ends with examples and the exit codes, so `--help` is enough to start.
+//! The inbox commands (`wait`, `messages`, `clear`) have theirs in `cli/inbox.rs`.
+
+mod inbox;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// The exit codes, shown at the end of the main `--help` (they are [`crate::report::ExitCode`].
+pub use inbox::{ClearArgs, FilterArgs, MessagesArgs, ServerArgs, WaitArgs};
+
+/// The exit codes, shown at the end of the main `--help` (they are [`crate::report::ExitCode`]);
+/// each command's help lists those it can exit with.
 macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  success
   1  any other failure (the server could not start, lints with --deny-warnings)
   2  invalid input or usage: bad flags, unreadable file, a message WeCom would refuse
-  3  the server answered with a non-zero errcode (printed with its errmsg and a hint)
-  4  network failure: no WeCom reply was read (DNS, connect, timeout, HTTP error)"
+  3  the server refused: a non-zero errcode (printed with its errmsg and a hint), or an inbox
+     API error such as a wrong admin token
+  4  network failure: no reply was read (DNS, connect, timeout, HTTP error)
+  5  timed out: what `hookpit wait` waited for did not arrive"
     };
 }
 
@@ -26,6 +34,8 @@ const MAIN_AFTER_HELP: &str = concat!(
   export HOOKPIT_WEBHOOK='http://127.0.0.1:8765/cgi-bin/webhook/send?key=KEY'
   hookpit send markdown report.md --split
   hookpit lint message.json
+  hookpit wait --contains \"deploy done\" --timeout 10s  # in CI: assert what was sent
+  hookpit messages --json
 
 ",
     exit_codes!()
@@ -57,6 +67,12 @@ pub enum Command {
     /// Check a message file offline: WeCom's validation errors and how it would display.
     #[command(after_help = LINT_AFTER_HELP)]
     Lint(LintArgs),
+    /// Wait until a Hookpit has stored the messages you expect, and print them.
+    Wait(WaitArgs),
+    /// List the messages a Hookpit has stored, newest first.
+    Messages(MessagesArgs),
+    /// Delete every message a Hookpit has stored.
+    Clear(ClearArgs),
 }
 
 /// Which bot to talk to, and how.
@@ -398,5 +414,34 @@ mod tests {
         };
         assert_eq!(send.envelope.chatid, ["a", "b"]);
         assert!(send.target.json);
+    }
+
+    #[test]
+    fn msgtype_takes_the_wire_names_only() {
+        let cli = Cli::try_parse_from(["hookpit", "wait", "--msgtype", "markdown_v2"]).unwrap();
+        let Command::Wait(wait) = cli.command else {
+            panic!("not wait")
+        };
+        assert_eq!(
+            wait.filter.msgtype,
+            Some(hookpit_client::protocol::MsgType::MarkdownV2)
+        );
+        assert!(Cli::try_parse_from(["hookpit", "wait", "--msgtype", "Text"]).is_err());
+    }
+
+    #[test]
+    fn the_admin_token_is_redacted_in_debug_output() {
+        let cli = Cli::try_parse_from(["hookpit", "clear", "--admin-token", "s3cret"]).unwrap();
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("s3cret") && debug.contains("[redacted]"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn since_start_and_after_exclude_each_other() {
+        let both = Cli::try_parse_from(["hookpit", "wait", "--since-start", "--after", "4"]);
+        assert!(both.is_err());
     }
 }

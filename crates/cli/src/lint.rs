@@ -85,6 +85,7 @@ pub fn run(args: &LintArgs) -> Result<(), Failure> {
         return Err(Failure {
             code: ExitCode::Other,
             message: format!("{name}: {count} warning{plural} (--deny-warnings)"),
+            details: Vec::new(),
             hint: None,
         });
     }

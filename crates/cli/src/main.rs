@@ -1,21 +1,25 @@
-//! `hookpit`: run the server (`serve`), talk to any WeCom bot (`send`, `upload`), and check
-//! messages offline (`lint`).
+//! `hookpit`: run the server (`serve`), talk to any WeCom bot (`send`, `upload`), check
+//! messages offline (`lint`), and assert on what a Hookpit stored (`wait`, `messages`,
+//! `clear`).
 //!
 //! `main` stays thin: parse the command line, set up logging, run the command on a tokio
 //! runtime, and turn its [`report::Failure`] into stderr lines and an exit code.
 //!
 //! # Layout
 //! - `cli`: the clap definitions and every help text.
-//! - `send`, `news`, `upload`, `lint`: one module per command.
+//! - `send`, `news`, `upload`, `lint`: one module per command; `inbox` for `wait`, `messages`
+//!   and `clear`, with `show` for how messages print.
 //! - `input`: reading files and stdin.
 //! - `report`: exit codes, error lines and hints.
 
 mod cli;
+mod inbox;
 mod input;
 mod lint;
 mod news;
 mod report;
 mod send;
+mod show;
 mod upload;
 
 use std::io::IsTerminal as _;
@@ -38,6 +42,9 @@ fn main() -> std::process::ExitCode {
         Command::Send(args) => block_on(send::run(args, news)),
         Command::Upload(args) => block_on(upload::run(args)),
         Command::Lint(args) => lint::run(&args),
+        Command::Wait(args) => block_on(inbox::wait(args)),
+        Command::Messages(args) => block_on(inbox::messages(args)),
+        Command::Clear(args) => block_on(inbox::clear(args)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

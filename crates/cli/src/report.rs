@@ -2,11 +2,12 @@
 //! causes.
 //!
 //! One table at the edge: every command returns a [`Failure`], and only `main` prints it and
-//! exits. Diagnostics go to stderr so that stdout carries only data (`--json` replies, media ids).
+//! exits. Diagnostics go to stderr so that stdout carries only data (`--json` replies, media ids,
+//! messages).
 
 use std::fmt::Write as _;
 
-use hookpit_client::Error;
+use hookpit_client::{Error, InboxError};
 
 /// The process exit codes, documented at the end of `--help` (`cli::exit_codes!`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,10 +16,12 @@ pub enum ExitCode {
     Other = 1,
     /// Invalid input or usage (also what clap uses for a bad command line).
     Invalid = 2,
-    /// The server answered with a non-zero errcode.
+    /// The server refused: a non-zero errcode, or an `/api/v1` error (a wrong admin token).
     Api = 3,
-    /// No WeCom reply was read.
+    /// No reply was read.
     Network = 4,
+    /// `hookpit wait`: what it waited for did not arrive in time.
+    TimedOut = 5,
 }
 
 impl From<ExitCode> for std::process::ExitCode {
@@ -33,6 +36,8 @@ pub struct Failure {
     pub code: ExitCode,
     /// The message after `error: `, with its causes.
     pub message: String,
+    /// Lines printed after the error, as they are (what did arrive instead, ...).
+    pub details: Vec<String>,
     /// Advice for the common causes, printed after `hint: `.
     pub hint: Option<String>,
 }
@@ -43,6 +48,7 @@ impl Failure {
         Failure {
             code: ExitCode::Invalid,
             message: message.into(),
+            details: Vec::new(),
             hint: None,
         }
     }
@@ -52,6 +58,7 @@ impl Failure {
         Failure {
             code: ExitCode::Other,
             message: message.into(),
+            details: Vec::new(),
             hint: None,
         }
     }
@@ -62,9 +69,12 @@ impl Failure {
         self
     }
 
-    /// The stderr text: `error: ...` and, when there is one, `hint: ...`.
+    /// The stderr text: `error: ...`, the details, and, when there is one, `hint: ...`.
     pub fn render(&self) -> String {
         let mut out = format!("error: {}\n", self.message);
+        for line in &self.details {
+            let _ = writeln!(out, "{line}");
+        }
         if let Some(hint) = &self.hint {
             let _ = writeln!(out, "hint: {hint}");
         }
@@ -99,7 +109,55 @@ impl From<Error> for Failure {
         Failure {
             code,
             message: chain(&error),
+            details: Vec::new(),
             hint,
+        }
+    }
+}
+
+impl From<InboxError> for Failure {
+    fn from(error: InboxError) -> Failure {
+        let (code, hint) = match &error {
+            InboxError::TimedOut { .. } => (ExitCode::TimedOut, None),
+            InboxError::Api { status: 401, .. } => (
+                ExitCode::Api,
+                Some(
+                    "pass the server's admin token with --admin-token, HOOKPIT_ADMIN_TOKEN or \
+                     --admin-token-file",
+                ),
+            ),
+            InboxError::Api { status: 403, .. } => (
+                ExitCode::Api,
+                Some(
+                    "a server without --admin-token answers its own machine only: run this \
+                     there, or start the server with --admin-token",
+                ),
+            ),
+            InboxError::Api { .. } => (ExitCode::Api, None),
+            InboxError::Network(_) => (
+                ExitCode::Network,
+                Some(
+                    "check --base (default http://127.0.0.1:8765, or HOOKPIT_BASE) and that \
+                     `hookpit serve` is running",
+                ),
+            ),
+            InboxError::Url { .. } => (
+                ExitCode::Invalid,
+                Some("--base takes the server's http(s) URL, e.g. http://127.0.0.1:8765"),
+            ),
+            _ => (
+                ExitCode::Network,
+                Some(
+                    "the URL answered, but not as Hookpit's API does: --base takes the \
+                     server's base URL, e.g. http://127.0.0.1:8765",
+                ),
+            ),
+        };
+        Failure {
+            code,
+            message: chain(&error),
+            details: Vec::new(),
+            hint: hint.map(str::to_owned),
         }
     }
 }

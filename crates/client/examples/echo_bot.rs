@@ -1,4 +1,5 @@
-//! A WeCom bot that answers every text with the same text, as a passive reply.
+//! A WeCom bot that answers every text with the same text, and every button click with the
+//! value of the button, as passive replies.
 //!
 //! ```text
 //! TOKEN=… ENCODING_AES_KEY=… LISTEN=0.0.0.0:3000 cargo run -p hookpit-client --example echo_bot
@@ -48,18 +49,25 @@ async fn verify(
     handler.verify_url(&query).map_err(refuse)
 }
 
-/// A message or event: echo texts, answer everything else with an empty 200.
+/// A message or event: echo texts, answer clicks with the button's value, and everything else
+/// with an empty 200 (no reply).
 async fn receive(
     State(handler): Handler,
     Query(query): Query<CallbackQuery>,
     body: Bytes,
 ) -> Result<String, StatusCode> {
     let callback = handler.parse(&query, &body).map_err(refuse)?;
-    let CallbackBody::Text { content } = &callback.body else {
-        return Ok(String::new());
+    let answer = match &callback.body {
+        CallbackBody::Text { content } => strip_leading_mention(content).to_owned(),
+        CallbackBody::Attachment { actions, .. } => match actions.first() {
+            Some(action) => format!("you chose {}", action.value),
+            None => return Ok(String::new()),
+        },
+        _ => return Ok(String::new()),
     };
-    let echo = message::text(strip_leading_mention(content));
-    handler.reply_to(&query, echo).map_err(refuse)
+    handler
+        .reply_to(&query, message::text(answer))
+        .map_err(refuse)
 }
 
 /// Logs why a request was refused, with its causes, and answers 400 (WeCom retries non-200s).

@@ -9,6 +9,9 @@
 //!   invalid message fails with the same errcode before anything is sent.
 //! - Retries with exponential backoff and jitter ([`RetryPolicy`]), an optional client-side rate
 //!   limiter ([`RateLimits`]), and a splitter for long text and markdown ([`split`]).
+//! - [`Inbox`], for tests against a Hookpit: list the messages your code sent, wait for them
+//!   ([`Inbox::wait_for`], [`Inbox::wait_for_count`], [`Inbox::wait_until`]), see the refused
+//!   calls and clear the inbox.
 //!
 //! ```no_run
 //! use hookpit_client::{RateLimits, Webhook, message};
@@ -33,9 +36,12 @@
 //! - [`limit`]: [`RateLimits`] and the limiter.
 //! - [`split`]: the splitter, and [`split_request`] for whole requests.
 //! - [`callback`]: [`CallbackHandler`], for bots that receive WeCom's callbacks and reply.
+//! - [`inbox`]: [`Inbox`], [`MessageFilter`], [`MessageItem`] and [`InboxError`]: a Hookpit's
+//!   `/api/v1` messages, for tests.
 
 pub mod callback;
 pub mod error;
+pub mod inbox;
 pub mod limit;
 pub mod message;
 pub mod retry;
@@ -45,6 +51,7 @@ pub mod webhook;
 pub use callback::CallbackHandler;
 pub use error::Error;
 pub use hookpit_protocol::{self as protocol, MediaKind, SendReply, SendRequest, UploadReply};
+pub use inbox::{Inbox, InboxError, MessageFilter, MessageItem, Rejection};
 pub use limit::RateLimits;
 pub use message::{Draft, Envelope};
 pub use retry::RetryPolicy;

@@ -87,6 +87,45 @@ impl ErrorCode {
     /// `get_chat_info` with a code used before (they are single-use).
     pub const CODE_USED: ErrorCode = ErrorCode::fixed(42022, "code has been used");
 
+    /// Every fixed code above, for lookups by number (fault injection answers "any code of the
+    /// catalogue" with its exact text). 40058 is not here: its text names a field
+    /// ([`ErrorCode::exceed_max_length`], [`ErrorCode::invalid_parameter`]).
+    pub const CATALOGUE: &'static [ErrorCode] = &[
+        ErrorCode::SYSTEM_ERROR,
+        ErrorCode::INVALID_WEBHOOK_URL,
+        ErrorCode::INVALID_MESSAGE_TYPE,
+        ErrorCode::EMPTY_CONTENT,
+        ErrorCode::API_FREQ_OUT_OF_LIMIT,
+        ErrorCode::API_CONCURRENT_OUT_OF_LIMIT,
+        ErrorCode::MEDIA_MD5_NOT_MATCH,
+        ErrorCode::MEDIA_ID_MISSING,
+        ErrorCode::INVALID_MEDIA_ID,
+        ErrorCode::EMPTY_MEDIA_DATA,
+        ErrorCode::SINGLE_CHAT_NOT_ALLOWED,
+        ErrorCode::ARTICLE_SIZE_OUT_OF_LIMIT,
+        ErrorCode::MISSING_TITLE,
+        ErrorCode::MISSING_URL,
+        ErrorCode::INVALID_IMAGE_SIZE,
+        ErrorCode::INVALID_FILE_TYPE,
+        ErrorCode::INVALID_MEDIA_TYPE,
+        ErrorCode::INVALID_MEDIA_SIZE,
+        ErrorCode::MEDIA_SIZE_OUT_OF_LIMIT,
+        ErrorCode::INVALID_VIDEO_SIZE,
+        ErrorCode::PLAYTIME_OUT_OF_LIMIT,
+        ErrorCode::ROBOT_DISABLED,
+        ErrorCode::ROBOT_NOT_IN_CHAT,
+        ErrorCode::INVALID_CODE,
+        ErrorCode::CODE_USED,
+    ];
+
+    /// The catalogue's error of this number, if it has one.
+    pub fn from_code(code: i64) -> Option<ErrorCode> {
+        ErrorCode::CATALOGUE
+            .iter()
+            .find(|error| error.code == code)
+            .cloned()
+    }
+
     /// An error with static text.
     pub const fn fixed(code: i64, text: &'static str) -> ErrorCode {
         ErrorCode {
@@ -215,6 +254,19 @@ mod tests {
              [1704540159128593240839785], from ip: 103.56.76.2, more info at \
              https://open.work.weixin.qq.com/devtool/query?e=40058"
         );
+    }
+
+    #[test]
+    fn catalogue_codes_are_found_by_number_and_unique() {
+        assert_eq!(
+            ErrorCode::from_code(45009),
+            Some(ErrorCode::API_FREQ_OUT_OF_LIMIT)
+        );
+        assert_eq!(ErrorCode::from_code(12345), None);
+        let mut codes: Vec<i64> = ErrorCode::CATALOGUE.iter().map(ErrorCode::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorCode::CATALOGUE.len());
     }
 
     #[test]

@@ -149,6 +149,20 @@ pub struct Config {
     )]
     pub body_memory_mib: usize,
 
+    /// Inject a fault into matching webhook calls (repeatable): comma-separated settings — one
+    /// effect (`errcode=N`, `http_status=N`, `delay=DURATION`, `drop`, `hang`), optional
+    /// triggers (`times=N`, `every=N`, `probability=P` with `seed=S`, `until=DURATION|TIME`)
+    /// and what to match (`key`, `bot_id`, `endpoint=send|upload_media|get_chat_info`,
+    /// `msgtype`, `chatid`). E.g. `--fault errcode=45009,times=3` or
+    /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`.
+    #[arg(
+        long = "fault",
+        env = "HOOKPIT_FAULTS",
+        value_name = "SPEC",
+        value_delimiter = ';'
+    )]
+    pub faults: Vec<String>,
+
     /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
     /// proxy.
     #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
@@ -182,6 +196,7 @@ impl Config {
             write_timeout: Duration::from_secs(30),
             body_memory_mib: 256,
             callback_timeout: Duration::from_secs(5),
+            faults: Vec::new(),
             public_url: None,
         }
     }
@@ -298,6 +313,7 @@ impl fmt::Debug for Config {
             .field("write_timeout", &self.write_timeout)
             .field("body_memory_mib", &self.body_memory_mib)
             .field("callback_timeout", &self.callback_timeout)
+            .field("faults", &self.faults)
             .field("public_url", &self.public_url)
             .finish()
     }

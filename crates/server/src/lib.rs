@@ -33,6 +33,7 @@
 //! - [`app`]: [`app::AppState`] shared by handlers, and the router that assembles the app.
 //! - [`webhook`]: the WeCom endpoints `send` and `upload_media`, with WeCom's wire format.
 //! - [`api`]: the admin and inbox API under `/api/v1` and the embedded web inbox.
+//! - [`fault`]: fault injection rules (`--fault`, `/api/v1/faults`), applied by the webhook.
 //! - [`callback`]: two-way Hookpit — people act, bots get WeCom's encrypted callbacks and answer.
 //! - [`ops`]: `/livez`, `/readyz`, `/metrics` and retention pruning.
 //! - [`store`]: the durable SQLite store (group commit) behind domain-typed methods.
@@ -47,6 +48,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod fault;
 pub mod http;
 pub mod limit;
 pub mod metrics;

@@ -29,6 +29,7 @@ pub struct Metrics {
     stored_messages: AtomicI64,
     in_flight: AtomicI64,
     connections: AtomicI64,
+    faults: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -70,6 +71,16 @@ impl Metrics {
     /// Webhook calls in progress.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// An injected fault of `effect` was applied to a webhook call.
+    pub fn fault_injected(&self, effect: &'static str) {
+        *self
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(effect)
+            .or_default() += 1;
     }
 
     /// A client connection was accepted.
@@ -154,6 +165,14 @@ impl Metrics {
         out.push_str("# HELP hookpit_webhook_in_flight Webhook calls being answered.\n");
         out.push_str("# TYPE hookpit_webhook_in_flight gauge\n");
         let _ = writeln!(out, "hookpit_webhook_in_flight {}", self.in_flight());
+        out.push_str("# HELP hookpit_faults_injected_total Webhook calls an injected fault applied to, by effect.\n");
+        out.push_str("# TYPE hookpit_faults_injected_total counter\n");
+        for (effect, count) in self.faults.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let _ = writeln!(
+                out,
+                "hookpit_faults_injected_total{{effect=\"{effect}\"}} {count}"
+            );
+        }
         out.push_str("# HELP hookpit_http_connections Open client connections.\n");
         out.push_str("# TYPE hookpit_http_connections gauge\n");
         let _ = writeln!(out, "hookpit_http_connections {}", self.connections());

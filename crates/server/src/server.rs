@@ -162,6 +162,8 @@ impl ServerBuilder {
         let limiter = RateLimiter::new(Limits::from_config(&config));
         let state = AppState(Arc::new(Inner {
             proxy_trust: config.proxy_trust(),
+            faults: crate::fault::Faults::from_specs(&config.faults, clock.now())
+                .map_err(ServeError::Config)?,
             callbacks: crate::callback::Wakeup::default(),
             body_budget: crate::webhook::BodyBudget::new(
                 config.body_memory_mib.saturating_mul(1024 * 1024),

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use hookpit_client::{RetryPolicy, SendRequest, Webhook};
 use hookpit_server::config::ExtraUploadType;
 use hookpit_server::{Config, RunningServer, Server};
 use serde_json::Value;
@@ -29,13 +30,21 @@ impl Output {
 
 /// Runs `hookpit ARGS` with `stdin` piped in, in `dir`, with a clean environment.
 pub fn run_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    run_in_env(dir, args, stdin, &[])
+}
+
+/// [`run_in`] with these environment variables set.
+pub fn run_in_env(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hookpit"))
         .args(args)
         .current_dir(dir)
         .env_remove("HOOKPIT_WEBHOOK")
         .env_remove("HOOKPIT_KEY")
         .env_remove("HOOKPIT_BASE")
+        .env_remove("HOOKPIT_ADMIN_TOKEN")
+        .env_remove("HOOKPIT_ADMIN_TOKEN_FILE")
         .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .stdin(Stdio::piped())
@@ -92,16 +101,53 @@ impl TestServer {
     /// Runs `hookpit ARGS` in the scratch directory on a blocking thread (the server keeps
     /// serving on the runtime), and redacts its output.
     pub async fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_env(args, stdin, &[]).await
+    }
+
+    /// [`TestServer::run`] with these environment variables set.
+    pub async fn run_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let dir = self.dir.path().to_owned();
-        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        let owned =
+            |pairs: &[&str]| -> Vec<String> { pairs.iter().map(|s| (*s).to_owned()).collect() };
+        let args = owned(args);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
         let stdin = stdin.to_owned();
         let output = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            run_in(&dir, &args, &stdin)
+            let env: Vec<(&str, &str)> = env
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            run_in_env(&dir, &args, &stdin, &env)
         })
         .await
         .expect("the run finishes");
         self.redact(output)
+    }
+
+    /// Sends `request` as the demo bot (through the SDK, without retries).
+    pub async fn send(&self, request: impl Into<SendRequest>) {
+        Webhook::new(self.server.demo_key())
+            .base_url(self.server.base_url())
+            .retry(RetryPolicy::none())
+            .send(request)
+            .await
+            .expect("the demo bot sends");
+    }
+
+    /// Sends `body` unchecked as the demo bot, for the server to refuse with `errcode`.
+    pub async fn send_refused(&self, body: &str, errcode: i64) {
+        let error = Webhook::new(self.server.demo_key())
+            .base_url(self.server.base_url())
+            .retry(RetryPolicy::none())
+            .validate(false)
+            .send_raw(body)
+            .await
+            .expect_err("the server refuses it");
+        assert_eq!(error.code(), Some(errcode), "{error}");
     }
 
     /// The demo bot's webhook URL.
@@ -110,14 +156,15 @@ impl TestServer {
     }
 
     /// Replaces what changes from run to run: the address, the key, errmsg hints, the
-    /// scratch directory.
+    /// scratch directory, times and request ids.
     fn redact(&self, output: Output) -> Output {
         let clean = |text: String| {
             let text = text
                 .replace(self.server.demo_key(), "[KEY]")
+                .replace(&mask(self.server.demo_key()), "[KEY…]")
                 .replace(self.server.base_url(), "[BASE]")
                 .replace(&self.dir.path().display().to_string(), "[DIR]");
-            redact_hints(&text)
+            redact_request_ids(&redact_times(&redact_hints(&text)))
         };
         Output {
             code: output.code,
@@ -142,6 +189,59 @@ impl TestServer {
         messages.reverse();
         messages
     }
+}
+
+/// A key as the server masks it: its first 4 characters and `…`.
+fn mask(key: &str) -> String {
+    let shown: String = key.chars().take(4).collect();
+    format!("{shown}…")
+}
+
+/// RFC 3339 times with milliseconds (`2025-01-06T11:22:39.128Z`) → `[TIME]`.
+pub fn redact_times(text: &str) -> String {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd.dddZ";
+    let fits = |window: &[u8]| {
+        window.iter().zip(SHAPE).all(|(byte, shape)| match shape {
+            b'd' => byte.is_ascii_digit(),
+            other => byte == other,
+        })
+    };
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut copied = 0;
+    while at + SHAPE.len() <= bytes.len() {
+        if fits(&bytes[at..at + SHAPE.len()]) {
+            out.push_str(&text[copied..at]);
+            out.push_str("[TIME]");
+            at += SHAPE.len();
+            copied = at;
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The value of every `"request_id": "..."` → `[REQUEST_ID]` (they are UUIDv7s).
+pub fn redact_request_ids(text: &str) -> String {
+    const FIELD: &str = "\"request_id\": \"";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(FIELD) {
+        let (before, after) = rest.split_at(at + FIELD.len());
+        out.push_str(before);
+        match after.find('"') {
+            Some(end) if end > 0 => {
+                out.push_str("[REQUEST_ID]");
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `hint: [<25 digits>]` → `hint: [HINT]`: the digits are a timestamp and a random tail.

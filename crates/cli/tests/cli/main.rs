@@ -4,7 +4,9 @@
 //! One test binary; each test gets its own server, port and data directory.
 
 mod helpers;
+mod inbox;
 mod lint;
 mod offline;
+mod readme;
 mod send;
 mod serve;

@@ -25,6 +25,50 @@ fn the_news_help_explains_how_flags_group_into_articles() {
 }
 
 #[test]
+fn the_wait_help_teaches_which_messages_count_by_example() {
+    assert_snapshot!(run(&["wait", "--help"]).snapshot());
+}
+
+#[test]
+fn the_messages_help_teaches_by_example() {
+    assert_snapshot!(run(&["messages", "--help"]).snapshot());
+}
+
+#[test]
+fn the_clear_help_says_what_stays() {
+    assert_snapshot!(run(&["clear", "--help"]).snapshot());
+}
+
+#[test]
+fn wait_without_a_server_exits_4_and_names_the_default_base() {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let output = run(&["wait", "--base", &base, "--timeout", "1s"]);
+    let stderr = output.stderr.replace(&base, "[BASE]");
+    assert_eq!(output.code, 4);
+    assert_snapshot!(stderr, @r"
+    error: request to Hookpit failed: error sending request for url ([BASE]/api/v1/messages/wait): client error (Connect): tcp connect error: Connection refused (os error 111)
+    hint: check --base (default http://127.0.0.1:8765, or HOOKPIT_BASE) and that `hookpit serve` is running
+    ");
+}
+
+#[test]
+fn an_unknown_msgtype_is_a_usage_error_that_lists_the_wire_names() {
+    let output = run(&["messages", "--msgtype", "Markdown"]);
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: invalid value 'Markdown' for '--msgtype <TYPE>'
+      [possible values: text, markdown, markdown_v2, image, news, file, voice, template_card, miniprogram]
+
+      tip: a similar value exists: 'markdown'
+
+    For more information, try '--help'.
+    ");
+}
+
+#[test]
 fn sending_without_a_bot_exits_2_and_says_how_to_name_one() {
     assert_snapshot!(run(&["send", "text", "hi"]).snapshot(), @r"
     exit: 2
@@ -77,13 +121,17 @@ fn a_file_that_cannot_be_read_exits_2() {
     ");
 }
 
-#[test]
-fn an_unreachable_server_exits_4() {
-    // Bind then drop: the port is free and nothing listens on it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A port nothing listens on: bound, then dropped.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
-        .port();
+        .port()
+}
+
+#[test]
+fn an_unreachable_server_exits_4() {
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let output = run(&[
         "send",

@@ -355,3 +355,71 @@ async fn an_echo_bot_behind_axum_verifies_its_url_and_echoes_a_text_over_http() 
         })
     );
 }
+
+/// End to end against a running Hookpit: the SDK's handler behind axum is the bot's callback
+/// URL; Hookpit verifies it, a person @-mentions the bot in the inbox's API, Hookpit delivers
+/// the encrypted callback, and the passive reply the SDK builds lands in the group as the bot.
+async fn hookpit_delivers_to_an_sdk_bot_and_posts_its_reply(format: CallbackFormat) {
+    let server = crate::helpers::TestServer::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = match format {
+        CallbackFormat::Json => format!("http://{addr}/callback?robot_callback_format=json"),
+        CallbackFormat::Xml => format!("http://{addr}/callback"),
+    };
+    tokio::spawn(axum::serve(listener, echo_bot(handler(format))).into_future());
+    let http = reqwest::Client::new();
+    let base = server.server.base_url().to_owned();
+
+    let saved = http
+        .put(format!("{base}/api/v1/bots/demo/callback"))
+        .json(&serde_json::json!({"url": url, "token": TOKEN, "encoding_aes_key": KEY}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        saved.status().as_u16(),
+        200,
+        "{}",
+        saved.text().await.unwrap()
+    );
+
+    let written = http
+        .post(format!(
+            "{base}/api/v1/chats/{}/messages",
+            crate::helpers::GROUP
+        ))
+        .json(&serde_json::json!({"from": "zhangsan", "msgtype": "text",
+                                  "text": {"content": "@演示机器人 ping from the inbox"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status().as_u16(), 201);
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let messages = server.messages(crate::helpers::GROUP).await;
+        if messages
+            .iter()
+            .any(|m| m["from"]["kind"] == "bot" && m["content"]["content"] == "ping from the inbox")
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reply: {messages:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn hookpit_delivers_to_an_sdk_bot_and_posts_its_reply_in_xml() {
+    hookpit_delivers_to_an_sdk_bot_and_posts_its_reply(CallbackFormat::Xml).await;
+}
+
+#[tokio::test]
+async fn hookpit_delivers_to_an_sdk_bot_and_posts_its_reply_in_json() {
+    hookpit_delivers_to_an_sdk_bot_and_posts_its_reply(CallbackFormat::Json).await;
+}

@@ -1,6 +1,6 @@
 //! A Hookpit per test, and the fixtures the tests send.
 
-use hookpit_client::{RetryPolicy, Webhook};
+use hookpit_client::{Inbox, RetryPolicy, Webhook};
 use hookpit_server::config::ExtraUploadType;
 use hookpit_server::{Config, RunningServer, Server};
 use serde_json::Value;
@@ -43,6 +43,11 @@ impl TestServer {
         Webhook::new(self.server.demo_key())
             .base_url(self.server.base_url())
             .retry(RetryPolicy::none())
+    }
+
+    /// The server's inbox API through the SDK.
+    pub fn inbox(&self) -> Inbox {
+        Inbox::new(self.server.base_url())
     }
 
     /// The messages the demo bot delivered to `chatid`, oldest first. (A message to

@@ -49,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(rejections::router())
         .merge(media::router())
         .merge(crate::callback::api_router())
+        .merge(crate::fault::router())
         .fallback(|| async { ApiError::not_found("no such API route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

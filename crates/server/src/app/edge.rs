@@ -18,6 +18,7 @@ use hookpit_protocol::ErrorCode;
 
 use super::AppState;
 use crate::api::error::ApiError;
+use crate::http::KeepWaiting;
 use crate::webhook::{is_webhook_path, refuse_outside};
 
 /// Longest request target (path and query) answered normally: far above any webhook URL (a
@@ -26,8 +27,9 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Most header bytes (names and values) answered normally.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
-/// Refuses oversized heads, then runs the request within `--request-timeout`.
-pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Refuses oversized heads, then runs the request within `--request-timeout` (unless its
+/// handler says it may hang on purpose, [`KeepWaiting`]).
+pub async fn edge(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let webhook = is_webhook_path(request.uri().path());
     let peer = request
         .extensions()
@@ -47,8 +49,13 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     }
 
     let uri = webhook.then(|| request.uri().clone());
-    match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
+    let keep = KeepWaiting::default();
+    request.extensions_mut().insert(keep.clone());
+    let run = next.run(request);
+    tokio::pin!(run);
+    match tokio::time::timeout(state.config.request_timeout, &mut run).await {
         Ok(response) => response,
+        Err(_) if keep.is_set() => run.await,
         Err(_) => match (uri, caller) {
             // [U] A webhook call that outlives --request-timeout (a sender trickling its body):
             // -1, HTTP 200 like every WeCom answer, and the connection closes.

@@ -46,6 +46,8 @@ pub struct Rejection {
     /// The first 512 bytes of the body (lossy UTF-8).
     pub body_excerpt: String,
     pub from_ip: String,
+    /// The refusal was an injected fault (`/api/v1/faults`), not the call's own doing.
+    pub injected: bool,
 }
 
 /// Shared state of every handler.
@@ -63,6 +65,8 @@ pub struct Inner {
     // A std Mutex: pushed and read without awaiting.
     pub rejections: Mutex<VecDeque<Arc<Rejection>>>,
     pub metrics: Metrics,
+    /// The fault rules in force (`--fault`, `/api/v1/faults`).
+    pub faults: crate::fault::Faults,
     /// Wakes the callback deliveries when one is queued.
     pub callbacks: crate::callback::Wakeup,
     /// The memory all webhook bodies held at once may take (`--body-memory`).

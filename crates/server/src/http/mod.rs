@@ -30,6 +30,40 @@ use tower::Service;
 
 pub use stall::StallLimit;
 
+/// Put in a response's extensions: close the connection without writing the response (an
+/// injected fault's "dropped connection").
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// Put in every request's extensions by the request timeout (`app/edge.rs`): a handler that
+/// sets it may run past `--request-timeout` (an injected hang waits for the client to give up).
+#[derive(Debug, Clone, Default)]
+pub struct KeepWaiting(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl KeepWaiting {
+    /// The request may outlive the timeout.
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`KeepWaiting::set`] was called.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Why a connection was closed without a response.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose (injected fault)")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
 use crate::app::AppState;
 
 /// What every connection lives under.
@@ -81,7 +115,15 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             // A Router is always ready, so `call` needs no `poll_ready` first.
-            app.clone().call(request)
+            let response = app.clone().call(request);
+            async move {
+                let Ok(response) = response.await;
+                // An error from the service makes hyper close the connection, unanswered.
+                if response.extensions().get::<DropConnection>().is_some() {
+                    return Err(Dropped);
+                }
+                Ok(response)
+            }
         });
         let connection = graceful.watch(builder.serve_connection(io, service));
         let open = ConnectionGuard::new(state.clone());

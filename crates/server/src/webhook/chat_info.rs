@@ -47,7 +47,21 @@ pub(super) async fn get_chat_info(
             .find(|(name, _)| name == "code")
             .map(|(_, value)| value.into_owned())
     });
-    let call = Call::new(&state, "get_chat_info", peer, &headers, None);
+    let mut call = Call::new(&state, "get_chat_info", peer, &headers, None);
+    let fault_call = crate::fault::Call {
+        key: "",
+        bot_id: "",
+        endpoint: "get_chat_info",
+        msgtype: "",
+        chatids: &[],
+    };
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+        // (A hang here is cut off by the request timeout: this endpoint has no body to wait on.)
+        call = match super::injected::apply(&state, call, effect, b"").await {
+            super::injected::After::Answered(response) => return response,
+            super::injected::After::Proceed(call) => call,
+        };
+    }
     let Some(code) = code.filter(|code| !code.is_empty()) else {
         return call.refuse(&state, &ErrorCode::INVALID_CODE, b"");
     };

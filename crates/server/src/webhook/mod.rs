@@ -13,6 +13,7 @@
 
 mod body;
 mod chat_info;
+mod injected;
 mod query;
 mod reply;
 mod send;

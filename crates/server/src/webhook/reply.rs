@@ -99,6 +99,47 @@ impl Call {
     /// Ends a refused call: answers `error`, counts it, logs it and remembers it with an excerpt
     /// of `body` (when it was read).
     pub fn refuse(self, state: &AppState, error: &ErrorCode, body: &[u8]) -> Response {
+        self.refuse_as(state, error, body, false)
+    }
+
+    /// [`Call::refuse`] for an injected fault: listed as injected.
+    pub fn refuse_injected(self, state: &AppState, error: &ErrorCode, body: &[u8]) -> Response {
+        self.refuse_as(state, error, body, true)
+    }
+
+    /// Lists an injected fault that is not answered in WeCom's JSON (a gateway page, a dropped
+    /// connection, a hang) among the rejections, with `note` as its errmsg and errcode -1.
+    pub fn note_injected(&self, state: &AppState, note: &str, body: &[u8]) {
+        state
+            .metrics
+            .record(self.endpoint, -1, &self.label, self.started.elapsed());
+        tracing::info!(
+            endpoint = self.endpoint,
+            key = %mask_key(&self.key),
+            from_ip = %self.from_ip,
+            note,
+            "webhook fault injected"
+        );
+        let excerpt = &body[..body.len().min(EXCERPT_BYTES)];
+        state.reject(Rejection {
+            at: rfc3339(self.now),
+            key: mask_key(&self.key),
+            endpoint: self.endpoint,
+            errcode: -1,
+            errmsg: note.to_owned(),
+            body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
+            from_ip: self.from_ip.clone(),
+            injected: true,
+        });
+    }
+
+    fn refuse_as(
+        self,
+        state: &AppState,
+        error: &ErrorCode,
+        body: &[u8],
+        injected: bool,
+    ) -> Response {
         let errmsg = self.errmsg(error);
         let json = hookpit_protocol::SendReply {
             errcode: error.code(),
@@ -128,6 +169,7 @@ impl Call {
             errmsg: errmsg.clone(),
             body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
             from_ip: self.from_ip.clone(),
+            injected,
         });
         wecom_response(json, error.code(), &errmsg)
     }

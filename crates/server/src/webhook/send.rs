@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
@@ -28,6 +29,8 @@ use super::query::WebhookQuery;
 use super::reply::{Call, send_body_limit};
 use crate::app::{AppState, Event};
 use crate::domain::MessageLint;
+use crate::fault;
+use crate::http::KeepWaiting;
 use crate::store::{Delivery, StoreError};
 
 /// The send endpoint, for any method.
@@ -37,6 +40,7 @@ pub(super) async fn send(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: WebhookQuery,
+    keep: Option<Extension<KeepWaiting>>,
     body: Body,
 ) -> Response {
     let key = query.key;
@@ -69,6 +73,27 @@ pub(super) async fn send(
         }
     };
     call.label = send.msgtype().as_str().to_owned();
+
+    // An injected fault, once the call is known to be well-formed.
+    let chatids: Vec<String> = send
+        .targets
+        .iter()
+        .map(|target| target.as_str().to_owned())
+        .collect();
+    let fault_call = fault::Call {
+        key: &call.key,
+        bot_id: &bot.id,
+        endpoint: "send",
+        msgtype: &call.label,
+        chatids: &chatids,
+    };
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+        super::injected::may_hang(&effect, keep.as_ref().map(|Extension(keep)| keep));
+        call = match super::injected::apply(&state, call, effect, &body).await {
+            super::injected::After::Answered(response) => return response,
+            super::injected::After::Proceed(call) => call,
+        };
+    }
 
     // 9.
     if let Err(error) = check_media(&state, &bot.id, &send, call.now).await {

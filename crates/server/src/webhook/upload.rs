@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Request, State};
 use axum::http::HeaderMap;
@@ -29,6 +30,8 @@ use super::query::WebhookQuery;
 use super::reply::Call;
 use crate::app::AppState;
 use crate::domain::Media;
+use crate::fault;
+use crate::http::KeepWaiting;
 use crate::store::random_id;
 
 /// The upload endpoint, for any method (a request without a form is 44001, after the key and
@@ -38,6 +41,7 @@ pub(super) async fn upload_media(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: WebhookQuery,
+    keep: Option<Extension<KeepWaiting>>,
     request: Request,
 ) -> Response {
     let WebhookQuery { key, kind } = query;
@@ -54,6 +58,21 @@ pub(super) async fn upload_media(
         Ok(kind) => kind,
         Err(error) => return reader.finish(call.refuse(&state, &error, b"")).await,
     };
+
+    let fault_call = fault::Call {
+        key: &call.key,
+        bot_id: &bot.id,
+        endpoint: "upload_media",
+        msgtype: kind.as_str(),
+        chatids: &[],
+    };
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+        super::injected::may_hang(&effect, keep.as_ref().map(|Extension(keep)| keep));
+        call = match super::injected::apply(&state, call, effect, b"").await {
+            super::injected::After::Answered(response) => return reader.finish(response).await,
+            super::injected::After::Proceed(call) => call,
+        };
+    }
 
     // A form without a usable boundary is what clients that set the content type by hand send;
     // WeCom answers it as an upload without data.

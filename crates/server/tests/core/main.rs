@@ -9,6 +9,7 @@ mod drain;
 mod durability;
 mod edges;
 mod examples;
+mod faults;
 mod full_disk;
 mod limits;
 mod media;
