@@ -73,6 +73,32 @@ pub enum Command {
     Messages(MessagesArgs),
     /// Delete every message a Hookpit has stored.
     Clear(ClearArgs),
+    /// Print Hookpit's CA certificate (PEM), creating the CA if missing: trust it in a sender
+    /// to capture its https://qyapi.weixin.qq.com calls (`serve --proxy-listen`/`--tls-listen`).
+    #[command(after_help = CA_AFTER_HELP)]
+    Ca(CaArgs),
+}
+
+const CA_AFTER_HELP: &str = "Examples:
+  hookpit ca > hookpit-ca.pem
+  hookpit serve --proxy-listen 127.0.0.1:8766 &
+  HTTPS_PROXY=http://127.0.0.1:8766 REQUESTS_CA_BUNDLE=hookpit-ca.pem python3 my_alerts.py
+  curl -x http://127.0.0.1:8766 --cacert hookpit-ca.pem -d @msg.json \"$WECOM_WEBHOOK_URL\"
+
+The CA lives in DIR/ca/ (its private key readable by you only). Trust it only where you run
+Hookpit: whoever holds the key can impersonate any host to machines that trust the CA.";
+
+/// `hookpit ca`.
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    /// The data directory of the Hookpit whose CA this is (as `serve --data`).
+    #[arg(
+        long = "data",
+        env = "HOOKPIT_DATA",
+        value_name = "DIR",
+        default_value = "./hookpit-data"
+    )]
+    pub data: PathBuf,
 }
 
 /// Which bot to talk to, and how.

@@ -1,6 +1,6 @@
 //! `hookpit`: run the server (`serve`), talk to any WeCom bot (`send`, `upload`), check
-//! messages offline (`lint`), and assert on what a Hookpit stored (`wait`, `messages`,
-//! `clear`).
+//! messages offline (`lint`), assert on what a Hookpit stored (`wait`, `messages`, `clear`),
+//! and print the CA that the capture proxy uses (`ca`).
 //!
 //! `main` stays thin: parse the command line, set up logging, run the command on a tokio
 //! runtime, and turn its [`report::Failure`] into stderr lines and an exit code.
@@ -45,6 +45,7 @@ fn main() -> std::process::ExitCode {
         Command::Wait(args) => block_on(inbox::wait(args)),
         Command::Messages(args) => block_on(inbox::messages(args)),
         Command::Clear(args) => block_on(inbox::clear(args)),
+        Command::Ca(args) => ca(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -84,6 +85,16 @@ fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Fa
 }
 
 /// `hookpit serve`: the server's own entry point on a multi-threaded runtime.
+/// `hookpit ca`: the CA certificate to stdout, where it is to stderr.
+fn ca(args: &cli::CaArgs) -> Result<(), Failure> {
+    let ca =
+        hookpit_server::proxy::ca::Ca::load_or_create(&args.data, std::time::SystemTime::now())
+            .map_err(|error| Failure::other(report::chain(&error)))?;
+    print!("{}", ca.cert_pem());
+    eprintln!("Hookpit's CA certificate: {}", ca.cert_path().display());
+    Ok(())
+}
+
 fn serve(config: hookpit_server::Config) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -149,6 +149,17 @@ pub struct Config {
     )]
     pub body_memory_mib: usize,
 
+    /// Also run an HTTP proxy here that captures senders hard-wired to WeCom: with
+    /// `HTTPS_PROXY=http://ADDR` and Hookpit's CA trusted (`hookpit ca`), their
+    /// `https://qyapi.weixin.qq.com` calls reach this Hookpit. Other hosts are refused.
+    #[arg(long, env = "HOOKPIT_PROXY_LISTEN", value_name = "ADDR")]
+    pub proxy_listen: Option<SocketAddr>,
+
+    /// Also serve HTTPS here with the certificate of qyapi.weixin.qq.com from Hookpit's CA (for
+    /// senders that take no proxy: point the name at Hookpit in /etc/hosts or DNS).
+    #[arg(long, env = "HOOKPIT_TLS_LISTEN", value_name = "ADDR")]
+    pub tls_listen: Option<SocketAddr>,
+
     /// Inject a fault into matching webhook calls (repeatable): comma-separated settings — one
     /// effect (`errcode=N`, `http_status=N`, `delay=DURATION`, `drop`, `hang`), optional
     /// triggers (`times=N`, `every=N`, `probability=P` with `seed=S`, `until=DURATION|TIME`)
@@ -197,6 +208,8 @@ impl Config {
             body_memory_mib: 256,
             callback_timeout: Duration::from_secs(5),
             faults: Vec::new(),
+            proxy_listen: None,
+            tls_listen: None,
             public_url: None,
         }
     }
@@ -263,6 +276,19 @@ impl Config {
                  (the admin API and inbox would be open to the network)"
             ));
         }
+        for (flag, addr) in [
+            ("--proxy-listen", self.proxy_listen),
+            ("--tls-listen", self.tls_listen),
+        ] {
+            if let Some(addr) = addr
+                && !addr.ip().is_loopback()
+                && self.admin_token.is_none()
+            {
+                return Err(format!(
+                    "refusing {flag} {addr} off loopback without --admin-token"
+                ));
+            }
+        }
         for (flag, value) in [
             ("--request-timeout", self.request_timeout),
             ("--header-timeout", self.header_timeout),
@@ -314,6 +340,8 @@ impl fmt::Debug for Config {
             .field("body_memory_mib", &self.body_memory_mib)
             .field("callback_timeout", &self.callback_timeout)
             .field("faults", &self.faults)
+            .field("proxy_listen", &self.proxy_listen)
+            .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)
             .finish()
     }

@@ -33,6 +33,7 @@
 //! - [`app`]: [`app::AppState`] shared by handlers, and the router that assembles the app.
 //! - [`webhook`]: the WeCom endpoints `send` and `upload_media`, with WeCom's wire format.
 //! - [`api`]: the admin and inbox API under `/api/v1` and the embedded web inbox.
+//! - [`proxy`]: the capture proxy (`--proxy-listen`) and `--tls-listen`, with Hookpit's own CA.
 //! - [`fault`]: fault injection rules (`--fault`, `/api/v1/faults`), applied by the webhook.
 //! - [`callback`]: two-way Hookpit — people act, bots get WeCom's encrypted callbacks and answer.
 //! - [`ops`]: `/livez`, `/readyz`, `/metrics` and retention pruning.
@@ -53,6 +54,7 @@ pub mod http;
 pub mod limit;
 pub mod metrics;
 pub mod ops;
+pub mod proxy;
 pub mod server;
 pub mod store;
 pub mod webhook;

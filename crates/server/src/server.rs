@@ -182,6 +182,7 @@ impl ServerBuilder {
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
         let deliveries = tokio::spawn(crate::callback::worker::run(state.clone()));
         let app = app::router(state.clone());
+        let capture = start_capture(&state, &app).await?;
         let mut ops_addr_bound = None;
         let ops_serving = match state.config.metrics_listen {
             Some(ops_addr) => {
@@ -231,6 +232,7 @@ impl ServerBuilder {
             deliveries,
             ops_serving,
             ops_addr: ops_addr_bound,
+            capture,
         })
     }
 }
@@ -251,6 +253,69 @@ pub struct RunningServer {
     /// The `--metrics-listen` server, if any.
     ops_serving: Option<JoinHandle<std::io::Result<()>>>,
     ops_addr: Option<SocketAddr>,
+    /// The capture proxy and the HTTPS listener, if any.
+    capture: Capture,
+}
+
+/// What `--proxy-listen` and `--tls-listen` started.
+#[derive(Debug, Default)]
+struct Capture {
+    proxy_addr: Option<SocketAddr>,
+    tls_addr: Option<SocketAddr>,
+    ca_path: Option<std::path::PathBuf>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Binds and starts the capture proxy and the HTTPS listener that the configuration asks for,
+/// with the certificate of Hookpit's CA (created on first use).
+async fn start_capture(state: &AppState, app: &axum::Router) -> Result<Capture, ServeError> {
+    let config = &state.config;
+    if config.proxy_listen.is_none() && config.tls_listen.is_none() {
+        return Ok(Capture::default());
+    }
+    let data = config.data.clone();
+    let now = state.clock.now();
+    let ca = tokio::task::spawn_blocking(move || crate::proxy::ca::Ca::load_or_create(&data, now))
+        .await
+        .map_err(|_| ServeError::Config("cannot prepare the CA".to_owned()))?
+        .map_err(|error| ServeError::Config(format!("{error}")))?;
+    let tls = crate::proxy::acceptor(&ca, now).map_err(ServeError::Config)?;
+    let limits = crate::http::ConnectionLimits {
+        header_timeout: config.header_timeout,
+        write_stall: config.write_timeout,
+    };
+    let mut capture = Capture {
+        ca_path: Some(ca.cert_path().to_owned()),
+        ..Capture::default()
+    };
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    if let Some(addr) = config.proxy_listen {
+        let listener = bind(addr).await?;
+        capture.proxy_addr = Some(listener.local_addr()?);
+        capture.tasks.push(tokio::spawn(crate::proxy::serve_proxy(
+            listener,
+            app.clone(),
+            tls.clone(),
+            limits,
+            state.clone(),
+        )));
+    }
+    if let Some(addr) = config.tls_listen {
+        let listener = bind(addr).await?;
+        capture.tls_addr = Some(listener.local_addr()?);
+        capture.tasks.push(tokio::spawn(crate::proxy::serve_tls(
+            listener,
+            app.clone(),
+            tls,
+            limits,
+            state.clone(),
+        )));
+    }
+    Ok(capture)
 }
 
 impl RunningServer {
@@ -262,6 +327,21 @@ impl RunningServer {
     /// The address of `--metrics-listen`, once bound.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.ops_addr
+    }
+
+    /// The address of `--proxy-listen`, once bound.
+    pub fn proxy_addr(&self) -> Option<SocketAddr> {
+        self.capture.proxy_addr
+    }
+
+    /// The address of `--tls-listen`, once bound.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.capture.tls_addr
+    }
+
+    /// Where Hookpit's CA certificate is (with `--proxy-listen` or `--tls-listen`).
+    pub fn ca_path(&self) -> Option<&std::path::Path> {
+        self.capture.ca_path.as_deref()
     }
 
     /// The key of the demo bot (stable across restarts of the same data directory).
@@ -304,6 +384,20 @@ impl RunningServer {
         if let Some(addr) = self.ops_addr {
             banner.push_str(&format!("\nmetrics: http://{addr}/metrics"));
         }
+        if let Some(addr) = self.capture.proxy_addr {
+            banner.push_str(&format!(
+                "\nproxy: http://{addr} (HTTPS_PROXY for senders of qyapi.weixin.qq.com)"
+            ));
+        }
+        if let Some(addr) = self.capture.tls_addr {
+            banner.push_str(&format!("\nhttps: https://{addr}"));
+        }
+        if let Some(path) = &self.capture.ca_path {
+            banner.push_str(&format!(
+                "\nCA: {} (trust it in the sender)",
+                path.display()
+            ));
+        }
         banner
     }
 
@@ -330,6 +424,9 @@ impl RunningServer {
                 serving.await
             }
         };
+        for task in self.capture.tasks {
+            let _ = tokio::time::timeout(drain, task).await;
+        }
         if let Some(ops) = self.ops_serving {
             // Probes hold no long requests: it ends with the shutdown signal.
             let _ = tokio::time::timeout(drain, ops).await;

@@ -151,3 +151,35 @@ fn an_unreachable_server_exits_4() {
     hint: check the base URL and that the server is running (`hookpit serve` prints its webhook URL)
     ");
 }
+
+#[test]
+fn the_ca_help_shows_the_three_lines_a_ci_job_needs() {
+    assert_snapshot!(run(&["ca", "--help"]).snapshot());
+}
+
+#[test]
+fn hookpit_ca_prints_the_same_certificate_every_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = run_in(dir.path(), &["ca", "--data", "data"], "");
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.starts_with("-----BEGIN CERTIFICATE-----\n"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first
+            .stdout
+            .trim_end()
+            .ends_with("-----END CERTIFICATE-----")
+    );
+    assert!(
+        first.stderr.contains("data/ca/hookpit-ca.pem"),
+        "{}",
+        first.stderr
+    );
+    let second = run_in(dir.path(), &["ca", "--data", "data"], "");
+    assert_eq!(first.stdout, second.stdout);
+    // The key never goes to stdout.
+    assert!(!first.stdout.contains("PRIVATE KEY"));
+}

@@ -75,6 +75,9 @@ fn the_readme_ci_job_runs_as_written_and_its_wait_finds_the_message() {
     --- stdout
     {"errcode":0,"errmsg":"ok"}
     #1  [TIME]  [CHATID]  sandbox ci-k…  markdown  **deploy** of web-1 <font color="info">done</font>
+    attempt 1: {"errcode":45009,"errmsg":"api freq out of limit
+    attempt 2: {"errcode":0,"errmsg":"ok"}
+    #2  [TIME]  [CHATID]  sandbox ci-k…  text  disk full on web-1
     --- stderr
     "#);
     // Nothing of the job is left behind: the trap removed the data directory.

@@ -18,12 +18,13 @@ mod stall;
 
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::Service;
@@ -54,7 +55,7 @@ impl KeepWaiting {
 
 /// Why a connection was closed without a response.
 #[derive(Debug)]
-struct Dropped;
+pub struct Dropped;
 
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,65 +87,122 @@ pub async fn serve(
     app: Router,
     limits: ConnectionLimits,
     state: AppState,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
+    accept_loop(listener, limits, &state, shutdown, |stream, peer| {
+        let io = TokioIo::new(StallLimit::new(stream, limits.write_stall));
+        spawn_connection(io, app.clone(), peer, limits, &state);
+    })
+    .await;
+    Ok(())
+}
+
+/// Accepts connections on `listener` and hands each to `serve_one`, until `shutdown`; then waits
+/// (up to the caller's patience) until every open connection has finished.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    _limits: ConnectionLimits,
+    state: &AppState,
+    mut shutdown: watch::Receiver<bool>,
+    mut serve_one: impl FnMut(tokio::net::TcpStream, SocketAddr),
+) {
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.wait_for(|stopped| *stopped) => break,
         };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => accepted,
+        match accepted {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                serve_one(stream, peer);
+            }
             Err(error) => {
                 // EMFILE and friends: back off a little so the loop does not spin, then go on.
                 tracing::warn!(error = %error, "cannot accept a connection");
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-        };
-        let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(StallLimit::new(stream, limits.write_stall));
-        // Each request learns its peer, as axum's `ConnectInfo` extractor expects.
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            // A Router is always ready, so `call` needs no `poll_ready` first.
-            let response = app.clone().call(request);
-            async move {
-                let Ok(response) = response.await;
-                // An error from the service makes hyper close the connection, unanswered.
-                if response.extensions().get::<DropConnection>().is_some() {
-                    return Err(Dropped);
-                }
-                Ok(response)
-            }
-        });
-        let connection = graceful.watch(builder.serve_connection(io, service));
-        let open = ConnectionGuard::new(state.clone());
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                // Timeouts, resets and parse errors of one client: not the server's fault.
-                tracing::debug!(%peer, error = %error, "connection ended with an error");
-            }
-            drop(open);
-        });
+        }
     }
     drop(listener);
-    graceful.shutdown().await;
-    Ok(())
+    // Every connection shuts down gracefully on the same signal (`spawn_connection`).
+    while state.metrics.connections() > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Serves HTTP/1.1 for `app` on one connection (a TCP stream, a TLS stream, a proxy tunnel):
+/// the header timeout, each request told its `peer`, a graceful end when the server shuts down,
+/// and counted in the metrics while it lives.
+pub fn spawn_connection<I>(
+    io: I,
+    app: Router,
+    peer: SocketAddr,
+    limits: ConnectionLimits,
+    state: &AppState,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let service = app_service(app, peer);
+    let open = ConnectionGuard::new(state.clone());
+    let mut shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let connection = builder.serve_connection(io, service);
+        tokio::pin!(connection);
+        let ended = tokio::select! {
+            ended = connection.as_mut() => ended,
+            // The guard `wait_for` returns is not Send: dropped inside.
+            () = async { let _ = shutdown.wait_for(|stopped| *stopped).await.is_ok(); } => {
+                // Idle: closes now; busy: after the request in flight.
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        };
+        if let Err(error) = ended {
+            // Timeouts, resets and parse errors of one client: not the server's fault.
+            tracing::debug!(%peer, error = %error, "connection ended with an error");
+        }
+        drop(open);
+    });
+}
+
+/// `app` as hyper calls it: each request learns its peer, as axum's `ConnectInfo` extractor
+/// expects, and a response marked [`DropConnection`] closes the connection unanswered.
+pub(crate) fn app_service(
+    app: Router,
+    peer: SocketAddr,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = axum::response::Response,
+    Error = Dropped,
+    Future = impl Future<Output = Result<axum::response::Response, Dropped>> + Send,
+> + Clone
++ Send
++ 'static {
+    hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        // A Router is always ready, so `call` needs no `poll_ready` first.
+        let response = app.clone().call(request);
+        async move {
+            let Ok(response) = response.await;
+            // An error from the service makes hyper close the connection, unanswered.
+            if response.extensions().get::<DropConnection>().is_some() {
+                return Err(Dropped);
+            }
+            Ok(response)
+        }
+    })
 }
 
 /// Counts a connection in the metrics for as long as it lives.
-struct ConnectionGuard(AppState);
+pub(crate) struct ConnectionGuard(AppState);
 
 impl ConnectionGuard {
-    fn new(state: AppState) -> ConnectionGuard {
+    pub(crate) fn new(state: AppState) -> ConnectionGuard {
         state.metrics.connection_opened();
         ConnectionGuard(state)
     }

@@ -14,6 +14,7 @@ mod full_disk;
 mod limits;
 mod media;
 mod ops;
+mod proxy;
 mod routing;
 mod sdk;
 mod send;
