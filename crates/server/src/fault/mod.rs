@@ -299,7 +299,11 @@ mod tests {
     #[test]
     fn a_seeded_probability_repeats_itself() {
         let spec = "http_status=502,probability=0.5,seed=42".to_owned();
-        let first = fired(&Faults::from_specs(std::slice::from_ref(&spec), NOW).unwrap(), 50, NOW);
+        let first = fired(
+            &Faults::from_specs(std::slice::from_ref(&spec), NOW).unwrap(),
+            50,
+            NOW,
+        );
         let second = fired(&Faults::from_specs(&[spec], NOW).unwrap(), 50, NOW);
         assert_eq!(first, second);
         let hits = first.iter().filter(|hit| **hit).count();
