@@ -1,9 +1,10 @@
 // Shared helpers of the browser tests: the running server (from run.sh's environment), a server
-// of a test's own (other flags), the webhook and admin API, test media (a real PNG, a real AMR-NB
-// voice) and Chromium.
+// of a test's own (other flags), the SDK's echo bot as a real callback receiver, the webhook and
+// admin API, test media (a real PNG, a real AMR-NB voice) and Chromium.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -136,6 +137,66 @@ export async function startServer(flags) {
   };
 }
 
+/** Waits for `pattern` in a child's output (stdout or stderr); resolves with the match. */
+function waitForLine(child, pattern, what) {
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} line within 30 s:\n${output}`)), 30_000);
+    const look = (chunk) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) { clearTimeout(timer); resolvePromise(match); }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}):\n${output}`)); });
+  });
+}
+
+/** Stops a child started by a helper, and waits until it is gone. */
+async function stopChild(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolvePromise) => { child.once('exit', resolvePromise); });
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** A Token as WeCom's settings page makes them: 32 letters and digits. */
+export function randomToken() {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(32), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** An EncodingAESKey: 32 random bytes in Base64 without `=`, with `+` and `/` replaced as the
+ *  server does (43 letters and digits). */
+export function randomAesKey() {
+  return randomBytes(32).toString('base64').replace(/=+$/, '').replace(/\+/g, 'A').replace(/\//g, 'B');
+}
+
+/** Starts the SDK's example bot (`crates/client/examples/echo_bot.rs`, built by run.sh) on a
+ *  free loopback port: a real callback receiver that passes WeCom's URL verification, echoes
+ *  every text (without its leading `@BotName `) and answers a button click with "you chose
+ *  VALUE", as encrypted passive replies. Resolves with `{url, stop()}`. */
+export async function startEchoBot({ token, key, format } = {}) {
+  const bin = process.env.ECHO_BOT_BIN;
+  assert.ok(bin, 'ECHO_BOT_BIN is set by run.sh');
+  const env = { ...process.env, TOKEN: token, ENCODING_AES_KEY: key, LISTEN: '127.0.0.1:0' };
+  if (format) env.FORMAT = format;
+  const child = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const match = await waitForLine(child, /echo bot: (http:\/\/\S+)/, 'echo bot');
+  return { url: match[1], stop: () => stopChild(child) };
+}
+
+/** A loopback port where nothing listens (bound, then closed again). */
+export async function closedPort() {
+  const server = createServer();
+  await new Promise((resolvePromise) => { server.listen(0, '127.0.0.1', resolvePromise); });
+  const { port } = server.address();
+  await new Promise((resolvePromise) => { server.close(resolvePromise); });
+  return port;
+}
+
 // ---------------------------------------------------------------- media
 
 function crc32(bytes) {
@@ -234,6 +295,14 @@ export async function openChat(page, chatid) {
     return source && source.readyState === EventSource.OPEN;
   });
   return response;
+}
+
+/** Picks the "view as" user ('' for the admin view) and waits until the open chat (if any) is
+ *  loaded again for them. */
+export async function chooseViewAs(page, userid) {
+  await page.selectOption('[data-testid="view-as"]', userid);
+  await page.waitForFunction((u) => document.querySelector('#view-as').value === u
+    && !document.querySelector('#timeline-inner .timeline-loading'), userid);
 }
 
 /** Marks the page so that a reload would be noticed: `assertNoReload` checks the mark. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests of the Hookpit inbox: real headless Chromium (Debian's package) against the real
 # server binary. Installs what is missing on a fresh Debian machine (chromium, node and npm, CJK
-# fonts with apt-get; playwright-core with npm ci), builds `hookpit`, starts `hookpit serve` on a
+# fonts with apt-get; playwright-core with npm ci), builds `hookpit` and the SDK's example bot
+# `echo_bot` (the callback tests start it as a real callback receiver), starts `hookpit serve` on a
 # free port with a temporary data directory, runs the tests with node's test runner, stops the
 # server, and exits non-zero when a test fails. Needs no terminal: works with CI=true and no stdin.
 #
@@ -9,7 +10,7 @@
 #   tests/browser/run.sh xss.test.js     some files (arguments go to `node --test`)
 #   tests/browser/run.sh bench           the benchmark: open a chat of 100,000 messages
 #
-# Environment: HOOKPIT_BIN (a prebuilt binary: skips the build), CARGO_TARGET_DIR (default
+# Environment: HOOKPIT_BIN and ECHO_BOT_BIN (prebuilt binaries: skip the build), CARGO_TARGET_DIR (default
 # ~/.cache/hookpit-target), HOOKPIT_SCREENSHOTS (default tests/browser/screenshots), CHROMIUM
 # (default /usr/bin/chromium); the benchmark's own variables are listed in bench-open-chat.js.
 set -euo pipefail
@@ -55,22 +56,31 @@ if [ ! -f node_modules/playwright-core/package.json ]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
-cargo_flags=(-p hookpit --quiet)
+cargo_flags=(--quiet)
 if [ -n "${CI:-}" ]; then cargo_flags+=(--locked); fi # CI must build what Cargo.lock says
+# One cargo invocation for both binaries: they share most of the dependency graph.
+hookpit_target=(-p hookpit --bin hookpit)
+echo_target=(-p hookpit-client --example echo_bot)
 if [ -n "${HOOKPIT_BIN:-}" ]; then
   BIN="$HOOKPIT_BIN"
+  if [ -z "${ECHO_BOT_BIN:-}" ] && [ "$mode" = "test" ]; then
+    say "building echo_bot"
+    (cd "$root" && cargo build "${cargo_flags[@]}" "${echo_target[@]}")
+  fi
 elif [ "$mode" = "bench" ]; then
-  # A benchmark measures the optimised server.
+  # A benchmark measures the optimised server (and needs no echo bot).
   say "building hookpit (release)"
-  (cd "$root" && cargo build --release "${cargo_flags[@]}")
+  (cd "$root" && cargo build --release "${cargo_flags[@]}" "${hookpit_target[@]}")
   BIN="$CARGO_TARGET_DIR/release/hookpit"
 else
-  say "building hookpit"
-  (cd "$root" && cargo build "${cargo_flags[@]}")
+  say "building hookpit and echo_bot"
+  (cd "$root" && cargo build "${cargo_flags[@]}" "${hookpit_target[@]}" "${echo_target[@]}")
   BIN="$CARGO_TARGET_DIR/debug/hookpit"
 fi
 if [ ! -x "$BIN" ]; then say "no hookpit binary at $BIN"; exit 1; fi
 export HOOKPIT_BIN="$BIN" # some tests start a server of their own (e.g. with --admin-token)
+export ECHO_BOT_BIN="${ECHO_BOT_BIN:-$CARGO_TARGET_DIR/debug/examples/echo_bot}"
+if [ "$mode" = "test" ] && [ ! -x "$ECHO_BOT_BIN" ]; then say "no echo_bot binary at $ECHO_BOT_BIN"; exit 1; fi
 
 # ---------------------------------------------------------------- the server
 
@@ -138,8 +148,10 @@ if [ "$mode" = "bench" ]; then
 elif [ "$#" -gt 0 ]; then
   "${runner[@]}" "$@" || status=$?
 else
-  # One file at a time: they share the server, and the inbox file clears every message.
-  "${runner[@]}" inbox.test.js messages.test.js view-as.test.js xss.test.js privacy.test.js token.test.js || status=$?
+  # One file at a time: they share the server, and the inbox file clears every message. The
+  # callback file gives the demo bot a callback URL while it runs, and removes it at its end.
+  "${runner[@]}" callbacks.test.js inbox.test.js messages.test.js view-as.test.js xss.test.js privacy.test.js \
+    token.test.js || status=$?
   say "screenshots of every message type: $HOOKPIT_SCREENSHOTS"
 fi
 if [ "$status" -ne 0 ]; then

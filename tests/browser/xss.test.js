@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  BASE, api, demoBot, launch, listOf, newGroup, openChat, png, screenshotPath, sendRaw, upload,
+  BASE, api, chooseViewAs, demoBot, launch, listOf, newGroup, openChat, png, screenshotPath, sendRaw, upload,
 } from './lib.js';
 
 // Every payload, if it ever ran, would do all of: set window.pwned, log PWNED, open a dialog.
@@ -145,6 +145,31 @@ function corpus(chatid, media) {
   ];
 }
 
+/** A callback log entry with a payload in every field a bot or a sender could influence. */
+function hostileCallback() {
+  const tag = `<img src=x onerror="${JS}">`;
+  return {
+    id: 1,
+    bot_id: `"><script>${JS}</script>`,
+    chatid: tag,
+    msgid: `<svg onload="${JS}">`,
+    event: `<script>${JS}</script>`,
+    format: tag,
+    status: `"><img src=x onerror="${JS}">`,
+    attempts: [{ at: tag, http_status: 200, latency_ms: 3, error: `<script>${JS}</script>` }],
+    created_at: tag,
+    next_attempt_at: tag,
+    message_id: tag,
+    request: {
+      url: `javascript:${JS}`,
+      body: `<xml><Encrypt><![CDATA[${tag}]]></Encrypt><x onload="${JS}"/></xml>`,
+      plaintext: `<xml><Text><Content><![CDATA[<script>${JS}</script>]]></Content></Text><a href="javascript:${JS}">x</a>${HTML_TRICKS[0]}</xml>`,
+    },
+    response: { status: 200, body: `{"a": "<script>${JS}</script>", "${tag}": 1}`, plaintext: `{"msgtype": "text", "text": {"content": "${tag.replace(/"/g, '\\"')}"}}` },
+    reply: { error: `<script>${JS}</script>` },
+  };
+}
+
 /** Everything that must hold, whatever was sent: in the live page (`htmls` null), or in the
  *  `html` fields the API returns, parsed inertly (DOMParser runs and loads nothing), which
  *  checks the render crate alone, without the inbox's own defences. */
@@ -203,6 +228,7 @@ for (const bypassCSP of [false, true]) {
     const ran = [];
     const accepted = [];
     const refused = [];
+    const written = []; // people's messages (the composer's API), hostile too
 
     before(async () => {
       // Hostile names, shown by the UI outside the message HTML (textContent only).
@@ -237,6 +263,12 @@ for (const bypassCSP of [false, true]) {
         const reply = await sendRaw(body);
         (reply.errcode === 0 ? accepted : refused).push(`${body.msgtype}: ${reply.errcode} ${reply.errmsg || ''}`);
       }
+      // A person's message, as the composer writes it, mentioning the hostile bot name.
+      const person = await api(`/chats/${encodeURIComponent(chatid)}/messages`, {
+        method: 'POST',
+        body: { from: 'zhangsan', msgtype: 'text', text: { content: `@<svg onload="${JS}">机器人 ${HTML_TRICKS.join(' ')}` } },
+      });
+      written.push(person.message.id);
       // A refused call whose body is hostile: shown on the rejections page.
       await sendRaw(`{"msgtype":"<script>${JS}</script>","text":{"content":"<img src=x onerror=alert(1)>"}}`);
       await sendRaw('<img src=x onerror="alert(\'PWNED\')">', { contentType: 'text/html' });
@@ -261,7 +293,7 @@ for (const bypassCSP of [false, true]) {
 
     test('the html of every stored message is inert by itself (render crate, no inbox defences)', async () => {
       const items = listOf(await api(`/messages?chatid=${encodeURIComponent(chatid)}&limit=100`), 'messages');
-      assert.equal(items.length, accepted.length);
+      assert.equal(items.length, accepted.length + written.length);
       assert.deepEqual(await page.evaluate(inspect, items.map((m) => m.html)), []);
     });
 
@@ -285,9 +317,13 @@ for (const bypassCSP of [false, true]) {
           await element.hover({ force: true, timeout: 1000 }).catch(() => {});
         }
       }
+      // Buttons are clicked by a member (the "view as" user), through the API.
+      await chooseViewAs(page, 'zhangsan');
+      await page.waitForFunction((n) => document.querySelectorAll('.msg').length >= n, accepted.length);
       for (const button of await page.locator('button[data-replace-text]').all()) {
         await button.click();
       }
+      await page.locator('[data-testid="replace-text"]').first().waitFor();
       const replaced = await page.locator('[data-testid="replace-text"]').allInnerTexts();
       assert.ok(replaced.some((t) => t.includes('<script>')), 'replace_text is shown as text');
       assert.deepEqual(await page.evaluate(inspect, null), []);
@@ -302,6 +338,8 @@ for (const bypassCSP of [false, true]) {
       }
       await page.goto(`${BASE}/#/bots`);
       await page.locator('[data-testid="bot"]').first().waitFor();
+      await page.goto(`${BASE}/#/callbacks`);
+      await page.waitForSelector('body[data-view="callbacks"]');
       await page.goto(`${BASE}/#/rejections`);
       await page.locator('[data-testid="rejection"]').first().waitFor();
       const excerpts = (await page.locator('[data-testid="rejections"]').innerText());
@@ -333,6 +371,9 @@ describe('the inbox scrubs message html by itself (a server bug must not become 
     page = browser.page;
     page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
     page.on('console', (message) => { if (message.text().includes('PWNED') && message.type() === 'log') ran.push(message.text()); });
+    // A callback log whose every field is hostile (as if the server passed a bot's answer on
+    // unchecked): the log and its pretty-printer must keep it text.
+    await page.route((url) => url.pathname === '/api/v1/callbacks', (route) => route.fulfill({ json: { callbacks: [hostileCallback()] } }));
     await page.route((url) => url.pathname === '/api/v1/messages', async (route) => {
       const response = await route.fetch();
       const body = await response.json();
@@ -343,6 +384,25 @@ describe('the inbox scrubs message html by itself (a server bug must not become 
 
   after(async () => {
     if (browser) await browser.close();
+  });
+
+  test('a hostile callback log entry runs nothing: request, reply, attempts and envelopes stay text', async () => {
+    await page.goto(`${BASE}/#/callbacks`);
+    await page.waitForSelector('body[data-view="callbacks"]');
+    await page.locator('[data-testid="callback"]').first().click();
+    await page.locator('[data-testid="callback-request-plaintext"]').waitFor();
+    await page.locator('[data-testid="callback-raw"] summary').click();
+    for (const element of await page.locator('#callback-detail *').all()) {
+      await element.hover({ force: true, timeout: 1000 }).catch(() => {});
+    }
+    await page.waitForTimeout(300);
+    assert.match(await page.locator('[data-testid="callback-request-plaintext"]').innerText(), /<script>/, 'the payload is shown as text');
+    assert.match(await page.locator('[data-testid="callback-reply-plaintext"]').innerText(), /onerror/);
+    assert.equal(await page.locator('#callback-detail script, #callback-detail img, #callback-detail svg, #callback-detail iframe').count(), 0);
+    assert.deepEqual(await page.evaluate(inspect, null), []);
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+    assert.deepEqual(ran, [], 'no payload logged anything');
+    assert.equal(await page.evaluate(() => window.pwned), undefined, 'the sentinel window.pwned is untouched');
   });
 
   test('hostile html in a message item runs nothing and keeps its harmless parts', async () => {

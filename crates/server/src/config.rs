@@ -42,6 +42,11 @@ pub struct Config {
     #[arg(long, env = "HOOKPIT_RATE_PER_BOT", value_name = "N")]
     pub rate_per_bot: Option<usize>,
 
+    /// Do not create the demo workspace, and do not answer the official document's example keys
+    /// (they are public: use this for a shared hub).
+    #[arg(long, env = "HOOKPIT_NO_DEMO")]
+    pub no_demo: bool,
+
     /// Sandbox: an unknown key creates a bot of that key with its own group (and unknown chat
     /// ids become groups of that bot), so programs holding a production key work unchanged.
     #[arg(long, env = "HOOKPIT_ACCEPT_ANY_KEY")]
@@ -191,6 +196,7 @@ impl Config {
             rate_broadcast: None,
             rate_per_bot: None,
             accept_any_key: false,
+            no_demo: false,
             trust_proxy: false,
             trusted_hops: 1,
             trusted_proxies: Vec::new(),
@@ -320,6 +326,7 @@ impl fmt::Debug for Config {
             .field("rate_broadcast", &self.rate_broadcast)
             .field("rate_per_bot", &self.rate_per_bot)
             .field("accept_any_key", &self.accept_any_key)
+            .field("no_demo", &self.no_demo)
             .field("trust_proxy", &self.trust_proxy)
             .field("trusted_hops", &self.trusted_hops)
             .field("trusted_proxies", &self.trusted_proxies)

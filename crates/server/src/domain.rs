@@ -286,4 +286,7 @@ pub struct Media {
     /// Unix milliseconds; WeCom: valid 3 days.
     pub expires_at: i64,
     pub voice_duration_ms: Option<u32>,
+    /// One of the official document's placeholder ids in the demo workspace (`MEDIA_ID`, ...):
+    /// it never expires and stands for any kind, so every example of the document works.
+    pub placeholder: bool,
 }

@@ -150,7 +150,12 @@ impl ServerBuilder {
             .await
             .map_err(|_| ServeError::Store(StoreError::Closed))??;
         let store = Arc::new(store);
-        let demo = store.ensure_demo(clock.now_millis()).await?;
+        let demo_key = if config.no_demo {
+            store.remove_demo_keys().await?;
+            None
+        } else {
+            Some(store.ensure_demo(clock.now_millis()).await?.key)
+        };
 
         let base_url = config
             .public_url
@@ -220,10 +225,10 @@ impl ServerBuilder {
             state.clone(),
             state.shutdown.clone(),
         ));
-        tracing::info!(%addr, demo_bot = %demo.id, "hookpit listening");
+        tracing::info!(%addr, demo = demo_key.is_some(), "hookpit listening");
         Ok(RunningServer {
             addr,
-            demo_key: demo.key,
+            demo_key: demo_key.unwrap_or_default(),
             base_url,
             state,
             shutdown: shutdown_sender,
@@ -344,7 +349,8 @@ impl RunningServer {
         self.capture.ca_path.as_deref()
     }
 
-    /// The key of the demo bot (stable across restarts of the same data directory).
+    /// The key of the demo bot (stable across restarts of the same data directory); empty with
+    /// `--no-demo`.
     pub fn demo_key(&self) -> &str {
         &self.demo_key
     }
@@ -374,13 +380,25 @@ impl RunningServer {
         &self.state
     }
 
-    /// The banner lines `hookpit serve` prints.
+    /// The banner lines `hookpit serve` prints: the demo bot's webhook, the inbox, a curl line
+    /// to paste (the official document's own example), and what else listens.
     pub fn banner(&self) -> String {
-        let mut banner = format!(
-            "webhook: {}\ninbox: {}",
-            self.webhook_url(),
-            self.inbox_url()
-        );
+        let mut banner = if self.demo_key.is_empty() {
+            format!(
+                "inbox: {}\nno demo workspace (--no-demo): add bots in the inbox or with POST {}/api/v1/bots",
+                self.inbox_url(),
+                self.base_url
+            )
+        } else {
+            format!(
+                "webhook: {}\ninbox: {}\ntry: curl '{}/cgi-bin/webhook/send?key={}' -H 'Content-Type: application/json' -d '{{\"chatid\": \"{}\", \"msgtype\": \"text\", \"text\": {{\"content\": \"hello world\"}}}}'",
+                self.webhook_url(),
+                self.inbox_url(),
+                self.base_url,
+                crate::store::DEMO_DOCUMENT_KEYS[0],
+                crate::store::DEMO_CURL_GROUP,
+            )
+        };
         if let Some(addr) = self.ops_addr {
             banner.push_str(&format!("\nmetrics: http://{addr}/metrics"));
         }

@@ -17,9 +17,14 @@
 //
 // Layout of js/ (each module imports only modules listed before it: no import cycles):
 // - dom, time, safe-html, state: helpers and the shared state; remote-images: pictures of other
-//   hosts that wait for the reader, and placeholders for pictures that fail;
+//   hosts that wait for the reader, and placeholders for pictures that fail; pretty: callback
+//   payloads (XML, JSON) indented and coloured;
 // - api: the API client; curl, clipboard: copy buttons and curl examples;
-// - chat-list, message-row, blackboard, timeline, chat-head: drawing the sidebar and a chat;
+// - chat-list, message-row, blackboard, timeline, chat-head: drawing the sidebar and a chat
+//   (message-row also clicks markdown buttons as the "view as" user);
+// - mention, composer: writing in a chat as the "view as" user, and the note of the callbacks
+//   it caused;
+// - callbacks: the callback log; callback-settings: a bot's callback URL and its single chat;
 // - detail, chat, bots, rejections, view-as, router: the views and what opens them;
 // - live: the event stream; controls: every user interaction.
 

@@ -64,16 +64,21 @@ macro_rules! module {
 static JS_API: Asset = module!("../../ui/js/api.js");
 static JS_BLACKBOARD: Asset = module!("../../ui/js/blackboard.js");
 static JS_BOTS: Asset = module!("../../ui/js/bots.js");
+static JS_CALLBACK_SETTINGS: Asset = module!("../../ui/js/callback-settings.js");
+static JS_CALLBACKS: Asset = module!("../../ui/js/callbacks.js");
 static JS_CHAT_HEAD: Asset = module!("../../ui/js/chat-head.js");
 static JS_CHAT_LIST: Asset = module!("../../ui/js/chat-list.js");
 static JS_CHAT: Asset = module!("../../ui/js/chat.js");
 static JS_CLIPBOARD: Asset = module!("../../ui/js/clipboard.js");
+static JS_COMPOSER: Asset = module!("../../ui/js/composer.js");
 static JS_CONTROLS: Asset = module!("../../ui/js/controls.js");
 static JS_CURL: Asset = module!("../../ui/js/curl.js");
 static JS_DETAIL: Asset = module!("../../ui/js/detail.js");
 static JS_DOM: Asset = module!("../../ui/js/dom.js");
 static JS_LIVE: Asset = module!("../../ui/js/live.js");
+static JS_MENTION: Asset = module!("../../ui/js/mention.js");
 static JS_MESSAGE_ROW: Asset = module!("../../ui/js/message-row.js");
+static JS_PRETTY: Asset = module!("../../ui/js/pretty.js");
 static JS_REJECTIONS: Asset = module!("../../ui/js/rejections.js");
 static JS_REMOTE_IMAGES: Asset = module!("../../ui/js/remote-images.js");
 static JS_ROUTER: Asset = module!("../../ui/js/router.js");
@@ -95,7 +100,7 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 28] = [
+static PATHS: [(&str, &Asset); 33] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
@@ -106,16 +111,21 @@ static PATHS: [(&str, &Asset); 28] = [
     ("/assets/js/api.js", &JS_API),
     ("/assets/js/blackboard.js", &JS_BLACKBOARD),
     ("/assets/js/bots.js", &JS_BOTS),
+    ("/assets/js/callback-settings.js", &JS_CALLBACK_SETTINGS),
+    ("/assets/js/callbacks.js", &JS_CALLBACKS),
     ("/assets/js/chat-head.js", &JS_CHAT_HEAD),
     ("/assets/js/chat-list.js", &JS_CHAT_LIST),
     ("/assets/js/chat.js", &JS_CHAT),
     ("/assets/js/clipboard.js", &JS_CLIPBOARD),
+    ("/assets/js/composer.js", &JS_COMPOSER),
     ("/assets/js/controls.js", &JS_CONTROLS),
     ("/assets/js/curl.js", &JS_CURL),
     ("/assets/js/detail.js", &JS_DETAIL),
     ("/assets/js/dom.js", &JS_DOM),
     ("/assets/js/live.js", &JS_LIVE),
+    ("/assets/js/mention.js", &JS_MENTION),
     ("/assets/js/message-row.js", &JS_MESSAGE_ROW),
+    ("/assets/js/pretty.js", &JS_PRETTY),
     ("/assets/js/rejections.js", &JS_REJECTIONS),
     ("/assets/js/remote-images.js", &JS_REMOTE_IMAGES),
     ("/assets/js/router.js", &JS_ROUTER),

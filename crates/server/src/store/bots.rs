@@ -56,6 +56,15 @@ pub(super) fn by_key(conn: &Connection, key: &str) -> Result<Option<Bot>, StoreE
     load(conn, "key", key)
 }
 
+/// Whether `key` is another key a bot answers to (`bot_key_aliases`).
+pub(super) fn is_alias(conn: &Connection, key: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM bot_key_aliases WHERE key = ?1")?
+        .query_row([key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub(super) fn insert(
     conn: &Connection,
     id: &str,
@@ -69,7 +78,7 @@ pub(super) fn insert(
     if key.trim().is_empty() {
         return Err(StoreError::Invalid("key must not be empty".to_owned()));
     }
-    if by_key(conn, &key)?.is_some() {
+    if by_key(conn, &key)?.is_some() || is_alias(conn, &key)? {
         return Err(StoreError::Conflict(
             "a bot with this key exists already".to_owned(),
         ));
@@ -163,7 +172,11 @@ impl Store {
         let key = key.to_owned();
         self.read(move |conn| {
             Ok(conn
-                .prepare_cached("SELECT id, name FROM bots WHERE key = ?1")?
+                .prepare_cached(
+                    "SELECT id, name FROM bots WHERE key = ?1
+                     UNION ALL SELECT b.id, b.name FROM bot_key_aliases a JOIN bots b
+                         ON b.id = a.bot_id WHERE a.key = ?1",
+                )?
                 .query_row([&key], |row| {
                     Ok(BotIdentity {
                         id: row.get(0)?,

@@ -19,9 +19,105 @@ pub const DEMO_POST: &str = "bpkSFfCgAAWeiHNo2p6lJbG3_F2xxxxx";
 /// The demo bot's id.
 pub const DEMO_BOT_ID: &str = "demo";
 
+/// The keys the official document shows, which the demo bot answers too: its curl example's,
+/// its text's (one character shorter) and its upload example's. They are public: `--no-demo`
+/// removes them.
+pub const DEMO_DOCUMENT_KEYS: [&str; 3] = [
+    "633a31f6-xxxx-xxxx-xxxx-0ec1eefaaaaa",
+    "633a31f6-xxxx-xxxx-xxxx-0ec1eefaaaa",
+    "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+];
+
+/// The document's placeholder media ids, kept as placeholders of the demo bot: name, bytes.
+/// `MEDIA_ID` is both the voice example's and the mini-program cover's, so it is a picture that
+/// also has a duration.
+const DEMO_MEDIA: [(&str, &str, &[u8]); 3] = [
+    ("3a8asd892asd8asd", "wework.txt", b"mytext"),
+    (
+        "MEDIAID",
+        "企业微信.apk",
+        b"a placeholder of the official document's example\n",
+    ),
+    ("MEDIA_ID", "cover.png", PNG_1X1),
+];
+
+/// The smallest valid PNG (1×1, transparent): the placeholder cover.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
 impl Store {
-    /// The demo bot, creating the demo workspace if this store has never had it.
+    /// The demo bot, creating the demo workspace if this store has never had it, and making sure
+    /// it answers the document's keys and holds its placeholder media (stores made by older
+    /// versions get them too).
     pub async fn ensure_demo(&self, now: i64) -> Result<Bot, StoreError> {
+        let bot = self.create_demo(now).await?;
+        let media_dir = self.media_dir().to_owned();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            for (media_id, _, bytes) in DEMO_MEDIA {
+                let path = media_dir.join(media_id);
+                if !path.exists() {
+                    std::fs::write(&path, bytes)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        self.write_bots(move |conn| {
+            for key in DEMO_DOCUMENT_KEYS {
+                if bots::by_key(conn, key)?.is_none() {
+                    conn.execute(
+                        "INSERT OR IGNORE INTO bot_key_aliases (key, bot_id) VALUES (?1, ?2)",
+                        [key, DEMO_BOT_ID],
+                    )?;
+                }
+            }
+            for (media_id, filename, bytes) in DEMO_MEDIA {
+                let kind = if media_id == "MEDIA_ID" {
+                    "image"
+                } else {
+                    "file"
+                };
+                conn.execute(
+                    "INSERT OR IGNORE INTO media (media_id, bot_id, kind, filename, content_type,
+                         size, created_at, expires_at, voice_duration_ms, placeholder)
+                     VALUES (?1, ?2, ?3, ?4, 'application/octet-stream', ?5, ?6, ?7, ?8, 1)",
+                    rusqlite::params![
+                        media_id,
+                        DEMO_BOT_ID,
+                        kind,
+                        filename,
+                        i64::try_from(bytes.len()).unwrap_or(0),
+                        now,
+                        i64::MAX,
+                        (media_id == "MEDIA_ID").then_some(5_000),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(bot)
+    }
+
+    /// `--no-demo`: the document's public keys answer nothing (the demo bot itself, made by an
+    /// earlier start, stays: delete it in the inbox if it is not wanted).
+    pub async fn remove_demo_keys(&self) -> Result<(), StoreError> {
+        self.write_bots(|conn| {
+            for key in DEMO_DOCUMENT_KEYS {
+                conn.execute("DELETE FROM bot_key_aliases WHERE key = ?1", [key])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_demo(&self, now: i64) -> Result<Bot, StoreError> {
         self.write_bots(move |conn| {
             let existing: Option<String> = {
                 use rusqlite::OptionalExtension;

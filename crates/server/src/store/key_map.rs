@@ -28,7 +28,10 @@ pub(super) struct KeyMap {
 }
 
 fn load(conn: &Connection) -> Result<HashMap<String, BotIdentity>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT key, id, name FROM bots")?;
+    let mut statement = conn.prepare_cached(
+        "SELECT key, id, name FROM bots
+         UNION ALL SELECT a.key, b.id, b.name FROM bot_key_aliases a JOIN bots b ON b.id = a.bot_id",
+    )?;
     let rows = statement.query_map([], |row| {
         Ok((
             row.get::<_, String>(0)?,

@@ -11,7 +11,7 @@ use crate::domain::Media;
 
 /// The columns [`media_from_row`] reads, in its order.
 pub(super) const MEDIA_COLUMNS: &str = "media_id, bot_id, kind, filename, content_type, size, \
-     created_at, expires_at, voice_duration_ms";
+     created_at, expires_at, voice_duration_ms, placeholder";
 
 /// An upload from a row of [`MEDIA_COLUMNS`].
 pub(super) fn media_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
@@ -27,6 +27,7 @@ pub(super) fn media_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Media>
         created_at: row.get(6)?,
         expires_at: row.get(7)?,
         voice_duration_ms: row.get(8)?,
+        placeholder: row.get::<_, i64>(9)? != 0,
     })
 }
 
@@ -115,7 +116,7 @@ impl Store {
             .write(move |conn| {
                 let ids = {
                     let mut statement = conn.prepare(
-                        "SELECT media_id FROM media WHERE expires_at <= ?1
+                        "SELECT media_id FROM media WHERE expires_at <= ?1 AND placeholder = 0
                          AND NOT EXISTS (SELECT 1 FROM media_uses u
                              JOIN messages m ON m.request_id = u.request_id
                              WHERE u.media_id = media.media_id)",

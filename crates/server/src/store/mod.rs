@@ -45,7 +45,9 @@ use std::sync::Arc;
 
 pub use callbacks::Click;
 pub use deliver::Delivery;
-pub use demo::{DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP, DEMO_POST};
+pub use demo::{
+    DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_DOCUMENT_KEYS, DEMO_GROUP, DEMO_POST,
+};
 use key_map::KeyMap;
 pub use outbox::{CodeLookup, OutboxQuery};
 pub use people::picture_key;

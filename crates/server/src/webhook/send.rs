@@ -168,7 +168,8 @@ async fn check_media(
             }
         };
         let usable = media.is_some_and(|media| {
-            media.bot_id == bot_id && media.expires_at > now && need.accepts(media.kind)
+            media.bot_id == bot_id
+                && (media.placeholder || (media.expires_at > now && need.accepts(media.kind)))
         });
         if !usable {
             return Err(ErrorCode::INVALID_MEDIA_ID);

@@ -125,6 +125,7 @@ pub(super) async fn upload_media(
         voice_duration_ms: valid
             .voice_duration
             .map(|d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+        placeholder: false,
     };
     let Some(temp) = part.file else {
         // A part is only chosen with its file; an empty one is refused above (44001).

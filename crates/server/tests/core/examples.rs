@@ -186,3 +186,101 @@ async fn the_upload_example_of_the_document_is_accepted_byte_for_byte() {
     );
     server.stop().await;
 }
+
+/// The document's own examples, with nothing replaced: the placeholder media ids are the demo
+/// workspace's placeholders, and the document's keys are the demo bot's.
+#[tokio::test]
+async fn the_documents_examples_answer_0_verbatim_with_its_own_keys() {
+    let server = TestServer::start().await;
+    for key in hookpit_server::store::DEMO_DOCUMENT_KEYS {
+        let reply = server.send_as(key, &example("doc_curl_text")).await;
+        assert_eq!(reply.errcode(), 0, "{key}: {}", reply.text);
+    }
+    for name in [
+        "doc_file",
+        "doc_voice",
+        "doc_miniprogram",
+        "spec_text_notice",
+        "spec_news_notice",
+    ] {
+        let body = example(name);
+        let reply = server
+            .send_as(hookpit_server::store::DEMO_DOCUMENT_KEYS[2], &body)
+            .await;
+        assert_eq!(reply.errcode(), 0, "{name}: {}", reply.text);
+    }
+    // The image example's DATA and MD5 cannot be a picture: WeCom refuses it.
+    let image = server.send(&example("doc_image_placeholder")).await;
+    assert_ne!(image.errcode(), 0);
+    // A placeholder never expires.
+    server
+        .clock
+        .advance(std::time::Duration::from_secs(10 * 24 * 3600));
+    assert_eq!(server.send(&example("doc_file")).await.errcode(), 0);
+    hookpit_server::ops::prune(server.server.state())
+        .await
+        .unwrap();
+    assert_eq!(server.send(&example("doc_voice")).await.errcode(), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn no_demo_answers_none_of_the_documents_public_keys() {
+    let server = TestServer::start().await;
+    let (running, relaunch) = server.split();
+    running.shutdown().await.unwrap();
+    let server = relaunch.start_with(|config| config.no_demo = true).await;
+    for key in hookpit_server::store::DEMO_DOCUMENT_KEYS {
+        assert_eq!(
+            server
+                .send_as(key, &example("doc_curl_text"))
+                .await
+                .errcode(),
+            93000,
+            "{key}"
+        );
+    }
+    assert!(server.server.banner().contains("no demo workspace"));
+    server.stop().await;
+    let fresh = TestServer::start_with(|config| config.no_demo = true).await;
+    let bots = fresh.server.state().store.list_bots().await.unwrap();
+    assert!(bots.is_empty(), "{bots:?}");
+    fresh.stop().await;
+}
+
+/// The README's quick start, pasted: its curl (the official document's, with the host changed)
+/// against a spawned server, through bash and curl.
+#[tokio::test]
+async fn the_readme_quick_start_curl_works_when_pasted() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let (_, section) = readme.split_once("## Quick start").expect("a quick start");
+    let (_, block) = section.split_once("```sh\n").expect("a sh block");
+    let (block, _) = block.split_once("\n```").expect("closed");
+    let curl: String = block
+        .lines()
+        .skip_while(|line| !line.starts_with("curl "))
+        .take_while(|line| !line.starts_with("# {"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(curl.contains("127.0.0.1:8765"), "{curl}");
+    let server = TestServer::start().await;
+    let curl = curl.replace("127.0.0.1:8765", &server.server.addr().to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(curl)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("bash and curl run");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        r#"{"errcode":0,"errmsg":"ok"}"#,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(server.messages_in(DEMO_CURL_GROUP).await.len(), 1);
+    server.stop().await;
+}

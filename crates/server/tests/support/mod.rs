@@ -36,6 +36,12 @@ impl Relaunch {
     pub async fn start(self) -> TestServer {
         TestServer::boot(self.config, self.clock, self.dir).await
     }
+
+    /// [`Relaunch::start`] with the configuration changed by `adjust`.
+    pub async fn start_with(mut self, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        adjust(&mut self.config);
+        TestServer::boot(self.config, self.clock, self.dir).await
+    }
 }
 
 /// A webhook answer, as received.

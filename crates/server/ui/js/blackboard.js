@@ -1,7 +1,8 @@
 // A blackboard (小黑板) timeline: posts, each followed by its replies. A post is either a user's
 // post of `/chats/{chatid}/posts` or a bot's message sent without `post_id`; a reply is a
 // message whose `post_id` points at a post. Replies to a post not (yet) listed get a
-// placeholder post. Posts are ordered by their latest activity, oldest first.
+// placeholder post. Posts are ordered by their latest activity, oldest first. Each post offers
+// "回复", which points the composer at it (controls.js handles the click).
 
 import { h } from './dom.js';
 import { rowFor } from './message-row.js';
@@ -37,13 +38,19 @@ export function blackboardBlocks(messages) {
 }
 
 function postSection(block) {
+  const postId = block.post && block.post.post_id;
+  const replying = Boolean(postId) && state.replyTo === postId;
   const head = block.post
     ? h('div', { class: 'post-head' },
       h('span', { class: 'post-tag', text: '帖子' }),
       h('span', { class: 'post-title', text: block.post.title || '' }),
-      h('span', { class: 'post-id', text: block.post.post_id }))
+      h('span', { class: 'post-id', text: postId }),
+      h('button', {
+        type: 'button', class: 'link-button post-reply', 'data-action': 'reply-post', 'data-testid': 'reply-post',
+        dataset: { postId }, 'aria-pressed': String(replying), text: replying ? '正在回复' : '回复',
+      }))
     : h('div', { class: 'post-head' }, h('span', { class: 'post-tag', text: '机器人发帖' }));
-  return h('section', { class: 'post', 'data-testid': 'post' },
+  return h('section', { class: `post${replying ? ' replying' : ''}`, 'data-testid': 'post', dataset: postId ? { postId } : {} },
     head,
     block.message ? rowFor(block.message) : null,
     block.replies.length ? h('div', { class: 'post-replies' },

@@ -1,7 +1,9 @@
 // The bots page (消息推送): each bot's webhook and upload URLs with copy buttons, ready curl
-// examples, the chats it is in and its subscription scope.
+// examples, the chats it is in and its subscription scope; its callback settings and a way
+// into its callback log and its single chat (js/callback-settings.js).
 
 import { api, listOf } from './api.js';
+import { callbackSection, singleChatButton } from './callback-settings.js';
 import { copyButton } from './clipboard.js';
 import { curlJson, curlUpload } from './curl.js';
 import { $, avatar, h } from './dom.js';
@@ -46,9 +48,12 @@ function botCard(bot) {
   return h('article', { class: 'bot-card', 'data-testid': 'bot', dataset: { botId: bot.id } },
     h('header', { class: 'bot-head' },
       avatar(bot.name || bot.id, bot.id, 'bot-avatar'),
-      h('div', {},
+      h('div', { class: 'bot-title' },
         h('h2', { text: bot.name || bot.id }),
-        h('span', { class: 'muted', text: `ID ${bot.id}` }))),
+        h('span', { class: 'muted', text: `ID ${bot.id}` })),
+      h('div', { class: 'bot-actions' },
+        singleChatButton(bot),
+        h('a', { class: 'copy-button', href: `#/callbacks/${encodeURIComponent(bot.id)}`, text: '回调日志' }))),
     urlLine('Webhook 地址', bot.webhook_url),
     urlLine('文件上传地址', bot.upload_url),
     example('发送一条文本消息', curlJson(bot.webhook_url, HELLO), 'curl'),
@@ -57,5 +62,6 @@ function botCard(bot) {
       h('dt', { text: '所在会话' }),
       h('dd', {}, bot.chats.length ? bot.chats.map(chatLink) : '无'),
       h('dt', { text: '订阅范围' }),
-      h('dd', { text: bot.subscription.length ? bot.subscription.map(userName).join('、') : '无' })));
+      h('dd', { text: bot.subscription.length ? bot.subscription.map(userName).join('、') : '无' })),
+    callbackSection(bot));
 }

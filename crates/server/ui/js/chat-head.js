@@ -28,8 +28,10 @@ export function renderViewAsBanner() {
   banner.hidden = false;
   const members = memberIds(state.chat);
   const notMember = members.length && !members.includes(state.asUser);
-  banner.replaceChildren(
-    h('span', { text: `正在以「${userName(state.asUser)}」的身份查看：只显示 TA 可见的消息` }),
+  // replaceChildren would write a null as the text "null": leave it out instead.
+  banner.replaceChildren(...[
+    h('span', { text: `正在以「${userName(state.asUser)}」的身份查看与发言：只显示 TA 可见的消息` }),
     notMember ? h('span', { class: 'warn', text: '（TA 不是本会话成员）' }) : null,
-    h('button', { type: 'button', class: 'link-button', 'data-action': 'exit-view-as', text: '退出' }));
+    h('button', { type: 'button', class: 'link-button', 'data-action': 'exit-view-as', text: '退出' }),
+  ].filter(Boolean));
 }

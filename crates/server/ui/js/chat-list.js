@@ -3,7 +3,7 @@
 
 import { api, listOf, query } from './api.js';
 import { $, avatar, h } from './dom.js';
-import { KIND_LABEL, botOf, chatName, memberIds, state } from './state.js';
+import { KIND_LABEL, chatName, memberIds, senderName, state } from './state.js';
 import { parseTime, shortTime } from './time.js';
 
 /** How many chats without a preview get their newest message fetched on a load. */
@@ -17,6 +17,7 @@ function previewText(message) {
     case 'text': return cut(c.content);
     case 'markdown': case 'markdown_v2': return cut(String(c.content || '').replace(/[#*>`]/g, ''));
     case 'image': return '[图片]';
+    case 'mixed': return cut((c.items || []).map((item) => (item.type === 'image' ? '[图片]' : item.content)).join(' '));
     case 'news': return `[图文] ${cut(c.articles && c.articles[0] && c.articles[0].title)}`;
     case 'file': return '[文件]'; // the content holds only a media_id
     case 'voice': return '[语音]';
@@ -32,7 +33,7 @@ export function rememberPreview(message) {
   const at = parseTime(message.created_at);
   const known = state.previews.get(message.chatid);
   if (known && known.at && at && known.at > at) return;
-  state.previews.set(message.chatid, { text: `${botOf(message).name || ''}: ${previewText(message)}`, at });
+  state.previews.set(message.chatid, { text: `${senderName(message)}: ${previewText(message)}`, at });
 }
 
 /** When a chat was last active (null for a chat without messages). */

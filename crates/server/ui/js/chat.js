@@ -1,15 +1,17 @@
-// Opening a chat: its first page of messages (and a blackboard's posts), older pages on
-// scroll, and marking it read. A newer open supersedes a slower one still loading: each load
-// checks `loadToken` before it touches the page.
+// Opening a chat: its first page of messages (and a blackboard's posts), its composer, older
+// pages on scroll, and marking it read. A newer open supersedes a slower one still loading:
+// each load checks `loadToken` before it touches the page. Live messages that come while the
+// first page loads wait for it (`state.loading`), so they neither vanish nor stand alone.
 
 import { api, listOf, query } from './api.js';
 import { renderChatHead, renderViewAsBanner } from './chat-head.js';
 import { rememberPreview, renderChatList } from './chat-list.js';
+import { renderComposer } from './composer.js';
 import { closeDetail } from './detail.js';
 import { $, toast } from './dom.js';
 import { forgetRows } from './message-row.js';
 import { PAGE_SIZE, findChat, state } from './state.js';
-import { renderTimeline, showTimelineNote } from './timeline.js';
+import { renderTimeline, showTimelineNote, takeArrived } from './timeline.js';
 
 let loadToken = 0; // bumped by every open
 let loadingOlder = false;
@@ -22,11 +24,14 @@ function pageQuery(extra) {
 /** Opens (or reloads) chat `chatId`; the detail pane stays open only with `keepDetail`. */
 export async function openChat(chatId, { keepDetail = false } = {}) {
   const token = ++loadToken;
+  if (state.chatId !== chatId) state.replyTo = null;
   state.chatId = chatId;
   state.chat = findChat(chatId) || null;
   state.messages = [];
   state.nextCursor = null;
   state.posts = [];
+  state.loading = true;
+  state.arrived = [];
   forgetRows();
   if (!keepDetail) closeDetail();
   const search = $('search');
@@ -34,12 +39,16 @@ export async function openChat(chatId, { keepDetail = false } = {}) {
   renderChatHead();
   renderViewAsBanner();
   renderChatList();
+  renderComposer();
   showTimelineNote('timeline-loading', '加载中…');
   try {
     if (!state.chat) {
       // A chat newer than the list (a link, or a chat created since): ask for it alone.
       try { state.chat = await api(`/chats/${encodeURIComponent(chatId)}`); } catch { state.chat = null; }
+      if (token !== loadToken) return;
       renderChatHead();
+      renderViewAsBanner();
+      renderComposer();
     }
     const [page, posts] = await Promise.all([
       api(pageQuery({})),
@@ -52,11 +61,17 @@ export async function openChat(chatId, { keepDetail = false } = {}) {
     const items = listOf(page, 'messages');
     state.messages = items.slice().reverse();
     state.nextCursor = (page && page.next_cursor) || null;
+    state.loading = false;
+    takeArrived();
+    renderComposer();
     if (!state.q && items[0]) rememberPreview(items[0]);
     renderTimeline({ scroll: 'bottom' });
     markRead(chatId);
   } catch (error) {
     if (token !== loadToken) return;
+    state.loading = false;
+    state.arrived = [];
+    renderComposer();
     showTimelineNote('timeline-empty', error.status === 404 ? '没有这个会话' : `加载失败：${error.message}`);
   }
 }
@@ -82,17 +97,6 @@ export async function loadOlder() {
   } finally {
     loadingOlder = false;
   }
-}
-
-/** Fetches the open blackboard's posts again (a live message opened a new one). */
-export async function refreshPosts(chatId) {
-  const token = loadToken;
-  try {
-    const posts = listOf(await api(`/chats/${encodeURIComponent(chatId)}/posts`), 'posts');
-    if (token !== loadToken) return;
-    state.posts = posts;
-    renderTimeline({ scroll: 'follow' });
-  } catch { /* the reply layout stays until the next load */ }
 }
 
 const readTimers = new Map(); // chatid -> pending "mark read" call

@@ -1,11 +1,14 @@
 // What the user does on the page: clicks in the timeline (attachment buttons, remote-picture
-// placeholders and "加载图片", links, rows for the detail pane, "load older"), scrolling, the
-// chat tabs, search, "view as", the remote-pictures setting, clear, closing the detail pane, and
-// navigation. Every listener of index.html's fixed elements is bound here.
+// placeholders and "加载图片", links, rows for the detail pane, "load older", a blackboard
+// post's "回复"), scrolling, the chat tabs, search, "view as", the remote-pictures setting,
+// clear, closing the detail pane, and navigation. Every listener of index.html's fixed elements
+// is bound here, or by the binder of the module that owns them (composer, callback log).
 
 import { api, reportError } from './api.js';
+import { bindCallbacks } from './callbacks.js';
 import { renderChatList } from './chat-list.js';
 import { loadOlder, markRead, openChat } from './chat.js';
+import { bindComposer, replyTo } from './composer.js';
 import { closeDetail, openDetail } from './detail.js';
 import { $, toast } from './dom.js';
 import { onCleared } from './live.js';
@@ -36,6 +39,10 @@ function onTimelineClick(event) {
   }
   const action = target.closest('[data-action]');
   if (action && action.dataset.action === 'older') { loadOlder(); return; }
+  if (action && action.dataset.action === 'reply-post') {
+    replyTo(state.replyTo === action.dataset.postId ? null : action.dataset.postId);
+    return;
+  }
   const link = target.closest('a[href]');
   if (link) {
     // Links in messages leave the inbox in a new tab, without a referrer or opener.
@@ -108,6 +115,8 @@ export function bindEvents() {
   });
   $('chat-tabs').addEventListener('click', onKindTab);
   bindSearch();
+  bindComposer();
+  bindCallbacks();
   $('clear-all').addEventListener('click', clearAll);
   document.addEventListener('visibilitychange', () => {
     // Back on the tab: what arrived while it was hidden has now been seen.

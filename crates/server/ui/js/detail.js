@@ -1,12 +1,13 @@
-// The message detail pane: what the server knows of one message (ids, bot, chat, visibility,
+// The message detail pane: what the server knows of one message (ids, sender, chat, visibility,
 // mentions), its lints, the reply the sender got and the raw request JSON, with copy buttons
-// and a "copy as curl" that replays the request against the message's bot.
+// and a "copy as curl" that replays a bot's request against its webhook. A member's message
+// (written in the composer) lists the callbacks it caused, with links to the callback log.
 
 import { api } from './api.js';
 import { copyButton } from './clipboard.js';
 import { curlJson } from './curl.js';
 import { $, h } from './dom.js';
-import { KIND_LABEL, TYPE_LABEL, botOf, chatName, findChat, state, userName } from './state.js';
+import { KIND_LABEL, STATUS_LABEL, TYPE_LABEL, authorOf, botName, botOf, chatName, findChat, state, userName } from './state.js';
 import { fullTime, parseTime } from './time.js';
 
 export function closeDetail() {
@@ -35,11 +36,13 @@ function facts(item) {
   const created = parseTime(item.created_at);
   const chat = findChat(item.chatid);
   const bot = botOf(item);
+  const author = authorOf(item);
   return [
     ['消息 ID', item.id],
     ['请求 ID', item.request_id],
     ['类型', item.msgtype ? `${item.msgtype}（${TYPE_LABEL[item.msgtype] || ''}）` : ''],
     ['机器人', bot.id ? `${bot.name || ''} (${bot.id})` : ''],
+    ['发送者', author.kind === 'user' ? `${author.name || userName(author.userid)} (${author.userid})，在收件箱中发送` : ''],
     ['会话', item.chatid ? `${chat ? `${chatName(chat)} · ` : ''}${item.chatid}` : ''],
     ['会话类型', KIND_LABEL[item.chat_type] || item.chat_type],
     ['来源 IP', item.from_ip],
@@ -48,6 +51,16 @@ function facts(item) {
     ['仅谁可见', (item.visible_to || []).map((u) => `${userName(u)} (${u})`).join('、') || '所有成员'],
     ['提醒（@）', (item.mentions || []).join('、')],
   ].filter(([, value]) => value !== undefined && value !== null && value !== '');
+}
+
+/** The callbacks a member's message caused: the chat's recent callbacks that name it. */
+async function causedCallbacks(item) {
+  try {
+    const data = await api(`/callbacks?chatid=${encodeURIComponent(item.chatid)}&limit=200`);
+    return ((data && data.callbacks) || []).filter((c) => c.message_id === item.id).reverse();
+  } catch {
+    return [];
+  }
 }
 
 /** Opens the pane on message `id` (a string, from the row's data-id). */
@@ -70,6 +83,21 @@ export async function openDetail(id) {
   const reply = prettyJson(item.reply);
   const lints = item.lints || [];
   const bot = state.bots.find((b) => b.id === botOf(item).id);
+  const person = authorOf(item).kind === 'user';
+  if (person) {
+    body.replaceChildren(
+      h('dl', { class: 'facts' }, facts(item).flatMap(([key, value]) => [h('dt', { text: key }), h('dd', { text: String(value) })])),
+      section('引发的回调', h('p', { class: 'muted', text: '加载中…' })),
+      section('请求 JSON（不含图片数据）', codeBlock('detail-raw', raw)));
+    const caused = await causedCallbacks(item);
+    if (state.detailId !== id) return;
+    body.querySelector('.detail-section').replaceWith(section(`引发的回调（${caused.length}）`, caused.length
+      ? h('ul', { class: 'detail-callbacks', 'data-testid': 'detail-callbacks' }, caused.map((c) => h('li', {},
+        h('a', { href: `#/callbacks/${encodeURIComponent(c.bot_id)}/${c.id}`, text: `#${c.id} ${botName(c.bot_id)} · ${c.event}` }),
+        h('span', { class: `status-badge status-${c.status}`, text: STATUS_LABEL[c.status] || c.status }))))
+      : h('p', { class: 'muted', text: '没有（群聊中只有 @机器人 的文字消息会回调，机器人需先配置回调地址）' })));
+    return;
+  }
   body.replaceChildren(
     h('dl', { class: 'facts' }, facts(item).flatMap(([key, value]) => [h('dt', { text: key }), h('dd', { text: String(value) })])),
     section(`检查结果（${lints.length}）`, lints.length

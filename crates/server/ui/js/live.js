@@ -1,17 +1,20 @@
 // Live updates from `GET /api/v1/events` (Server-Sent Events): new messages into the chat list
-// and the open timeline, rejections into their log, "cleared" everywhere, and the connection
-// dot of the rail. After a reconnect, what was sent meanwhile is loaded again.
+// and the open timeline, rejections into their log, callbacks into their log and the composer's
+// note, "cleared" everywhere, and the connection dot of the rail. After a reconnect, what was
+// sent meanwhile is loaded again.
 
 import { eventsUrl } from './api.js';
 import { loadChats, rememberPreview, renderChatList, sortChats } from './chat-list.js';
-import { markRead, openChat, refreshPosts } from './chat.js';
+import { onCallback } from './callbacks.js';
+import { markRead, openChat } from './chat.js';
+import { onCallbackUpdate } from './composer.js';
 import { closeDetail } from './detail.js';
 import { $ } from './dom.js';
 import { forgetRows } from './message-row.js';
 import { onRejection } from './rejections.js';
 import { route } from './router.js';
 import { findChat, state } from './state.js';
-import { matchesSearch, renderTimeline } from './timeline.js';
+import { matchesSearch, renderTimeline, showMessage } from './timeline.js';
 import { visibleNow } from './view-as.js';
 
 const CONNECTION_TITLE = { open: '实时连接：已连接', connecting: '实时连接：连接中', closed: '实时连接：已断开，正在重连' };
@@ -42,15 +45,7 @@ function onLiveMessage(message) {
   }
   if (open) {
     if (!visibleNow(message) || !matchesSearch(message)) return;
-    if (state.messages.some((m) => m.id === message.id)) return;
-    state.messages.push(message);
-    if (state.chat && state.chat.kind === 'blackboard' && message.post_id
-      && !state.posts.some((p) => p.post_id === message.post_id)) {
-      // A post created after the chat was loaded (by this very message, when a bot posted
-      // without post_id): fetch the posts so that it shows as a post, not as a reply.
-      refreshPosts(message.chatid);
-    }
-    renderTimeline({ scroll: 'follow' });
+    showMessage(message);
     if (!document.hidden) markRead(message.chatid);
   } else if (state.route.name === 'home') {
     route();
@@ -93,5 +88,11 @@ export function connectEvents() {
   source.addEventListener('message', (event) => onLiveMessage(parse(event)));
   source.addEventListener('rejection', (event) => { const data = parse(event); if (data) onRejection(data); });
   source.addEventListener('cleared', onCleared);
+  source.addEventListener('callback', (event) => {
+    const data = parse(event);
+    if (!data || data.id === undefined) return;
+    onCallback(data);
+    onCallbackUpdate(data);
+  });
   window.__hookpitEvents = source; // lets tests and developers inspect the stream state
 }

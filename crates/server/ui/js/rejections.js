@@ -4,7 +4,7 @@
 import { api, listOf, query } from './api.js';
 import { $, h, toast } from './dom.js';
 import { state } from './state.js';
-import { clock, fullTime, pad, parseTime, sameDay, shortTime } from './time.js';
+import { fullTime, logTime, parseTime } from './time.js';
 
 /** How many the page asks for, and how many live ones it keeps. */
 const LOADED = 200;
@@ -37,15 +37,10 @@ export function onRejection(rejection) {
   }
 }
 
-/** "10:21:07" today, "3/5 10:21:07" on another day. */
-function when(at) {
-  return `${sameDay(at, new Date()) ? '' : `${shortTime(at)} `}${clock(at)}:${pad(at.getSeconds())}`;
-}
-
 function rejectionRow(r) {
   const at = parseTime(r.at);
   return h('tr', { 'data-testid': 'rejection' },
-    h('td', { class: 'nowrap', title: at ? fullTime(at) : '', text: at ? when(at) : String(r.at || '') }),
+    h('td', { class: 'nowrap', title: at ? fullTime(at) : '', text: at ? logTime(at) : String(r.at || '') }),
     h('td', {}, h('code', { text: r.endpoint || '' })),
     h('td', {}, h('code', { text: r.key || '' })),
     h('td', {}, h('span', { class: 'errcode', text: String(r.errcode ?? '') })),

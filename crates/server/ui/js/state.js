@@ -11,8 +11,15 @@ export const REMOTE_IMAGES_KEY = 'hookpit.remoteImages';
 export const KIND_LABEL = { group: '群聊', blackboard: '小黑板', single: '单聊' };
 export const TYPE_LABEL = {
   text: '文本', markdown: 'Markdown', markdown_v2: 'Markdown v2', image: '图片', news: '图文',
-  file: '文件', voice: '语音', miniprogram: '小程序', template_card: '模板卡片',
+  file: '文件', voice: '语音', miniprogram: '小程序', template_card: '模板卡片', mixed: '图文混排',
 };
+/** What a callback is about (its `event`), as the callback log names it. */
+export const EVENT_LABEL = {
+  text: '文本消息', image: '图片消息', mixed: '图文混排消息', attachment: '点击按钮',
+  enter_chat: '进入单聊', add_to_chat: '加入群聊', delete_from_chat: '移出群聊',
+};
+/** A callback's `status`. */
+export const STATUS_LABEL = { pending: '等待投递', delivered: '已送达', failed: '失败' };
 
 export const state = {
   chats: [], // most recently active first
@@ -24,7 +31,11 @@ export const state = {
   posts: [], // of the open chat, when a blackboard
   messages: [], // of the open chat, oldest first
   nextCursor: null, // `before` of the next older page, null on the last
+  loading: false, // the open chat's first page is on its way (live messages wait for it)
+  arrived: [], // live messages of the open chat that came while it was loading
+  replyTo: null, // post_id the composer replies to (a blackboard), null for a new post
   asUser: localStorage.getItem(VIEW_AS_KEY) || '', // "view as" userid; '' for the admin view
+  // (the person who writes, clicks buttons and opens single chats)
   remoteImages: localStorage.getItem(REMOTE_IMAGES_KEY) === 'on', // load other hosts' pictures at once
   q: '', // search text of the open chat
   detailId: null, // the message shown in the detail pane
@@ -59,7 +70,41 @@ export function chatName(chat) {
   return chat.chatid;
 }
 
-/** `{id, name}` of a message's bot. */
+/** `{id, name}` of a message's bot (empty for a person's message). */
 export function botOf(message) {
   return message.bot || {};
+}
+
+/** Who wrote a message: `{kind: 'bot', id, name}` or `{kind: 'user', userid, name}`. Items from
+ *  before people could write carry only `bot`. */
+export function authorOf(message) {
+  if (message.from && message.from.kind) return message.from;
+  const bot = botOf(message);
+  return { kind: 'bot', id: bot.id, name: bot.name };
+}
+
+/** The name shown for a message's sender. */
+export function senderName(message) {
+  const author = authorOf(message);
+  if (author.kind === 'user') return author.name || userName(author.userid);
+  return author.name || author.id || '机器人';
+}
+
+/** The bots of a chat, as `GET /bots` lists them (an unknown id as a bot named by its id). */
+export function chatBots(chat) {
+  const ids = chat && Array.isArray(chat.bots) ? chat.bots : [];
+  return ids.map((id) => state.bots.find((b) => b.id === id) || { id, name: id });
+}
+
+/** The bot's name, or its id while it is not (yet) loaded. */
+export function botName(botId) {
+  const bot = state.bots.find((b) => b.id === botId);
+  return bot && bot.name ? bot.name : botId;
+}
+
+/** Why the "view as" user cannot act in `chat` (write, click): null when they can. */
+export function cannotAct(chat) {
+  if (!state.asUser) return 'no-viewer';
+  if (!chat) return 'no-chat';
+  return memberIds(chat).includes(state.asUser) ? null : 'not-member';
 }

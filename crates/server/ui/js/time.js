@@ -43,3 +43,8 @@ export function fullTime(date) {
   if (!date) return '';
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock(date)}:${pad(date.getSeconds())}`;
 }
+
+/** "10:21:07" today, "3/5 10:21:07" on another day: the logs' times. */
+export function logTime(date) {
+  return `${sameDay(date, new Date()) ? '' : `${shortTime(date)} `}${clock(date)}:${pad(date.getSeconds())}`;
+}

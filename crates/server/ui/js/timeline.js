@@ -1,7 +1,9 @@
 // The timeline of the open chat: messages oldest first with WeCom's time dividers (or a
 // blackboard's posts), the "load older" button, the empty state, and the "new messages below"
-// pill shown when a live message arrives while the reader is scrolled up.
+// pill shown when a live message arrives while the reader is scrolled up. `showMessage` adds
+// one message (live, or just written in the composer) exactly once.
 
+import { api, listOf } from './api.js';
 import { blackboardBlocks } from './blackboard.js';
 import { $, h } from './dom.js';
 import { rowFor } from './message-row.js';
@@ -72,6 +74,56 @@ function showNewBelow() {
 export function dismissNewBelow() {
   const pill = document.querySelector('.new-below');
   if (pill) pill.remove();
+}
+
+/** Adds a message of the open chat (a live one, or one the composer just sent) unless it is
+ *  shown already: the event stream and the composer's answer both bring the composer's
+ *  messages, in either order. While the chat's first page loads, it waits for that page (which
+ *  may hold it already). Answers whether it was added. */
+export function showMessage(message, { scroll = 'follow' } = {}) {
+  if (state.loading) {
+    state.arrived.push(message);
+    return false;
+  }
+  if (state.messages.some((m) => m.id === message.id)) return false;
+  state.messages.push(message);
+  // Ids grow with time; the composer's answer may arrive after a later live message.
+  state.messages.sort((a, b) => a.id - b.id);
+  if (state.chat && state.chat.kind === 'blackboard' && message.post_id
+    && !state.posts.some((p) => p.post_id === message.post_id)) {
+    // A post created after the chat was loaded (by this very message, when it was sent without
+    // post_id): drawn once the posts are fetched again, so that it shows as a post at once,
+    // never first as a reply to a post without a title.
+    refreshPosts(message.chatid, scroll);
+    return true;
+  }
+  renderTimeline({ scroll });
+  return true;
+}
+
+/** The messages that came while the first page loaded and are newer than it, added to it. */
+export function takeArrived() {
+  const newest = state.messages.reduce((max, m) => Math.max(max, m.id), 0);
+  const known = new Set(state.messages.map((m) => m.id));
+  for (const message of state.arrived) {
+    if (message.id > newest && !known.has(message.id)) {
+      state.messages.push(message);
+      known.add(message.id);
+    }
+  }
+  state.arrived = [];
+  state.messages.sort((a, b) => a.id - b.id);
+}
+
+/** Fetches the open blackboard's posts again (a new message opened a new post). */
+export async function refreshPosts(chatId, scroll = 'follow') {
+  let posts = null;
+  try {
+    posts = listOf(await api(`/chats/${encodeURIComponent(chatId)}/posts`), 'posts');
+  } catch { /* drawn with the posts known; the next load corrects it */ }
+  if (state.chatId !== chatId || state.loading) return;
+  if (posts) state.posts = posts;
+  renderTimeline({ scroll });
 }
 
 /** Whether a live message matches the open chat's search, as the server's `q` would. */
