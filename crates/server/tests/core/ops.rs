@@ -91,7 +91,10 @@ async fn the_banner_prints_the_demo_webhook_and_the_inbox() {
     assert_eq!(
         server.server.banner(),
         format!(
-            "webhook: http://{addr}/cgi-bin/webhook/send?key={}\ninbox: http://{addr}/",
+            "webhook: http://{addr}/cgi-bin/webhook/send?key={}\ninbox: http://{addr}/\n\
+             try: curl 'http://{addr}/cgi-bin/webhook/send?key=633a31f6-xxxx-xxxx-xxxx-0ec1eefaaaaa' \
+             -H 'Content-Type: application/json' -d '{{\"chatid\": \"wrkSFfCgAAtMxxx4xqDatM5C9IDHFaaa\", \
+             \"msgtype\": \"text\", \"text\": {{\"content\": \"hello world\"}}}}'",
             server.key()
         )
     );
