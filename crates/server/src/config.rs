@@ -11,8 +11,9 @@ use hookpit_protocol::UploadPolicy;
 /// How `hookpit serve` runs. Every flag has a `HOOKPIT_*` environment variable.
 #[derive(clap::Args, Clone)]
 pub struct Config {
-    /// Address to listen on. A non-loopback address requires --admin-token.
-    #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8765")]
+    /// Address to listen on: `IP:PORT`, `localhost:PORT`, or a bare port (on 127.0.0.1). A
+    /// non-loopback address requires --admin-token.
+    #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8765", value_parser = parse_listen)]
     pub listen: SocketAddr,
 
     /// Directory for the SQLite database and uploaded media (created if missing).
@@ -92,8 +93,13 @@ pub struct Config {
 
     /// Also serve `/livez`, `/readyz` and `/metrics` on this address, without the admin token
     /// (for Prometheus and health probes). On the main address they need the token.
-    #[arg(long, env = "HOOKPIT_METRICS_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "HOOKPIT_METRICS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub metrics_listen: Option<SocketAddr>,
+
+    /// Log one line per HTTP request (method, path, status, time; never a full key) at info,
+    /// under the target `hookpit::access`.
+    #[arg(long, env = "HOOKPIT_ACCESS_LOG")]
+    pub access_log: bool,
 
     /// Keep at most this many messages; older ones are pruned periodically.
     #[arg(long, env = "HOOKPIT_MAX_MESSAGES", value_name = "N")]
@@ -157,12 +163,12 @@ pub struct Config {
     /// Also run an HTTP proxy here that captures senders hard-wired to WeCom: with
     /// `HTTPS_PROXY=http://ADDR` and Hookpit's CA trusted (`hookpit ca`), their
     /// `https://qyapi.weixin.qq.com` calls reach this Hookpit. Other hosts are refused.
-    #[arg(long, env = "HOOKPIT_PROXY_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "HOOKPIT_PROXY_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub proxy_listen: Option<SocketAddr>,
 
     /// Also serve HTTPS here with the certificate of qyapi.weixin.qq.com from Hookpit's CA (for
     /// senders that take no proxy: point the name at Hookpit in /etc/hosts or DNS).
-    #[arg(long, env = "HOOKPIT_TLS_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "HOOKPIT_TLS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub tls_listen: Option<SocketAddr>,
 
     /// Inject a fault into matching webhook calls (repeatable): comma-separated settings — one
@@ -202,6 +208,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             admin_token: None,
             admin_token_file: None,
+            access_log: false,
             metrics_listen: None,
             max_messages: None,
             max_age: None,
@@ -335,6 +342,7 @@ impl fmt::Debug for Config {
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
             )
             .field("admin_token_file", &self.admin_token_file)
+            .field("access_log", &self.access_log)
             .field("metrics_listen", &self.metrics_listen)
             .field("max_messages", &self.max_messages)
             .field("max_age", &self.max_age)
@@ -351,6 +359,54 @@ impl fmt::Debug for Config {
             .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)
             .finish()
+    }
+}
+
+/// An address to listen on: `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT` (loopback), or a bare
+/// `PORT` (on 127.0.0.1).
+///
+/// # Errors
+/// A sentence saying which forms are taken.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Some(port) = text
+        .strip_prefix("localhost:")
+        .and_then(|port| port.parse::<u16>().ok())
+    {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    Err(format!(
+        "{text:?} is not an address to listen on: give IP:PORT (127.0.0.1:8765, [::1]:8765, \
+         0.0.0.0:8765), localhost:PORT or a bare PORT"
+    ))
+}
+
+/// Checks the data directory before the store opens it, so a mistake is named plainly: it is
+/// a file, it cannot be created, it is not writable.
+///
+/// # Errors
+/// A sentence naming the path and what is wrong.
+pub fn check_data_dir(path: &std::path::Path) -> Result<(), String> {
+    let shown = path.display();
+    if path.exists() && !path.is_dir() {
+        return Err(format!("--data {shown} is a file, not a directory"));
+    }
+    if let Err(error) = std::fs::create_dir_all(path) {
+        return Err(format!("--data {shown} cannot be created: {error}"));
+    }
+    let probe = path.join(".hookpit-write-check");
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(error) => Err(format!("--data {shown} is not writable: {error}")),
     }
 }
 
@@ -392,6 +448,41 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"));
         assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn listen_takes_addresses_localhost_and_bare_ports() {
+        assert_eq!(
+            parse_listen("0.0.0.0:80").unwrap(),
+            "0.0.0.0:80".parse().unwrap()
+        );
+        assert_eq!(parse_listen("[::1]:9").unwrap(), "[::1]:9".parse().unwrap());
+        assert_eq!(
+            parse_listen("localhost:9000").unwrap(),
+            "127.0.0.1:9000".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("9000").unwrap(),
+            "127.0.0.1:9000".parse().unwrap()
+        );
+        assert!(
+            parse_listen("example.com:80")
+                .unwrap_err()
+                .contains("localhost:PORT")
+        );
+    }
+
+    #[test]
+    fn a_data_path_that_is_a_file_or_not_writable_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let error = check_data_dir(&file).unwrap_err();
+        assert!(error.contains("is a file, not a directory"), "{error}");
+        assert!(error.contains(&file.display().to_string()), "{error}");
+        assert!(check_data_dir(&dir.path().join("new/sub")).is_ok());
+        let error = check_data_dir(&file.join("below")).unwrap_err();
+        assert!(error.contains("cannot be created"), "{error}");
     }
 
     #[test]

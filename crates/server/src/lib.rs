@@ -42,6 +42,8 @@
 //! - [`limit`]: rate limits and the identical-body rule.
 //! - [`metrics`]: Prometheus counters and histograms.
 //! - [`clock`]: where time comes from (a manual clock in tests).
+//! - [`embedded`]: a [`RunningServer`]'s inbox for programs that embed it (list, wait for,
+//!   clear, rejections, faults); `testing` (feature): throwaway servers for test suites.
 
 pub mod api;
 pub mod app;
@@ -49,6 +51,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod embedded;
 pub mod fault;
 pub mod http;
 pub mod limit;
@@ -57,7 +60,12 @@ pub mod ops;
 pub mod proxy;
 pub mod server;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod webhook;
 
 pub use config::Config;
+
+/// The git commit this build comes from (`unknown` outside a git checkout), from `build.rs`.
+pub const GIT_COMMIT: &str = env!("HOOKPIT_GIT_COMMIT");
 pub use server::{Listener, RunningServer, ServeError, Server, ServerBuilder, serve};

@@ -30,6 +30,11 @@ pub struct Metrics {
     in_flight: AtomicI64,
     connections: AtomicI64,
     faults: Mutex<BTreeMap<&'static str, u64>>,
+    /// Refusals by errcode since the last summary (`take_refusals`).
+    refusals: Mutex<BTreeMap<i64, u64>>,
+    /// Messages and media removed by retention, since the start.
+    pruned_messages: AtomicI64,
+    pruned_media: AtomicI64,
 }
 
 impl Metrics {
@@ -73,6 +78,31 @@ impl Metrics {
         self.in_flight.load(Ordering::Relaxed)
     }
 
+    /// A webhook call was refused with `errcode`.
+    pub fn count_refusal(&self, errcode: i64) {
+        *self
+            .refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(errcode)
+            .or_default() += 1;
+    }
+
+    /// The refusals by errcode since the last call, for the periodic log summary.
+    pub fn take_refusals(&self) -> BTreeMap<i64, u64> {
+        std::mem::take(&mut *self.refusals.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Retention removed `messages` messages and `media` uploads.
+    pub fn add_pruned(&self, messages: u64, media: u64) {
+        self.pruned_messages.fetch_add(
+            i64::try_from(messages).unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
+        self.pruned_media
+            .fetch_add(i64::try_from(media).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
     /// An injected fault of `effect` was applied to a webhook call.
     pub fn fault_injected(&self, effect: &'static str) {
         *self
@@ -110,9 +140,54 @@ impl Metrics {
             .fetch_add(i64::try_from(count).unwrap_or(0), Ordering::Relaxed);
     }
 
-    /// The exposition text.
-    pub fn render(&self, store_bytes: u64) -> String {
+    /// The exposition text, with the process figures of `process`.
+    pub fn render(&self, store_bytes: u64, process: &Process) -> String {
         let mut out = String::with_capacity(4096);
+        out.push_str("# HELP hookpit_build_info The running build: version and git commit.\n");
+        out.push_str("# TYPE hookpit_build_info gauge\n");
+        let _ = writeln!(
+            out,
+            "hookpit_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            crate::GIT_COMMIT
+        );
+        out.push_str("# HELP hookpit_uptime_seconds Seconds since the server started.\n");
+        out.push_str("# TYPE hookpit_uptime_seconds gauge\n");
+        let _ = writeln!(
+            out,
+            "hookpit_uptime_seconds {:.3}",
+            process.uptime.as_secs_f64()
+        );
+        if let Some(rss) = process.resident_bytes {
+            out.push_str("# HELP hookpit_resident_memory_bytes Resident memory of the process.\n");
+            out.push_str("# TYPE hookpit_resident_memory_bytes gauge\n");
+            let _ = writeln!(out, "hookpit_resident_memory_bytes {rss}");
+        }
+        out.push_str("# HELP hookpit_pruned_total Messages and media removed by retention.\n");
+        out.push_str("# TYPE hookpit_pruned_total counter\n");
+        let _ = writeln!(
+            out,
+            "hookpit_pruned_total{{what=\"messages\"}} {}",
+            self.pruned_messages.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "hookpit_pruned_total{{what=\"media\"}} {}",
+            self.pruned_media.load(Ordering::Relaxed)
+        );
+        let rejected: u64 = self
+            .outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|((_, errcode, _), _)| *errcode != 0)
+            .map(|(_, count)| *count)
+            .sum();
+        out.push_str(
+            "# HELP hookpit_webhook_rejected_total Webhook calls refused, all errcodes.\n",
+        );
+        out.push_str("# TYPE hookpit_webhook_rejected_total counter\n");
+        let _ = writeln!(out, "hookpit_webhook_rejected_total {rejected}");
         out.push_str("# HELP hookpit_webhook_requests_total Webhook answers by endpoint, errcode and msgtype.\n");
         out.push_str("# TYPE hookpit_webhook_requests_total counter\n");
         for ((endpoint, errcode, msgtype), count) in self
@@ -190,6 +265,32 @@ impl Metrics {
     }
 }
 
+/// What `/metrics` says of the process itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Process {
+    pub uptime: Duration,
+    /// Resident set size, where the system tells it (Linux: `/proc/self/statm`).
+    pub resident_bytes: Option<u64>,
+}
+
+impl Process {
+    /// The figures now, for a server started at `started`.
+    pub fn now(started: std::time::Instant) -> Process {
+        Process {
+            uptime: started.elapsed(),
+            resident_bytes: resident_bytes(),
+        }
+    }
+}
+
+/// Resident memory from `/proc/self/statm` (pages × 4 KiB, the page size of the platforms
+/// Hookpit runs on); `None` elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -207,12 +308,14 @@ mod tests {
         metrics.record("send", 0, "text", Duration::from_millis(2));
         metrics.record("send", 93000, "", Duration::from_millis(1));
         metrics.set_stored(7);
-        let text = metrics.render(1024);
+        let text = metrics.render(1024, &Process::default());
         assert!(text.contains(
             "hookpit_webhook_requests_total{endpoint=\"send\",errcode=\"0\",msgtype=\"text\",outcome=\"accepted\"} 1"
         ));
         assert!(text.contains("hookpit_request_duration_seconds_count{endpoint=\"send\"} 2"));
         assert!(text.contains("hookpit_stored_messages 7"));
         assert!(text.contains("hookpit_store_size_bytes 1024"));
+        assert!(text.contains("hookpit_webhook_rejected_total 1"));
+        assert!(text.contains("hookpit_build_info{version="));
     }
 }

@@ -63,7 +63,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(bytes),
+        state
+            .metrics
+            .render(bytes, &crate::metrics::Process::now(state.started)),
     )
 }
 
@@ -98,9 +100,29 @@ pub async fn prune(state: &AppState) -> Result<Pruned, crate::store::StoreError>
     let media = state.store.prune_media(now_millis).await?;
     state.limiter.sweep(now);
     if messages > 0 || media > 0 {
+        state.metrics.add_pruned(messages, media);
         tracing::info!(messages, media, "pruned");
     }
     Ok(Pruned { messages, media })
+}
+
+/// One info line for the webhook calls refused since the last (each is logged at debug only).
+fn log_refusals(state: &AppState) {
+    let refusals = state.metrics.take_refusals();
+    if refusals.is_empty() {
+        return;
+    }
+    let total: u64 = refusals.values().sum();
+    let by_code: Vec<String> = refusals
+        .iter()
+        .map(|(code, count)| format!("{code}×{count}"))
+        .collect();
+    tracing::info!(
+        total,
+        errcodes = %by_code.join(" "),
+        "webhook calls refused in the last {}s (each at debug level; see /api/v1/rejections)",
+        MAINTENANCE_EVERY.as_secs()
+    );
 }
 
 /// Runs [`prune`] every [`MAINTENANCE_EVERY`] until shutdown.
@@ -114,6 +136,7 @@ pub(crate) async fn maintenance(state: AppState) {
                 if let Err(error) = prune(&state).await {
                     tracing::warn!(error = %error, "maintenance failed");
                 }
+                log_refusals(&state);
             }
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {

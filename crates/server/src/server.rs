@@ -145,6 +145,13 @@ impl ServerBuilder {
         config.validate(addr).map_err(ServeError::Config)?;
 
         let data = config.data.clone();
+        {
+            let data = data.clone();
+            tokio::task::spawn_blocking(move || crate::config::check_data_dir(&data))
+                .await
+                .map_err(|_| ServeError::Config("cannot check --data".to_owned()))?
+                .map_err(ServeError::Config)?;
+        }
         let sync = config.sync;
         let store = tokio::task::spawn_blocking(move || Store::open(&data, sync))
             .await
@@ -181,6 +188,7 @@ impl ServerBuilder {
             rejections: Mutex::new(VecDeque::new()),
             metrics: Metrics::default(),
             base_url: base_url.clone(),
+            started: std::time::Instant::now(),
             shutdown,
         }));
 

@@ -25,31 +25,45 @@
 // - mention, composer: writing in a chat as the "view as" user, and the note of the callbacks
 //   it caused;
 // - callbacks: the callback log; callback-settings: a bot's callback URL and its single chat;
-// - detail, chat, bots, rejections, view-as, router: the views and what opens them;
-// - live: the event stream; controls: every user interaction.
+// - detail, chat, bots, rejections, faults, view-as, router: the views and what opens them;
+// - live: the event stream (held by the worker of live-worker.js); controls: every user
+//   interaction.
+//
+// The event stream opens once the first view is drawn, and never with `?live=0` (a capture:
+// `chromium --headless --virtual-time-budget=5000 --screenshot 'http://HOST/?live=0'`).
 
 import { api, listOf, reportError } from './js/api.js';
 import { loadChats, renderChatList } from './js/chat-list.js';
 import { bindEvents } from './js/controls.js';
-import { connectEvents } from './js/live.js';
+import { connectEvents, showLiveOff } from './js/live.js';
 import { route } from './js/router.js';
 import { state } from './js/state.js';
 import { renderViewAs } from './js/view-as.js';
 
+/** Whether the page keeps itself current (`?live=0`: no event stream, e.g. for screenshots). */
+const LIVE = new URLSearchParams(location.search).get('live') !== '0';
+
 async function start() {
   bindEvents();
-  connectEvents();
-  const [users, bots] = await Promise.all([
-    api('/users').catch(() => []),
-    api('/bots').catch(() => []),
-    loadChats().catch(reportError),
-  ]);
-  state.users = listOf(users, 'users');
-  state.bots = listOf(bots, 'bots');
-  renderViewAs();
-  renderChatList();
-  await route();
-  document.body.dataset.ready = 'true'; // the browser tests wait for this
+  try {
+    const [users, bots] = await Promise.all([
+      api('/users').catch(() => []),
+      api('/bots').catch(() => []),
+      loadChats().catch(reportError),
+    ]);
+    state.users = listOf(users, 'users');
+    state.bots = listOf(bots, 'bots');
+    renderViewAs();
+    renderChatList();
+    await route();
+    document.body.dataset.ready = 'true'; // the browser tests wait for this
+  } finally {
+    // Only now (even when the first view failed): the first view is drawn from what the API
+    // answered, and the stream brings what comes after (js/live.js loads again what came in
+    // between).
+    if (LIVE) setTimeout(connectEvents, 0);
+    else showLiveOff();
+  }
 }
 
 // A module runs once the document is parsed (modules are deferred), so the DOM is complete.

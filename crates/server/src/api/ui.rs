@@ -2,7 +2,8 @@
 //! security headers every response of the API and the UI carries.
 //!
 //! The files are served at `/` and under `/assets/` (the paths `index.html` uses); the two
-//! stylesheets also at `/app.css` and `/render.css`. There is no `/app.js`: the entry module
+//! stylesheets also at `/app.css` and `/render.css`, the icon at `/favicon.svg` and, as SVG, at
+//! `/favicon.ico` (where browsers look without a `<link rel="icon">`). There is no `/app.js`: the entry module
 //! imports `./js/*.js`, which only resolve under `/assets/`. `Cache-Control: no-cache` makes browsers revalidate
 //! with the ETag: the paths carry no version, so a stale UI must never outlive an upgrade.
 
@@ -54,6 +55,7 @@ static INDEX: Asset = asset!("../../ui/index.html", "text/html; charset=utf-8");
 static APP_JS: Asset = asset!("../../ui/app.js", "text/javascript; charset=utf-8");
 static APP_CSS: Asset = asset!("../../ui/app.css", "text/css; charset=utf-8");
 static RENDER_CSS: Asset = asset!("../../ui/render.css", "text/css; charset=utf-8");
+static FAVICON: Asset = asset!("../../ui/favicon.svg", "image/svg+xml");
 
 // The ES modules `app.js` imports (relative paths, so served under `/assets/js/`).
 macro_rules! module {
@@ -75,7 +77,10 @@ static JS_CONTROLS: Asset = module!("../../ui/js/controls.js");
 static JS_CURL: Asset = module!("../../ui/js/curl.js");
 static JS_DETAIL: Asset = module!("../../ui/js/detail.js");
 static JS_DOM: Asset = module!("../../ui/js/dom.js");
+static JS_FAULTS: Asset = module!("../../ui/js/faults.js");
 static JS_LIVE: Asset = module!("../../ui/js/live.js");
+// Not a module: the classic worker script that holds the event stream (`new Worker(...)`).
+static JS_LIVE_WORKER: Asset = module!("../../ui/js/live-worker.js");
 static JS_MENTION: Asset = module!("../../ui/js/mention.js");
 static JS_MESSAGE_ROW: Asset = module!("../../ui/js/message-row.js");
 static JS_PRETTY: Asset = module!("../../ui/js/pretty.js");
@@ -100,7 +105,7 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 33] = [
+static PATHS: [(&str, &Asset); 37] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
@@ -108,6 +113,8 @@ static PATHS: [(&str, &Asset); 33] = [
     ("/app.css", &APP_CSS),
     ("/assets/render.css", &RENDER_CSS),
     ("/render.css", &RENDER_CSS),
+    ("/favicon.svg", &FAVICON),
+    ("/favicon.ico", &FAVICON),
     ("/assets/js/api.js", &JS_API),
     ("/assets/js/blackboard.js", &JS_BLACKBOARD),
     ("/assets/js/bots.js", &JS_BOTS),
@@ -122,7 +129,9 @@ static PATHS: [(&str, &Asset); 33] = [
     ("/assets/js/curl.js", &JS_CURL),
     ("/assets/js/detail.js", &JS_DETAIL),
     ("/assets/js/dom.js", &JS_DOM),
+    ("/assets/js/faults.js", &JS_FAULTS),
     ("/assets/js/live.js", &JS_LIVE),
+    ("/assets/js/live-worker.js", &JS_LIVE_WORKER),
     ("/assets/js/mention.js", &JS_MENTION),
     ("/assets/js/message-row.js", &JS_MESSAGE_ROW),
     ("/assets/js/pretty.js", &JS_PRETTY),

@@ -48,12 +48,16 @@ pub async fn edge(State(state): State<AppState>, mut request: Request, next: Nex
         };
     }
 
+    let access = state
+        .config
+        .access_log
+        .then(|| AccessLine::of(&request, caller));
     let uri = webhook.then(|| request.uri().clone());
     let keep = KeepWaiting::default();
     request.extensions_mut().insert(keep.clone());
     let run = next.run(request);
     tokio::pin!(run);
-    match tokio::time::timeout(state.config.request_timeout, &mut run).await {
+    let response = match tokio::time::timeout(state.config.request_timeout, &mut run).await {
         Ok(response) => response,
         Err(_) if keep.is_set() => run.await,
         Err(_) => match (uri, caller) {
@@ -69,6 +73,45 @@ pub async fn edge(State(state): State<AppState>, mut request: Request, next: Nex
             )
             .into_response(),
         },
+    };
+    if let Some(access) = access {
+        access.log(response.status());
+    }
+    response
+}
+
+/// One line of `--access-log`: who asked what, the answer and how long it took. The query is
+/// not logged as sent: a webhook URL's `key` is a secret, so only its first characters are.
+struct AccessLine {
+    method: axum::http::Method,
+    path: String,
+    key: Option<String>,
+    from: String,
+    started: std::time::Instant,
+}
+
+impl AccessLine {
+    fn of(request: &Request, caller: Option<crate::app::Caller>) -> AccessLine {
+        AccessLine {
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
+            key: crate::webhook::key_of(request.uri()).map(|key| crate::app::mask_key(&key)),
+            from: caller.map_or_else(|| "unknown".to_owned(), |caller| caller.to_string()),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn log(self, status: StatusCode) {
+        tracing::info!(
+            target: "hookpit::access",
+            method = %self.method,
+            path = %self.path,
+            key = self.key.as_deref().unwrap_or(""),
+            status = status.as_u16(),
+            ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            from = %self.from,
+            "request"
+        );
     }
 }
 

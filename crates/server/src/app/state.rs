@@ -76,6 +76,8 @@ pub struct Inner {
     pub proxy_trust: ProxyTrust,
     /// `http://ADDR` (or --public-url): the base of printed webhook URLs.
     pub base_url: String,
+    /// When the server started (`/metrics` uptime).
+    pub started: std::time::Instant,
     /// Becomes `true` when the server shuts down: ends SSE streams and long-polls.
     pub shutdown: watch::Receiver<bool>,
 }

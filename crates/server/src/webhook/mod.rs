@@ -55,6 +55,11 @@ pub fn router() -> Router<AppState> {
         .route("/cgi-bin/{*path}", any(unknown_path))
 }
 
+/// The `key` of a webhook URL, if it has exactly one.
+pub fn key_of(uri: &Uri) -> Option<String> {
+    WebhookQuery::from_uri(uri).key
+}
+
 /// Whether `path` is one the webhook answers (in WeCom's shape), rather than the inbox or API.
 pub fn is_webhook_path(path: &str) -> bool {
     path == "/cgi-bin" || path.starts_with("/cgi-bin/")

@@ -152,7 +152,10 @@ impl Call {
             &self.label,
             self.started.elapsed(),
         );
-        tracing::info!(
+        // At debug: under a rate limit these come by the thousand per second; the maintenance
+        // task logs a summary at info instead (`Metrics::take_refusals`).
+        state.metrics.count_refusal(error.code());
+        tracing::debug!(
             endpoint = self.endpoint,
             key = %mask_key(&self.key),
             from_ip = %self.from_ip,

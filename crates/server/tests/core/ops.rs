@@ -180,3 +180,151 @@ async fn a_taken_address_is_reported_with_the_address() {
         other => panic!("expected a bind error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn metrics_tell_the_build_uptime_memory_and_rejections() {
+    let server = TestServer::start().await;
+    assert_eq!(server.send_as("nokey", "{}").await.errcode(), 93000);
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for prefix in [
+        "hookpit_build_info{version=\"",
+        "hookpit_uptime_seconds ",
+        "hookpit_resident_memory_bytes ",
+        "hookpit_pruned_total{what=\"messages\"} 0",
+        "hookpit_webhook_rejected_total 1",
+    ] {
+        assert!(
+            text.lines().any(|line| line.starts_with(prefix)),
+            "no {prefix}\n{text}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_embedded_server_waits_for_what_its_senders_sent() {
+    use hookpit_server::domain::MessageQuery;
+    use std::time::Duration;
+    let server = TestServer::start().await;
+    assert_eq!(
+        server
+            .send(&text(Some(DEMO_GROUP), "early"))
+            .await
+            .errcode(),
+        0
+    );
+    let query = MessageQuery {
+        chatid: Some(DEMO_GROUP.to_owned()),
+        ..MessageQuery::default()
+    };
+    let sender = {
+        let url = server.server.webhook_url();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            reqwest::Client::new()
+                .post(url)
+                .body(text(Some(DEMO_GROUP), "late"))
+                .send()
+                .await
+                .unwrap();
+        })
+    };
+    let found = server
+        .server
+        .wait_for(query.clone(), 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let texts: Vec<&str> = found
+        .iter()
+        .map(|m| m.content["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["early", "late"]);
+    sender.await.unwrap();
+    let late = server
+        .server
+        .wait_until(query.clone(), Duration::from_secs(1), |m| {
+            m.content["content"] == "late"
+        })
+        .await
+        .unwrap();
+    assert_eq!(late.content["content"], "late");
+    let missing = server
+        .server
+        .wait_for(query, 3, Duration::from_millis(200))
+        .await;
+    assert!(
+        matches!(
+            &missing,
+            Err(hookpit_server::embedded::WaitError::TimedOut { found: 2, .. })
+        ),
+        "{missing:?}"
+    );
+    assert_eq!(server.send_as("nokey", "{}").await.errcode(), 93000);
+    assert_eq!(server.server.rejections()[0].errcode, 93000);
+    assert_eq!(server.server.clear().await.unwrap(), 2);
+    assert!(server.server.faults().list().is_empty());
+    server.stop().await;
+}
+
+#[test]
+fn the_access_log_names_the_request_and_never_the_whole_key() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // A current-thread runtime: the server's request tasks log on this thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let server = TestServer::start_with(|config| config.access_log = true).await;
+            let key = server.key().to_owned();
+            assert_eq!(
+                server
+                    .send(&text(Some(DEMO_GROUP), "logged"))
+                    .await
+                    .errcode(),
+                0
+            );
+            let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+            let line = log
+                .lines()
+                .find(|line| line.contains("hookpit::access"))
+                .unwrap_or_else(|| panic!("{log}"));
+            assert!(line.contains("method=POST"), "{line}");
+            assert!(line.contains("path=/cgi-bin/webhook/send"), "{line}");
+            assert!(line.contains("status=200"), "{line}");
+            assert!(!log.contains(&key), "the key is a secret: {log}");
+            // Refusals are at debug, not info: a rate-limited sender does not flood the log.
+            assert_eq!(server.send_as("nokey", "{}").await.errcode(), 93000);
+            let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+            assert!(!log.contains("webhook refused"), "{log}");
+            server.stop().await;
+        });
+    });
+}

@@ -5,42 +5,40 @@
 
 pub mod receiver;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::SystemTime;
 
-use hookpit_server::clock::ManualClock;
 use hookpit_server::domain::{MessageQuery, StoredMessage};
-use hookpit_server::{Config, RunningServer, Server};
+use hookpit_server::testing::Sandbox;
+use hookpit_server::{Config, RunningServer};
 use serde_json::Value;
 
-/// A running server and what a test needs around it.
+/// A running server (the shared [`Sandbox`]: port 0, a temporary data directory, a manual
+/// clock) and an HTTP client to drive it.
 pub struct TestServer {
-    pub server: RunningServer,
-    pub clock: Arc<ManualClock>,
+    sandbox: Sandbox,
     pub http: reqwest::Client,
-    config: Config,
-    // Kept for its Drop (removes the directory); `None` when the caller owns the directory.
-    _dir: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        &self.sandbox
+    }
 }
 
 /// What [`TestServer::split`] keeps to start again.
-pub struct Relaunch {
-    config: Config,
-    clock: Arc<ManualClock>,
-    dir: Option<tempfile::TempDir>,
-}
+pub struct Relaunch(hookpit_server::testing::Relaunch);
 
 impl Relaunch {
     /// A new server on the same data directory and clock.
     pub async fn start(self) -> TestServer {
-        TestServer::boot(self.config, self.clock, self.dir).await
+        TestServer::of(self.0.start().await)
     }
 
     /// [`Relaunch::start`] with the configuration changed by `adjust`.
-    pub async fn start_with(mut self, adjust: impl FnOnce(&mut Config)) -> TestServer {
-        adjust(&mut self.config);
-        TestServer::boot(self.config, self.clock, self.dir).await
+    pub async fn start_with(self, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::of(self.0.start_with(adjust).await)
     }
 }
 
@@ -88,92 +86,47 @@ impl Reply {
 
 /// 2026-01-01T00:00:00Z: a fixed start so tests never depend on the real date.
 pub fn epoch() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_767_225_600)
+    hookpit_server::testing::epoch()
 }
 
 impl TestServer {
+    fn of(sandbox: Sandbox) -> TestServer {
+        TestServer {
+            sandbox,
+            http: reqwest::Client::new(),
+        }
+    }
+
     /// A server with default settings.
     pub async fn start() -> TestServer {
-        TestServer::start_with(|_| {}).await
+        TestServer::of(Sandbox::start().await)
     }
 
     /// A server whose configuration `adjust` changes.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::new(dir.path());
-        // Tests do not need fsync per commit; durability tests opt back in.
-        config.sync = hookpit_server::config::SyncMode::Normal;
-        adjust(&mut config);
-        let clock = Arc::new(ManualClock::new(epoch()));
-        TestServer::boot(config, clock, Some(dir)).await
-    }
-
-    async fn boot(
-        config: Config,
-        clock: Arc<ManualClock>,
-        dir: Option<tempfile::TempDir>,
-    ) -> TestServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-        let server = Server::builder(config.clone())
-            .listener(listener)
-            .clock(clock.clone())
-            .start()
-            .await
-            .expect("server starts");
-        TestServer {
-            server,
-            clock,
-            http: reqwest::Client::new(),
-            config,
-            _dir: dir,
-        }
+        TestServer::of(Sandbox::start_with(adjust).await)
     }
 
     /// Shuts the server down (flushing the store) and starts a new one on the same data
     /// directory and clock.
     pub async fn restart(self) -> TestServer {
-        let TestServer {
-            server,
-            clock,
-            config,
-            _dir,
-            ..
-        } = self;
-        server.shutdown().await.expect("clean shutdown");
-        TestServer::boot(config, clock, _dir).await
+        TestServer::of(self.sandbox.restart().await)
     }
 
     /// Takes the running server out, keeping what is needed to start another on the same data
     /// directory and clock (for tests that shut down concurrently with requests).
     pub fn split(self) -> (RunningServer, Relaunch) {
-        let TestServer {
-            server,
-            clock,
-            config,
-            _dir,
-            ..
-        } = self;
-        (
-            server,
-            Relaunch {
-                config,
-                clock,
-                dir: _dir,
-            },
-        )
+        let (server, relaunch) = self.sandbox.split();
+        (server, Relaunch(relaunch))
     }
 
     /// Shuts down.
     pub async fn stop(self) {
-        self.server.shutdown().await.expect("clean shutdown");
-    }
-
-    pub fn data_dir(&self) -> &Path {
-        &self.config.data
+        self.sandbox.stop().await;
     }
 
     pub fn data_path(&self) -> PathBuf {
-        self.config.data.clone()
+        self.data_dir().to_owned()
     }
 
     pub fn key(&self) -> &str {

@@ -11,7 +11,7 @@ import { closeDetail } from './detail.js';
 import { $, toast } from './dom.js';
 import { forgetRows } from './message-row.js';
 import { PAGE_SIZE, findChat, state } from './state.js';
-import { renderTimeline, showTimelineNote, takeArrived } from './timeline.js';
+import { renderTimeline, showMessage, showTimelineNote, takeArrived } from './timeline.js';
 
 let loadToken = 0; // bumped by every open
 let loadingOlder = false;
@@ -74,6 +74,23 @@ export async function openChat(chatId, { keepDetail = false } = {}) {
     renderComposer();
     showTimelineNote('timeline-empty', error.status === 404 ? '没有这个会话' : `加载失败：${error.message}`);
   }
+}
+
+/** Adds what the open chat's newest page holds and the timeline does not (messages sent after
+ *  it was loaded, before the event stream was open), without drawing the rest again. */
+export async function catchUpChat() {
+  if (state.loading || !state.chatId) return; // the load under way brings them
+  const token = loadToken;
+  let items;
+  try {
+    items = listOf(await api(pageQuery({})), 'messages');
+  } catch {
+    return; // the next open of the chat brings them
+  }
+  if (token !== loadToken) return;
+  const newest = state.messages.reduce((max, m) => Math.max(max, m.id), 0);
+  const added = items.slice().reverse().filter((message) => message.id > newest && showMessage(message));
+  if (added.length && !document.hidden) markRead(state.chatId);
 }
 
 /** Prepends the next older page, keeping what the reader sees in place. */

@@ -2,7 +2,7 @@
 // placeholders and "加载图片", links, rows for the detail pane, "load older", a blackboard
 // post's "回复"), scrolling, the chat tabs, search, "view as", the remote-pictures setting,
 // clear, closing the detail pane, and navigation. Every listener of index.html's fixed elements
-// is bound here, or by the binder of the module that owns them (composer, callback log).
+// is bound here, or by the binder of the module that owns them (composer, callback log, faults).
 
 import { api, reportError } from './api.js';
 import { bindCallbacks } from './callbacks.js';
@@ -11,6 +11,7 @@ import { loadOlder, markRead, openChat } from './chat.js';
 import { bindComposer, replyTo } from './composer.js';
 import { closeDetail, openDetail } from './detail.js';
 import { $, toast } from './dom.js';
+import { bindFaults } from './faults.js';
 import { onCleared } from './live.js';
 import { clickAttachmentButton } from './message-row.js';
 import { clickPlaceholder, loadPicturesIn, setAutoLoad, watchPictures } from './remote-images.js';
@@ -117,6 +118,7 @@ export function bindEvents() {
   bindSearch();
   bindComposer();
   bindCallbacks();
+  bindFaults();
   $('clear-all').addEventListener('click', clearAll);
   document.addEventListener('visibilitychange', () => {
     // Back on the tab: what arrived while it was hidden has now been seen.

@@ -1,12 +1,14 @@
 // The message detail pane: what the server knows of one message (ids, sender, chat, visibility,
 // mentions), its lints, the reply the sender got and the raw request JSON, with copy buttons
-// and a "copy as curl" that replays a bot's request against its webhook. A member's message
+// and a "copy as curl" that replays a bot's request against its webhook. The JSON wraps line by
+// line under its own indentation, so that a long media id or base64 does not break the layout. A member's message
 // (written in the composer) lists the callbacks it caused, with links to the callback log.
 
 import { api } from './api.js';
 import { copyButton } from './clipboard.js';
 import { curlJson } from './curl.js';
 import { $, h } from './dom.js';
+import { prettyLines } from './pretty.js';
 import { KIND_LABEL, STATUS_LABEL, TYPE_LABEL, authorOf, botName, botOf, chatName, findChat, state, userName } from './state.js';
 import { fullTime, parseTime } from './time.js';
 
@@ -27,8 +29,11 @@ function section(title, ...content) {
   return h('section', { class: 'detail-section' }, h('h3', { text: title }), ...content);
 }
 
+/** Pretty JSON, line by line: a long id or base64 wraps under its own line (js/pretty.js). */
 function codeBlock(testId, text) {
-  return h('div', { class: 'code-wrap' }, h('pre', { class: 'code', 'data-testid': testId, text: text || '（无）' }), copyButton(() => text));
+  const pre = text ? h('pre', { class: 'code', 'data-testid': testId }, ...prettyLines(text))
+    : h('pre', { class: 'code', 'data-testid': testId, text: '（无）' });
+  return h('div', { class: 'code-wrap' }, pre, copyButton(() => text));
 }
 
 /** The facts of `GET /messages/{id}`, as label/value pairs; empty values are left out. */

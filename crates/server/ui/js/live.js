@@ -1,23 +1,35 @@
 // Live updates from `GET /api/v1/events` (Server-Sent Events): new messages into the chat list
 // and the open timeline, rejections into their log, callbacks into their log and the composer's
-// note, "cleared" everywhere, and the connection dot of the rail. After a reconnect, what was
-// sent meanwhile is loaded again.
+// note, "cleared" everywhere, activity on the fault-injection page, and the connection dot of
+// the rail. The stream opens once the first view is drawn (app.js), and not at all with
+// `?live=0`; what was sent before it opened, or while it was down, is loaded again.
+//
+// The stream is held by a dedicated worker (js/live-worker.js says why: headless captures) and
+// relayed here through `LiveStream`, which looks like an EventSource to the code below (and to
+// the tests: `window.__hookpitEvents.readyState`). Without workers, or without EventSource in
+// them, the page holds the EventSource itself.
 
 import { eventsUrl } from './api.js';
 import { loadChats, rememberPreview, renderChatList, sortChats } from './chat-list.js';
-import { onCallback } from './callbacks.js';
-import { markRead, openChat } from './chat.js';
+import { onCallback, openCallbacks } from './callbacks.js';
+import { catchUpChat, markRead, openChat } from './chat.js';
 import { onCallbackUpdate } from './composer.js';
 import { closeDetail } from './detail.js';
 import { $ } from './dom.js';
+import { onFaultActivity } from './faults.js';
 import { forgetRows } from './message-row.js';
-import { onRejection } from './rejections.js';
+import { onRejection, openRejections } from './rejections.js';
 import { route } from './router.js';
 import { findChat, state } from './state.js';
 import { matchesSearch, renderTimeline, showMessage } from './timeline.js';
 import { visibleNow } from './view-as.js';
 
-const CONNECTION_TITLE = { open: '实时连接：已连接', connecting: '实时连接：连接中', closed: '实时连接：已断开，正在重连' };
+const CONNECTION_TITLE = {
+  open: '实时连接：已连接', connecting: '实时连接：连接中', closed: '实时连接：已断开，正在重连',
+  off: '实时连接：已关闭（?live=0），刷新页面查看新消息',
+};
+/** The named events of the stream (api/events.rs). */
+const EVENTS = ['message', 'rejection', 'cleared', 'callback'];
 
 let chatReloadTimer = null;
 
@@ -31,6 +43,7 @@ function reloadChatsSoon() {
 
 function onLiveMessage(message) {
   if (!message || message.id === undefined) return;
+  onFaultActivity();
   if (visibleNow(message)) rememberPreview(message);
   const chat = findChat(message.chatid);
   const open = state.route.name === 'chat' && state.chatId === message.chatid;
@@ -65,28 +78,111 @@ export function onCleared() {
   if (state.route.name === 'chat') renderTimeline({ scroll: 'bottom' });
 }
 
+/** Loads again what the stream did not bring: before its first open (`first`: the views drawn
+ *  before it opened get what came meanwhile, without a redraw), or while it was down (the open
+ *  chat is loaded again: a `cleared` may have been missed too). */
+function catchUp({ first }) {
+  reloadChatsSoon();
+  const r = state.route;
+  if (r.name === 'chat') {
+    if (first) catchUpChat();
+    else openChat(state.chatId, { keepDetail: true });
+  } else if (r.name === 'rejections') {
+    openRejections();
+  } else if (r.name === 'callbacks' && !first) {
+    openCallbacks(r, { fresh: true });
+  } else if (r.name === 'faults') {
+    onFaultActivity();
+  }
+}
+
+/** An EventSource look-alike fed by the worker of js/live-worker.js, or by an EventSource of
+ *  the page when the worker cannot hold one. */
+class LiveStream extends EventTarget {
+  constructor(url) {
+    super();
+    this.readyState = 0; // EventSource.CONNECTING
+    this.url = url;
+    this.worker = null;
+    this.source = null;
+    try {
+      this.worker = new Worker('/assets/js/live-worker.js');
+    } catch {
+      this.inPage();
+      return;
+    }
+    this.worker.addEventListener('message', (event) => this.fromWorker(event.data || {}));
+    // The script did not load or failed: hold the stream here instead.
+    this.worker.addEventListener('error', () => this.inPage());
+    this.worker.postMessage({ url });
+  }
+
+  fromWorker(data) {
+    if (data.kind === 'unsupported') {
+      this.inPage();
+    } else if (data.kind === 'state') {
+      this.readyState = data.readyState;
+      this.dispatchEvent(new Event(data.type));
+    } else if (data.kind === 'event' && EVENTS.includes(data.type)) {
+      this.dispatchEvent(new MessageEvent(data.type, { data: data.data, lastEventId: data.lastEventId }));
+    }
+  }
+
+  inPage() {
+    if (this.source) return;
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    const source = new EventSource(this.url);
+    this.source = source;
+    for (const type of ['open', 'error']) {
+      source.addEventListener(type, () => {
+        this.readyState = source.readyState;
+        this.dispatchEvent(new Event(type));
+      });
+    }
+    for (const type of EVENTS) {
+      source.addEventListener(type, (event) => {
+        this.dispatchEvent(new MessageEvent(type, { data: event.data, lastEventId: event.lastEventId }));
+      });
+    }
+  }
+
+  close() {
+    if (this.worker) this.worker.terminate();
+    if (this.source) this.source.close();
+    this.readyState = 2; // EventSource.CLOSED
+  }
+}
+
 function setConnection(status) {
   const element = $('conn');
   element.dataset.state = status;
   element.title = CONNECTION_TITLE[status] || status;
 }
 
+/** The dot of the rail when the stream is off (`?live=0`). */
+export function showLiveOff() {
+  setConnection('off');
+}
+
+/** Opens the stream (once the first view is drawn: app.js). */
 export function connectEvents() {
-  const source = new EventSource(eventsUrl());
+  const source = new LiveStream(new URL(eventsUrl(), location.href).href);
   let wasOpen = false;
   const parse = (event) => { try { return JSON.parse(event.data); } catch { return null; } };
   source.addEventListener('open', () => {
     setConnection('open');
-    if (wasOpen) {
-      // Reconnected: catch up with what was sent while the stream was down.
-      reloadChatsSoon();
-      if (state.route.name === 'chat') openChat(state.chatId, { keepDetail: true });
-    }
+    catchUp({ first: !wasOpen });
     wasOpen = true;
   });
   source.addEventListener('error', () => setConnection(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting'));
   source.addEventListener('message', (event) => onLiveMessage(parse(event)));
-  source.addEventListener('rejection', (event) => { const data = parse(event); if (data) onRejection(data); });
+  source.addEventListener('rejection', (event) => {
+    const data = parse(event);
+    if (!data) return;
+    onRejection(data);
+    onFaultActivity();
+  });
   source.addEventListener('cleared', onCleared);
   source.addEventListener('callback', (event) => {
     const data = parse(event);

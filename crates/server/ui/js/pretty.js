@@ -1,5 +1,6 @@
 // Pretty-printing of callback payloads (WeCom's XML or JSON) for the callback log: indented,
-// one element per line, CDATA kept, and lightly coloured. XML is parsed with DOMParser into a
+// one element per line, CDATA kept, and lightly coloured; and the detail pane's JSON as lines
+// that wrap under their own indentation (`prettyLines`). XML is parsed with DOMParser into a
 // document of its own (an XML document runs no script and loads nothing), then written out as
 // text; colouring builds spans of text nodes (js/dom.js `h`). Nothing here becomes HTML.
 
@@ -75,6 +76,11 @@ export function prettyPayload(text) {
 const XML_TOKENS = /(<\/?[A-Za-z_][\w:.-]*(?:\s[^<>]*?)?\/?>)|(<!\[CDATA\[|\]\]>)/g;
 const JSON_TOKENS = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b/g;
 
+function jsonClass(match) {
+  if (match[1]) return match[2] ? 'tok-key' : 'tok-string';
+  return match[3] ? 'tok-number' : 'tok-literal';
+}
+
 function tokens(text, pattern, classOf) {
   const out = [];
   let last = 0;
@@ -91,11 +97,27 @@ function tokens(text, pattern, classOf) {
 export function highlighted(pretty) {
   const format = payloadFormat(pretty);
   if (format === 'xml') return tokens(pretty, XML_TOKENS, (m) => (m[1] ? 'tok-tag' : 'tok-cdata'));
-  if (format === 'json') {
-    return tokens(pretty, JSON_TOKENS, (m) => {
-      if (m[1]) return m[2] ? 'tok-key' : 'tok-string';
-      return m[3] ? 'tok-number' : 'tok-literal';
-    });
-  }
+  if (format === 'json') return tokens(pretty, JSON_TOKENS, jsonClass);
   return [pretty];
+}
+
+/** Pretty text as one block per line, each with a hanging indent of its own leading spaces
+ *  (the CSS custom property `--indent`, in columns, set through the CSSOM: the CSP forbids
+ *  style attributes). A long unbroken string (a media id, base64) then wraps under its line's
+ *  start instead of at the left edge, and every other line keeps its indentation. The text of
+ *  the lines is the pretty text (newlines come from the blocks); JSON is coloured as in
+ *  `highlighted`. */
+export function prettyLines(pretty) {
+  const json = payloadFormat(pretty) === 'json';
+  return String(pretty).split('\n').map((line) => {
+    const element = h('span', { class: 'code-line' });
+    const indent = line.length - line.trimStart().length;
+    element.style.setProperty('--indent', String(indent));
+    if (json) {
+      element.append(line.slice(0, indent), ...tokens(line.slice(indent), JSON_TOKENS, jsonClass));
+    } else {
+      element.append(line);
+    }
+    return element;
+  });
 }

@@ -1,12 +1,13 @@
 // Hash routes: `#/` (lands on the most recently active chat), `#/chat/{chatid}`, `#/bots`,
-// `#/callbacks[/{bot_id}[/{callback_id}]]` and `#/rejections`; shows the matching view and
-// highlights the rail.
+// `#/callbacks[/{bot_id}[/{callback_id}]]`, `#/rejections` and `#/faults`; shows the matching
+// view and highlights the rail.
 
 import { loadBots } from './bots.js';
 import { openCallbacks } from './callbacks.js';
 import { chatTime, renderChatList, visibleChats } from './chat-list.js';
 import { openChat } from './chat.js';
 import { closeDetail } from './detail.js';
+import { openFaults } from './faults.js';
 import { openRejections } from './rejections.js';
 import { state } from './state.js';
 
@@ -21,6 +22,7 @@ function parseRoute() {
   if (hash.startsWith('chat/')) return { name: 'chat', chatId: hash.slice(5) };
   if (hash === 'bots') return { name: 'bots' };
   if (hash === 'rejections') return { name: 'rejections' };
+  if (hash === 'faults') return { name: 'faults' };
   if (raw === 'callbacks' || raw.startsWith('callbacks/')) {
     // Split before decoding: a bot id may hold an encoded "/".
     const [, botId = '', id = ''] = raw.split('/').map(decodePart);
@@ -30,7 +32,9 @@ function parseRoute() {
   return { name: 'home' };
 }
 
-const NAV_OF_VIEW = { 'view-bots': 'bots', 'view-rejections': 'rejections', 'view-callbacks': 'callbacks' };
+const NAV_OF_VIEW = {
+  'view-bots': 'bots', 'view-rejections': 'rejections', 'view-callbacks': 'callbacks', 'view-faults': 'faults',
+};
 
 function showView(id) {
   for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== id;
@@ -73,5 +77,9 @@ export async function route() {
     showView('view-rejections');
     renderChatList();
     await openRejections();
+  }
+  if (r.name === 'faults') {
+    showView('view-faults');
+    await openFaults();
   }
 }
