@@ -173,16 +173,22 @@ pub(crate) struct Rules {
     /// Whether a markdown attachment's action needs `replace_text`: in a send it does, in a
     /// passive reply it may be left out ("不填则点击后不替换").
     pub(crate) replace_text_required: bool,
+    /// Whether `chatid` and `post_id` say where the message goes: in a send they do; a passive
+    /// reply goes to the callback's conversation, so they are dropped (once their JSON types
+    /// have been checked, as every field's are).
+    pub(crate) targets_from_body: bool,
 }
 
 impl Rules {
     /// The rules of `POST /cgi-bin/webhook/send`.
     pub(crate) const SEND: Rules = Rules {
         replace_text_required: true,
+        targets_from_body: true,
     };
     /// The rules of a passive reply.
     pub(crate) const PASSIVE_REPLY: Rules = Rules {
         replace_text_required: false,
+        targets_from_body: false,
     };
 }
 
@@ -195,8 +201,13 @@ pub(crate) fn parse_with(body: &[u8], rules: Rules) -> Result<ValidSend, ErrorCo
     };
     // 5–6.
     let image = check_body(&mut message, rules)?;
+    let (chatid, post_id) = if rules.targets_from_body {
+        (envelope.chatid, envelope.post_id)
+    } else {
+        (None, None)
+    };
     // 7.
-    let targets = ChatTargets::parse(envelope.chatid.as_deref())?;
+    let targets = ChatTargets::parse(chatid.as_deref())?;
     // 8.
     if let (Message::Image { image: wire }, Some(data)) = (&message, &image) {
         image::check_md5(wire, data)?;
@@ -206,8 +217,8 @@ pub(crate) fn parse_with(body: &[u8], rules: Rules) -> Result<ValidSend, ErrorCo
         .collect();
     Ok(ValidSend {
         request: SendRequest {
-            chatid: envelope.chatid,
-            post_id: envelope.post_id,
+            chatid,
+            post_id,
             visible_to_user: envelope.visible_to_user,
             message,
         },

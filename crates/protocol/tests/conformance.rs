@@ -1608,25 +1608,20 @@ fn a_text_at_the_limit_is_stored_in_full() {
     assert_eq!(hookpit_protocol::display_text(&text.content).len(), 2046);
 }
 
-/// Writes the table's bodies as the seeds of the `parse_send` fuzz target, and the content of
-/// its markdown and markdown_v2 bodies as the seeds of the two renderers' targets, under
-/// `$HOOKPIT_FUZZ_SEEDS/<target>/`. Run by `fuzz/seeds.sh`. Bodies over 1 KiB and contents
+/// The table's bodies are the seeds of the `parse_send` fuzz target, and the content of its
+/// markdown and markdown_v2 bodies the seeds of the two renderers' targets: with
+/// `$HOOKPIT_FUZZ_SEEDS` set (`fuzz/seeds.sh`) they are written to `<it>/<target>/`; without it,
+/// the committed ones in `fuzz/seeds/` must match them, so the seeds never fall behind the cases. Bodies over 1 KiB and contents
 /// of fewer than 8 distinct characters (the cases at the byte limits, long runs of one character)
 /// are left out of parse_send's and the renderers' seeds: the fuzzer grows long inputs itself.
 #[test]
-#[ignore = "writes files: run by fuzz/seeds.sh"]
-fn the_cases_are_written_out_as_fuzz_seeds() {
-    let root = std::path::PathBuf::from(
-        std::env::var_os("HOOKPIT_FUZZ_SEEDS").expect("HOOKPIT_FUZZ_SEEDS names the seeds folder"),
-    );
+fn the_fuzz_seeds_are_the_cases() {
     let write = |target: &str, name: &str, bytes: &[u8]| {
-        let folder = root.join(target);
-        std::fs::create_dir_all(&folder).unwrap();
         let slug: String = name
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        std::fs::write(folder.join(slug), bytes).unwrap();
+        seed(target, &slug, bytes);
     };
     for case in table().0 {
         if case.body.len() <= 1024 {
@@ -1651,4 +1646,25 @@ fn the_cases_are_written_out_as_fuzz_seeds() {
             }
         }
     }
+}
+
+/// Writes one fuzz seed under `$HOOKPIT_FUZZ_SEEDS`, or checks that the committed one in
+/// `fuzz/seeds/` has exactly these bytes.
+fn seed(target: &str, name: &str, bytes: &[u8]) {
+    if let Some(root) = std::env::var_os("HOOKPIT_FUZZ_SEEDS") {
+        let folder = std::path::Path::new(&root).join(target);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(name), bytes).unwrap();
+        return;
+    }
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(target)
+        .join(name);
+    let found = std::fs::read(&committed).unwrap_or_default();
+    assert!(
+        found == bytes,
+        "{} is missing or out of date: run fuzz/seeds.sh and commit fuzz/seeds",
+        committed.display()
+    );
 }

@@ -201,8 +201,8 @@ fn write_attachment(out: &mut XmlWriter, attachment: &Attachment) {
 /// Turns a decrypted passive reply into the send it amounts to, validated; `Ok(None)` when the
 /// bot does not reply: an empty plaintext, or a text whose content is empty.
 ///
-/// The result has no `chatid` (the reply goes to the callback's conversation) and the
-/// `replace_text` of actions may be empty.
+/// The result has no `chatid` or `post_id`: the reply goes to the callback's conversation, so a
+/// JSON reply's own are dropped. The `replace_text` of actions may be empty.
 ///
 /// # Errors
 /// [`PassiveError`]: not `format`, no msgtype, a type other than text and markdown, or the

@@ -279,6 +279,24 @@ fn a_reply_breaking_a_send_rule_gets_the_send_answer() {
     );
 }
 
+#[test]
+fn a_json_reply_naming_a_chatid_or_post_id_still_goes_to_the_callbacks_chat() {
+    // Found by the callback_payload fuzz target: a callback's own JSON is a valid text reply,
+    // and its `chatid` was kept, so the reply named a chat of its own (a `post_id` too).
+    let ids = vec!["wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw"; 101].join("|");
+    let reply = format!(
+        r#"{{"chatid":"{ids}","post_id":"POSTID","msgtype":"text","text":{{"content":"hi"}}}}"#
+    );
+    let send = accepted(CallbackFormat::Json, &reply);
+    let plain = accepted(
+        CallbackFormat::Json,
+        r#"{"msgtype":"text","text":{"content":"hi"}}"#,
+    );
+    assert_eq!(send, plain);
+    assert_eq!(send.request.chatid, None);
+    assert_eq!(send.request.post_id, None);
+}
+
 fn replies() -> Vec<PassiveReply> {
     let mut with_visibility = PassiveReply::from(Text {
         content: "hello ]]> <b>".to_owned(),

@@ -15,19 +15,11 @@ fn laid_out(message: &[u8]) -> Vec<u8> {
     plaintext
 }
 
-/// Writes the seeds of `callback_envelope`, `callback_payload` and `callback_crypto` under
-/// `$HOOKPIT_FUZZ_SEEDS/<target>/`. Run by `fuzz/seeds.sh`.
+/// The seeds of `callback_envelope`, `callback_payload` and `callback_crypto`: written under
+/// `$HOOKPIT_FUZZ_SEEDS/<target>/` by `fuzz/seeds.sh`, else checked against `fuzz/seeds/`.
 #[test]
-#[ignore = "writes files: run by fuzz/seeds.sh"]
-fn the_document_examples_are_written_out_as_fuzz_seeds() {
-    let root = std::path::PathBuf::from(
-        std::env::var_os("HOOKPIT_FUZZ_SEEDS").expect("HOOKPIT_FUZZ_SEEDS names the seeds folder"),
-    );
-    let write = |target: &str, name: &str, bytes: &[u8]| {
-        let folder = root.join(target);
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join(name), bytes).unwrap();
-    };
+fn the_fuzz_seeds_are_the_document_examples() {
+    let write = |target: &str, name: &str, bytes: &[u8]| seed(target, name, bytes);
 
     let callback = CallbackEnvelope {
         encrypt: ENCRYPT.to_owned(),
@@ -99,4 +91,25 @@ fn the_document_examples_are_written_out_as_fuzz_seeds() {
 
     write("callback_crypto", "test_vector", &laid_out(MSG.as_bytes()));
     write("callback_crypto", "empty_message", &laid_out(b""));
+}
+
+/// Writes one fuzz seed under `$HOOKPIT_FUZZ_SEEDS`, or checks that the committed one in
+/// `fuzz/seeds/` has exactly these bytes.
+fn seed(target: &str, name: &str, bytes: &[u8]) {
+    if let Some(root) = std::env::var_os("HOOKPIT_FUZZ_SEEDS") {
+        let folder = std::path::Path::new(&root).join(target);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(name), bytes).unwrap();
+        return;
+    }
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(target)
+        .join(name);
+    let found = std::fs::read(&committed).unwrap_or_default();
+    assert!(
+        found == bytes,
+        "{} is missing or out of date: run fuzz/seeds.sh and commit fuzz/seeds",
+        committed.display()
+    );
 }

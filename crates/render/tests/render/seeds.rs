@@ -1,20 +1,29 @@
-//! The XSS corpus written out as seeds of the two markdown fuzz targets.
+//! The XSS corpus as seeds of the two markdown fuzz targets: written under
+//! `$HOOKPIT_FUZZ_SEEDS/<target>/` by `fuzz/seeds.sh`, else checked against `fuzz/seeds/`.
 
 use crate::xss::PAYLOADS;
 
-/// Writes every payload as a seed of `render_markdown` and `render_markdown_v2` under
-/// `$HOOKPIT_FUZZ_SEEDS/<target>/`. Run by `fuzz/seeds.sh`.
 #[test]
-#[ignore = "writes files: run by fuzz/seeds.sh"]
-fn the_xss_payloads_are_written_out_as_fuzz_seeds() {
-    let root = std::path::PathBuf::from(
-        std::env::var_os("HOOKPIT_FUZZ_SEEDS").expect("HOOKPIT_FUZZ_SEEDS names the seeds folder"),
-    );
+fn the_fuzz_seeds_are_the_xss_payloads() {
     for target in ["render_markdown", "render_markdown_v2"] {
-        let folder = root.join(target);
-        std::fs::create_dir_all(&folder).unwrap();
         for (index, payload) in PAYLOADS.iter().enumerate() {
-            std::fs::write(folder.join(format!("xss_{index:02}")), payload).unwrap();
+            let name = format!("xss_{index:02}");
+            if let Some(root) = std::env::var_os("HOOKPIT_FUZZ_SEEDS") {
+                let folder = std::path::Path::new(&root).join(target);
+                std::fs::create_dir_all(&folder).unwrap();
+                std::fs::write(folder.join(&name), payload).unwrap();
+                continue;
+            }
+            let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/seeds")
+                .join(target)
+                .join(&name);
+            let found = std::fs::read(&committed).unwrap_or_default();
+            assert!(
+                found == payload.as_bytes(),
+                "{} is missing or out of date: run fuzz/seeds.sh and commit fuzz/seeds",
+                committed.display()
+            );
         }
     }
 }
