@@ -88,6 +88,23 @@ describe('the inbox', () => {
     await page.screenshot({ path: screenshotPath('rejections') });
   });
 
+  test('the rejections log shows the whole request excerpt, wrapped', async () => {
+    const token = `tok_${'x'.repeat(300)}`; // one long unbroken word, as a media id or base64 is
+    await sendRaw({ msgtype: 'TEXT', text: { content: `开头 ${token} 结尾` } });
+    const [latest] = listOf(await api('/rejections?limit=1'), 'rejections');
+    assert.ok(latest.body_excerpt.includes('结尾'), 'the server kept the whole (short) body');
+    const excerpt = page.locator('[data-testid="rejection"]').filter({ hasText: '结尾' }).first().locator('[data-testid="excerpt"]');
+    await excerpt.waitFor();
+    assert.equal(await excerpt.textContent(), latest.body_excerpt, 'all of it, not a clipped line');
+    const box = await excerpt.evaluate((el) => ({
+      scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, scrollHeight: el.scrollHeight,
+      clientHeight: el.clientHeight, overflowY: getComputedStyle(el).overflowY,
+    }));
+    assert.ok(box.scrollWidth <= box.clientWidth, `wrapped, nothing cut on the right: ${JSON.stringify(box)}`);
+    assert.ok(box.clientHeight > 60, `more than a clipped line or three: ${JSON.stringify(box)}`);
+    assert.ok(box.scrollHeight <= box.clientHeight || box.overflowY === 'auto', `what does not fit scrolls: ${JSON.stringify(box)}`);
+  });
+
   test('a blackboard shows posts with their replies', async () => {
     const blackboards = listOf(await api('/chats?kind=blackboard'), 'chats');
     const board = blackboards.find((c) => c.kind === 'blackboard');

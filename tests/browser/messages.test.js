@@ -296,6 +296,37 @@ describe('every message type appears live in the open chat', () => {
     await pane.waitFor({ state: 'hidden' });
   });
 
+  test('in the detail pane a long unbroken string wraps under its own line, keeping the indentation', async () => {
+    const token = `media_${'Ab3'.repeat(120)}`; // as long as a media id or a base64 run
+    const { row } = await sendAndSee('long-token', { chatid, msgtype: 'text', text: { content: token } });
+    await row.locator('.msg-inspect').click({ force: true });
+    const raw = page.locator('[data-testid="detail-raw"]');
+    await raw.filter({ hasText: 'media_Ab3' }).waitFor();
+    assert.equal(JSON.parse(await raw.innerText()).text.content, token, 'still the request, as JSON');
+    const layout = await raw.evaluate((pre) => {
+      const lines = Array.from(pre.querySelectorAll('.code-line'));
+      const line = lines.find((l) => l.textContent.includes('media_Ab3'));
+      const key = line.querySelector('.tok-key');
+      const value = line.querySelector('.tok-string');
+      const keyOf = (name) => lines.find((l) => l.textContent.trim().startsWith(`"${name}"`)).querySelector('.tok-key');
+      return {
+        boxes: Array.from(value.getClientRects()).map((r) => r.left),
+        keyLeft: key.getBoundingClientRect().left,
+        textKeyLeft: keyOf('text').getBoundingClientRect().left,
+        msgtypeKeyLeft: keyOf('msgtype').getBoundingClientRect().left,
+        scrollWidth: pre.scrollWidth,
+        clientWidth: pre.clientWidth,
+      };
+    });
+    assert.ok(layout.boxes.length > 2, `the value wraps: ${JSON.stringify(layout)}`);
+    assert.ok(layout.boxes.every((left) => left > layout.keyLeft), `every piece of it starts right of its key: ${JSON.stringify(layout)}`);
+    assert.ok(layout.keyLeft > layout.textKeyLeft, 'the nested key stays indented under its parent');
+    assert.equal(layout.textKeyLeft, layout.msgtypeKeyLeft, 'keys of one level start in one column');
+    assert.ok(layout.scrollWidth <= layout.clientWidth, 'nothing runs off to the right');
+    await page.screenshot({ path: screenshotPath('detail-long-token') });
+    await page.locator('#detail-close').click();
+  });
+
   test('no page error and no CSP violation happened', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -150,8 +150,10 @@ elif [ "$#" -gt 0 ]; then
 else
   # One file at a time: they share the server, and the inbox file clears every message. The
   # callback file gives the demo bot a callback URL while it runs, and removes it at its end.
+  # The fault file removes every fault rule at its start and at its end; the capture file runs
+  # the chromium binary itself (a headless --screenshot) against a server of its own.
   "${runner[@]}" callbacks.test.js inbox.test.js messages.test.js view-as.test.js xss.test.js privacy.test.js \
-    token.test.js || status=$?
+    faults.test.js token.test.js capture.test.js || status=$?
   say "screenshots of every message type: $HOOKPIT_SCREENSHOTS"
 fi
 if [ "$status" -ne 0 ]; then

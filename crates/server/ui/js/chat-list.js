@@ -9,13 +9,22 @@ import { parseTime, shortTime } from './time.js';
 /** How many chats without a preview get their newest message fetched on a load. */
 const PREVIEWS_FETCHED = 30;
 
+/** A markdown's text without its markup: `<font color>` tags, `<@userid>` as `@userid`, and
+ *  the heading, emphasis, quote and code marks. */
+function markdownText(content) {
+  return String(content || '')
+    .replace(/<\/?font\b[^>]*>/gi, '')
+    .replace(/<@([^<>\s]+)>/g, '@$1')
+    .replace(/[#*>`]/g, '');
+}
+
 /** One line summarising a message, as a WeCom chat list does ("[图片]", "[图文] 标题"). */
 function previewText(message) {
   const c = message.content || {};
   const cut = (s) => String(s || '').replace(/\s+/g, ' ').slice(0, 80);
   switch (message.msgtype) {
     case 'text': return cut(c.content);
-    case 'markdown': case 'markdown_v2': return cut(String(c.content || '').replace(/[#*>`]/g, ''));
+    case 'markdown': case 'markdown_v2': return cut(markdownText(c.content));
     case 'image': return '[图片]';
     case 'mixed': return cut((c.items || []).map((item) => (item.type === 'image' ? '[图片]' : item.content)).join(' '));
     case 'news': return `[图文] ${cut(c.articles && c.articles[0] && c.articles[0].title)}`;

@@ -160,6 +160,7 @@ function renderRules() {
   if (state.route.name !== 'faults') return;
   $('faults').replaceChildren(...rules.map(ruleRow));
   $('faults-empty').hidden = rules.length !== 0;
+  $('faults').closest('table').hidden = rules.length === 0;
   $('faults-title').textContent = `规则（${rules.length}）`;
   $('faults-clear').hidden = rules.length === 0;
 }
