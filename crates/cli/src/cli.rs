@@ -50,6 +50,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+// The server's `Config` makes `Serve` far larger than the other variants; a `Command` is
+// parsed once per process and moved once, so boxing it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Hookpit server: WeCom's webhook endpoints, the /api/v1 API and the web inbox.
@@ -148,7 +151,8 @@ pub struct Target {
     #[arg(long, value_name = "N", default_value_t = 2, global = true)]
     pub retries: u32,
 
-    /// Time allowed for each HTTP attempt, e.g. 10s.
+    /// Time allowed for each attempt of a send, e.g. 10s. An upload may take longer: it fails
+    /// only after this long without progress.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
     pub timeout: std::time::Duration,
 }
@@ -341,6 +345,9 @@ Example card.json:
    \"card_action\": {\"type\": 1, \"url\": \"https://grafana.example.com\"}}";
 
 const UPLOAD_AFTER_HELP: &str = "\
+The file is streamed from disk (with a progress bar on a terminal), and may take as long as it
+needs: it fails only when nothing moves for --timeout.
+
 Examples:
   hookpit upload --webhook \"$URL\" build.log          # prints the media_id
   hookpit upload --type voice alert.amr --json       # prints the whole reply

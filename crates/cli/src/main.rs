@@ -10,6 +10,7 @@
 //! - `send`, `news`, `upload`, `lint`: one module per command; `inbox` for `wait`, `messages`
 //!   and `clear`, with `show` for how messages print.
 //! - `input`: reading files and stdin.
+//! - `progress`: progress bars on a terminal, for big uploads and long `--split` sends.
 //! - `report`: exit codes, error lines and hints.
 
 mod cli;
@@ -17,6 +18,7 @@ mod inbox;
 mod input;
 mod lint;
 mod news;
+mod progress;
 mod report;
 mod send;
 mod show;
@@ -27,20 +29,22 @@ use std::io::IsTerminal as _;
 use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::cli::{Cli, Command};
+use crate::progress::Bars;
 use crate::report::Failure;
 
 fn main() -> std::process::ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let serving = matches!(cli.command, Command::Serve(_));
-    init_tracing(serving);
+    let bars = Bars::detect();
+    init_tracing(serving, bars.clone());
     let news = matches
         .subcommand_matches("send")
         .and_then(|send| send.subcommand_matches("news"));
     let result = match cli.command {
         Command::Serve(config) => serve(config),
-        Command::Send(args) => block_on(send::run(args, news)),
-        Command::Upload(args) => block_on(upload::run(args)),
+        Command::Send(args) => block_on(send::run(args, news, &bars)),
+        Command::Upload(args) => block_on(upload::run(args, &bars)),
         Command::Lint(args) => lint::run(&args),
         Command::Wait(args) => block_on(inbox::wait(args)),
         Command::Messages(args) => block_on(inbox::messages(args)),
@@ -57,15 +61,16 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG`; the server logs at info, the client commands only
-/// warnings (such as retries). Colour only on a terminal and without `NO_COLOR`.
-fn init_tracing(serving: bool) {
+/// warnings (such as retries), written around any progress bar. Colour only on a terminal and
+/// without `NO_COLOR`.
+fn init_tracing(serving: bool, bars: Bars) {
     let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(bars)
         .with_ansi(ansi);
     if serving {
         builder.init();

@@ -6,6 +6,7 @@
 //! messages).
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use hookpit_client::{Error, InboxError};
 
@@ -84,18 +85,31 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
+        Failure::of_call(error, None)
+    }
+}
+
+impl Failure {
+    /// The failure of a call to a bot made with `timeout` (`--timeout`), which the hint of a
+    /// timeout names.
+    pub fn of_call(error: Error, timeout: impl Into<Option<Duration>>) -> Failure {
         let code = match &error {
             Error::Api { .. } => ExitCode::Api,
-            Error::Network(_) | Error::Status { .. } | Error::Reply { .. } => ExitCode::Network,
+            Error::Network { .. }
+            | Error::Stalled { .. }
+            | Error::Status { .. }
+            | Error::Reply { .. } => ExitCode::Network,
             _ => ExitCode::Invalid,
         };
         let hint = match &error {
             Error::Api { .. } | Error::Invalid(_) => error.code().and_then(hint_for),
-            Error::Network(_) => Some(
-                "check the base URL and that the server is running (`hookpit serve` prints its \
-                 webhook URL)"
-                    .to_owned(),
-            ),
+            Error::Network { url, source } => Some(network_hint(url, source, timeout.into())),
+            Error::Stalled { idle, .. } => Some(format!(
+                "nothing moved for {}: the link stalled, or the server stopped reading. An \
+                 upload has no overall time limit, only this one: on a very slow link, raise \
+                 --timeout",
+                humantime::format_duration(*idle)
+            )),
             Error::Status { .. } | Error::Reply { .. } => Some(
                 "the URL answered, but not as a WeCom webhook does: check the base URL".to_owned(),
             ),
@@ -160,6 +174,71 @@ impl From<InboxError> for Failure {
             hint: hint.map(str::to_owned),
         }
     }
+}
+
+/// What a network failure means, from what reqwest says of it: the advice differs between
+/// nothing listening, a name that does not resolve, a timeout and a connection cut mid-way.
+fn network_hint(url: &str, source: &reqwest::Error, timeout: Option<Duration>) -> String {
+    let place = reqwest::Url::parse(url).ok().map_or_else(
+        || "the server".to_owned(),
+        |url| {
+            let host = url.host_str().unwrap_or("the server").to_owned();
+            match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        },
+    );
+    if source.is_timeout() {
+        let within = timeout.map_or_else(
+            || "the timeout".to_owned(),
+            |timeout| humantime::format_duration(timeout).to_string(),
+        );
+        return format!(
+            "{place} did not answer within {within} (--timeout): it is slow or overloaded, or \
+             the network drops the packets. The message may still have been delivered"
+        );
+    }
+    let causes = chain(source);
+    if source.is_connect() {
+        if refused(source) {
+            return format!(
+                "nothing is listening at {place}: check the base URL, and that the server is \
+                 running (`hookpit serve` prints its webhook URL)"
+            );
+        }
+        if causes.contains("dns error") {
+            return format!("the name of {place} does not resolve: check the base URL");
+        }
+        if causes.contains("certificate") || causes.contains("tls") {
+            return format!(
+                "the TLS handshake with {place} failed: a proxy or Hookpit's own CA needs to be \
+                 trusted, or the base URL should be http://"
+            );
+        }
+        return format!(
+            "cannot connect to {place}: check the base URL and the network (HTTPS_PROXY is \
+             honoured)"
+        );
+    }
+    format!(
+        "the connection to {place} broke before a reply was read: the server closed it or \
+         crashed. The message may or may not have been delivered"
+    )
+}
+
+/// Whether the connection was refused: nothing listens on that port.
+fn refused(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// `error` and its causes, joined with `: ` (anyhow's `{:#}` format).

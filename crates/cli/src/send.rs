@@ -3,19 +3,27 @@
 use clap::ArgMatches;
 use hookpit_client::message::{self, Envelope};
 use hookpit_client::protocol::TemplateCard;
-use hookpit_client::{Error, RetryPolicy, SendReply, SendRequest, Webhook, split_request};
+use hookpit_client::{
+    Error, MediaKind, RetryPolicy, SendReply, SendRequest, Webhook, split_request,
+};
 
 use crate::cli::{EnvelopeArgs, MarkdownSource, MessageCommand, SendArgs, Target};
 use crate::input;
 use crate::news;
+use crate::progress::Bars;
 use crate::report::Failure;
+use crate::upload::upload_file;
 
 /// Runs `hookpit send`. `news_matches` are the parsed flags of `send news`, whose order says
 /// which article each flag belongs to.
-pub async fn run(args: SendArgs, news_matches: Option<&ArgMatches>) -> Result<(), Failure> {
+pub async fn run(
+    args: SendArgs,
+    news_matches: Option<&ArgMatches>,
+    bars: &Bars,
+) -> Result<(), Failure> {
     let bot = webhook(&args.target)?;
     let envelope = envelope(&args.envelope);
-    let json = args.target.json;
+    let target = &args.target;
     let request = match args.message {
         MessageCommand::Text(text) => {
             let content = match text.content {
@@ -56,12 +64,12 @@ pub async fn run(args: SendArgs, news_matches: Option<&ArgMatches>) -> Result<()
             typed(draft.envelope(envelope).into_request())
         }
         MessageCommand::File(file) => {
-            let result = bot.send_file_to(&file.path, &envelope).await;
-            return finish(result.map(|reply| vec![reply]), 1, json);
+            let result = send_media(&bot, MediaKind::File, &file.path, envelope, bars).await;
+            return finish(result.map(|reply| vec![reply]), 1, target);
         }
         MessageCommand::Voice(voice) => {
-            let result = bot.send_voice_to(&voice.path, &envelope).await;
-            return finish(result.map(|reply| vec![reply]), 1, json);
+            let result = send_media(&bot, MediaKind::Voice, &voice.path, envelope, bars).await;
+            return finish(result.map(|reply| vec![reply]), 1, target);
         }
         MessageCommand::Card(card) => {
             let card = read_card(&card.file)?;
@@ -74,9 +82,29 @@ pub async fn run(args: SendArgs, news_matches: Option<&ArgMatches>) -> Result<()
         MessageCommand::Raw(raw) => raw_request(&raw.file, &args.envelope, args.split)?,
     };
     match request {
-        Request::Typed(request) => send_typed(&bot, *request, args.split, json).await,
-        Request::Raw(body) => finish(bot.send_raw(body).await.map(|reply| vec![reply]), 1, json),
+        Request::Typed(request) => send_typed(&bot, *request, args.split, target, bars).await,
+        Request::Raw(body) => finish(bot.send_raw(body).await.map(|reply| vec![reply]), 1, target),
     }
+}
+
+/// Uploads a file or voice (with a progress bar on a terminal), then sends it.
+async fn send_media(
+    bot: &Webhook,
+    kind: MediaKind,
+    path: &std::path::Path,
+    envelope: Envelope,
+    bars: &Bars,
+) -> Result<SendReply, Error> {
+    let uploaded = upload_file(bot, kind, path, bars).await?;
+    let request = match kind {
+        MediaKind::Voice => message::voice(uploaded.media_id)
+            .envelope(envelope)
+            .into_request(),
+        _ => message::file(uploaded.media_id)
+            .envelope(envelope)
+            .into_request(),
+    };
+    bot.send(request).await
 }
 
 /// What to send: a typed request, or a body to send byte for byte.
@@ -178,12 +206,14 @@ fn raw_request(
     Ok(typed(request))
 }
 
-/// Sends one request, or its parts with `--split`, in order; stops at the first failure.
+/// Sends one request, or its parts with `--split`, in order (with a progress bar on a terminal
+/// when there are several); stops at the first failure.
 async fn send_typed(
     bot: &Webhook,
     request: SendRequest,
     split: bool,
-    json: bool,
+    target: &Target,
+    bars: &Bars,
 ) -> Result<(), Failure> {
     let parts = if split {
         split_request(request)
@@ -191,37 +221,50 @@ async fn send_typed(
         vec![request]
     };
     let total = parts.len();
+    let bar = (total > 1).then(|| bars.messages(total));
     let mut replies = Vec::with_capacity(total);
     for part in parts {
         match bot.send(part).await {
-            Ok(reply) => replies.push(reply),
+            Ok(reply) => {
+                replies.push(reply);
+                if let Some(bar) = &bar {
+                    bar.step();
+                }
+            }
             Err(error) => {
-                print_replies(&replies, json);
+                // Off the screen before the lines that say what happened.
+                drop(bar);
+                print_replies(&replies, target.json);
                 if total > 1 {
                     eprintln!(
                         "sent {} of {total} messages before the error",
                         replies.len()
                     );
                 }
-                return Err(failure(error, json));
+                return Err(failure(error, target));
             }
         }
     }
-    finish(Ok(replies), total, json)
+    drop(bar);
+    finish(Ok(replies), total, target)
 }
 
 /// Prints the outcome: replies on stdout with `--json`, a summary on stderr otherwise.
-fn finish(result: Result<Vec<SendReply>, Error>, total: usize, json: bool) -> Result<(), Failure> {
+fn finish(
+    result: Result<Vec<SendReply>, Error>,
+    total: usize,
+    target: &Target,
+) -> Result<(), Failure> {
     match result {
         Ok(replies) => {
-            print_replies(&replies, json);
-            if !json {
+            print_replies(&replies, target.json);
+            if !target.json {
                 let plural = if total == 1 { "" } else { "s" };
                 eprintln!("sent {total} message{plural}");
             }
             Ok(())
         }
-        Err(error) => Err(failure(error, json)),
+        Err(error) => Err(failure(error, target)),
     }
 }
 
@@ -233,16 +276,19 @@ fn print_replies(replies: &[SendReply], json: bool) {
     }
 }
 
-/// The failure of a send; with `--json` the server's refusal is also printed as its reply.
-pub fn failure(error: Error, json: bool) -> Failure {
-    if json && let Error::Api { code, errmsg } = &error {
+/// The failure of a call to the bot; with `--json` the server's refusal is also printed as its
+/// reply.
+pub fn failure(error: Error, target: &Target) -> Failure {
+    if target.json
+        && let Error::Api { code, errmsg } = &error
+    {
         let reply = SendReply {
             errcode: *code,
             errmsg: errmsg.clone(),
         };
         println!("{}", reply.to_json());
     }
-    let failure = Failure::from(error);
+    let failure = Failure::of_call(error, target.timeout);
     tracing::debug!(message = %failure.message, "send failed");
     failure
 }

@@ -1,8 +1,17 @@
 //! [`Webhook`]: one bot's key and base URL, and the calls `send` and `upload_media`.
 //!
-//! This module holds the bot, its settings, `send` and the retry loop; the media calls are in
-//! `upload`.
+//! This module holds the bot, its settings and `send`; the retry loop and the reading of
+//! WeCom's reply are in `call`, the media calls in `upload`, and the streamed upload body with
+//! its no-progress rule in `body`.
+//!
+//! # Timeouts
+//! A send is a small JSON body: [`Webhook::timeout`] bounds each attempt as a whole. An upload
+//! may be 20 MB over a slow link, so it has no overall limit; it fails when nothing moves for
+//! that long instead (see [`Error::Stalled`]). Both are applied per request, never by building
+//! a new HTTP client, so a client given to [`Webhook::http_client`] is kept.
 
+mod body;
+mod call;
 mod upload;
 
 use std::fmt;
@@ -11,13 +20,13 @@ use std::time::Duration;
 
 use hookpit_protocol::{MediaKind, SendReply, SendRequest};
 use reqwest::Url;
-use serde::de::DeserializeOwned;
 
-use crate::error::{Error, excerpt};
+use crate::error::{Error, mask_key, network};
 use crate::limit::{Limiter, RateLimits, targets};
 use crate::retry::RetryPolicy;
 use crate::split::split_request;
-pub use upload::Uploaded;
+use call::{api_result, read_reply};
+pub use upload::{UploadProgress, Uploaded};
 
 /// WeCom's API host, where real bots live.
 pub const DEFAULT_BASE_URL: &str = "https://qyapi.weixin.qq.com";
@@ -27,7 +36,8 @@ const SEND_PATH: &str = "/cgi-bin/webhook/send";
 /// The path of the upload endpoint under the base URL.
 const UPLOAD_PATH: &str = "/cgi-bin/webhook/upload_media";
 
-/// The default time allowed for one HTTP attempt (uploads of 20 MB included).
+/// The default time allowed for one send attempt, and the longest an upload may go without
+/// progress.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A WeCom message-push bot ("群机器人"): its key, where its server is, and how to deliver.
@@ -51,6 +61,7 @@ pub struct Webhook {
     validate: bool,
     retry: RetryPolicy,
     limiter: Option<Arc<Limiter>>,
+    timeout: Duration,
 }
 
 impl fmt::Debug for Webhook {
@@ -58,18 +69,13 @@ impl fmt::Debug for Webhook {
         // The key is the bot's only credential: never print it whole.
         f.debug_struct("Webhook")
             .field("base", &self.base)
-            .field("key", &mask(&self.key))
+            .field("key", &mask_key(&self.key))
             .field("validate", &self.validate)
             .field("retry", &self.retry)
             .field("rate_limited", &self.limiter.is_some())
+            .field("timeout", &self.timeout)
             .finish()
     }
-}
-
-/// The first 4 characters of a key, the rest masked.
-fn mask(key: &str) -> String {
-    let shown: String = key.chars().take(4).collect();
-    format!("{shown}…")
 }
 
 impl Webhook {
@@ -87,8 +93,9 @@ impl Webhook {
     /// assert_eq!(bot.send_url(), "http://127.0.0.1:8080/cgi-bin/webhook/send?key=693a91f6-7xxx");
     /// ```
     pub fn new(key: impl Into<String>) -> Self {
+        // No overall timeout on the client: sends get theirs per request, and uploads must be
+        // able to take longer than any fixed limit (see the module docs).
         let http = reqwest::Client::builder()
-            .timeout(DEFAULT_TIMEOUT)
             .user_agent(concat!("hookpit-client/", env!("CARGO_PKG_VERSION")))
             .build()
             // Building only fails when the TLS backend cannot initialise; the default client
@@ -101,6 +108,7 @@ impl Webhook {
             validate: true,
             retry: RetryPolicy::default(),
             limiter: None,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 
@@ -109,7 +117,8 @@ impl Webhook {
     /// before `/cgi-bin/webhook/`, so Hookpit URLs work the same way.
     ///
     /// # Errors
-    /// [`Error::Url`] when the URL does not parse, is not http(s), or has no `key`.
+    /// [`Error::Url`] when the URL does not parse, is not http(s), or has no `key` (the URL in
+    /// the error has its key masked).
     ///
     /// # Examples
     /// ```
@@ -122,7 +131,7 @@ impl Webhook {
     /// ```
     pub fn from_url(url: &str) -> Result<Self, Error> {
         let invalid = |reason| Error::Url {
-            url: url.to_owned(),
+            url: crate::error::mask_url(url),
             reason,
         };
         let parsed = Url::parse(url).map_err(|_| invalid("not a URL"))?;
@@ -179,17 +188,41 @@ impl Webhook {
         self
     }
 
-    /// The time allowed for one HTTP attempt (30 s by default). Replaces the HTTP client.
+    /// The time allowed for each attempt of a send, and the longest an upload may go without
+    /// progress (30 s by default; see [`Error::Stalled`]).
+    ///
+    /// Applied to each request, so it combines with [`Webhook::http_client`] in either order.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use hookpit_client::Webhook;
+    ///
+    /// let bot = Webhook::new("KEY").timeout(Duration::from_secs(10));
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("hookpit-client/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+        self.timeout = timeout;
         self
     }
 
-    /// Uses this HTTP client (proxies, custom TLS roots, timeouts).
+    /// Uses this HTTP client (proxies, custom TLS roots, default headers).
+    ///
+    /// [`Webhook::timeout`] still applies, per request, whether it is set before or after. A
+    /// timeout built into the client also applies, to uploads too: leave it unset to upload big
+    /// files over slow links.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use hookpit_client::Webhook;
+    ///
+    /// # fn main() -> Result<(), reqwest::Error> {
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     .build()?;
+    /// let bot = Webhook::new("KEY").http_client(http).timeout(Duration::from_secs(10));
+    /// # Ok(()) }
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = client;
         self
@@ -234,7 +267,8 @@ impl Webhook {
     /// # Errors
     /// [`Error::Invalid`] for a message WeCom would refuse (nothing is sent); [`Error::Api`] when
     /// the server refuses it (93000 bad key, 45009 rate limit after the retries, ...);
-    /// [`Error::Network`] or [`Error::Status`] when no reply could be read.
+    /// [`Error::Network`] or [`Error::Status`] when no reply could be read (a timeout is a
+    /// [`Error::Network`] whose source [`is_timeout`](reqwest::Error::is_timeout)).
     ///
     /// # Examples
     /// ```no_run
@@ -294,16 +328,20 @@ impl Webhook {
 
     /// Posts an encoded send body, through the limiter and the retries.
     async fn post_send(&self, body: Vec<u8>, targets: Vec<String>) -> Result<SendReply, Error> {
-        self.with_retries(Some(targets), || async {
+        let url = self.send_url();
+        // Shared by the attempts: a retry costs no copy of the body.
+        let body = bytes::Bytes::from(body);
+        self.with_retries("send", Some(targets), || async {
             let response = self
                 .http
-                .post(self.send_url())
+                .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone())
+                .timeout(self.timeout)
                 .send()
                 .await
-                .map_err(Error::Network)?;
-            let reply: SendReply = read_reply(response).await?;
+                .map_err(|source| network(&url, source))?;
+            let reply: SendReply = read_reply(response, &url).await?;
             api_result(reply.errcode, &reply.errmsg)?;
             Ok(reply)
         })
@@ -338,66 +376,6 @@ impl Webhook {
             replies.push(self.send(request).await?);
         }
         Ok(replies)
-    }
-
-    /// Runs `attempt` until it succeeds, fails for good, or the retries are used up. Each attempt
-    /// waits for the rate limiter first when `targets` is given.
-    async fn with_retries<T, F, Fut>(
-        &self,
-        targets: Option<Vec<String>>,
-        attempt: F,
-    ) -> Result<T, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let mut retry = 0;
-        loop {
-            let permit = match (&self.limiter, &targets) {
-                (Some(limiter), Some(targets)) => Some(limiter.acquire(targets.clone()).await),
-                _ => None,
-            };
-            let result = attempt().await;
-            // Counted now that the server has seen it (see `limit`).
-            drop(permit);
-            let error = match result {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let Some(delay) = self.retry.delay(retry, &error) else {
-                return Err(error);
-            };
-            tracing::warn!(%error, ?delay, retry = retry + 1, "webhook call failed, retrying");
-            tokio::time::sleep(delay).await;
-            retry += 1;
-        }
-    }
-}
-
-/// Reads a 200 answer as WeCom JSON.
-async fn read_reply<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
-    let status = response.status();
-    let body = response.text().await.map_err(Error::Network)?;
-    if status != reqwest::StatusCode::OK {
-        return Err(Error::Status {
-            status: status.as_u16(),
-            body: excerpt(&body),
-        });
-    }
-    serde_json::from_str(&body).map_err(|source| Error::Reply {
-        body: excerpt(&body),
-        source,
-    })
-}
-
-fn api_result(code: i64, errmsg: &str) -> Result<(), Error> {
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(Error::Api {
-            code,
-            errmsg: errmsg.to_owned(),
-        })
     }
 }
 
@@ -455,6 +433,17 @@ mod tests {
         assert_eq!(
             bot.send_url(),
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=https%3A%2F%2Fx%2F%3Fkey%3Dk%26type%3Dfile"
+        );
+    }
+
+    #[test]
+    fn a_url_refused_by_from_url_has_its_key_masked() {
+        let error = Webhook::from_url("ftp://host/cgi-bin/webhook/send?key=693a91f6-secret")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "invalid webhook url \"ftp://host/cgi-bin/webhook/send?key=693a…\": not an http or https URL"
         );
     }
 

@@ -35,7 +35,20 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
 
 /// [`run_in`] with these environment variables set.
 pub fn run_in_env(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookpit"))
+    let mut child = command(dir, args, env)
+        .spawn()
+        .expect("the hookpit binary runs");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("hookpit finishes");
+    Output::of(&output)
+}
+
+/// `hookpit ARGS` in `dir` with a clean environment plus `env`, all three streams piped.
+pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookpit"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("HOOKPIT_WEBHOOK")
@@ -49,17 +62,17 @@ pub fn run_in_env(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) 
         .env("COLUMNS", "100")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the hookpit binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    let output = child.wait_with_output().expect("hookpit finishes");
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        .stderr(Stdio::piped());
+    command
+}
+
+impl Output {
+    pub fn of(output: &std::process::Output) -> Output {
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
 }
 
@@ -157,7 +170,7 @@ impl TestServer {
 
     /// Replaces what changes from run to run: the address, the key, errmsg hints, the
     /// scratch directory, times and request ids.
-    fn redact(&self, output: Output) -> Output {
+    pub fn redact(&self, output: Output) -> Output {
         let clean = |text: String| {
             let text = text
                 .replace(self.server.demo_key(), "[KEY]")

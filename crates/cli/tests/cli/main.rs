@@ -6,6 +6,7 @@
 mod helpers;
 mod inbox;
 mod lint;
+mod network;
 mod offline;
 mod readme;
 mod send;

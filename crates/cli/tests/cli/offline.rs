@@ -144,11 +144,14 @@ fn an_unreachable_server_exits_4() {
         "text",
         "hi",
     ]);
-    let stderr = output.stderr.replace(&base, "[BASE]");
+    let stderr = output
+        .stderr
+        .replace(&base, "[BASE]")
+        .replace(&format!("127.0.0.1:{port}"), "[ADDR]");
     assert_eq!(output.code, 4);
     assert_snapshot!(stderr, @r"
-    error: request to the webhook failed: error sending request for url ([BASE]/cgi-bin/webhook/send?key=k): client error (Connect): tcp connect error: Connection refused (os error 111)
-    hint: check the base URL and that the server is running (`hookpit serve` prints its webhook URL)
+    error: request to [BASE]/cgi-bin/webhook/send?key=k… failed: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)
+    hint: nothing is listening at [ADDR]: check the base URL, and that the server is running (`hookpit serve` prints its webhook URL)
     ");
 }
 

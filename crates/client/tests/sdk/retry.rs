@@ -128,7 +128,7 @@ async fn a_refused_connection_is_a_network_error() {
         .base_url(format!("http://127.0.0.1:{port}"))
         .retry(RetryPolicy::none());
     let error = bot.send(message::text("hi")).await.unwrap_err();
-    assert!(matches!(error, Error::Network(_)), "{error:?}");
+    assert!(matches!(error, Error::Network { .. }), "{error:?}");
     assert!(error.is_network());
 }
 

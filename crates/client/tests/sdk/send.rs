@@ -172,3 +172,39 @@ async fn long_markdown_is_split_into_messages_the_server_accepts() {
         assert_eq!(content.matches("```").count() % 2, 0, "{content}");
     }
 }
+
+#[tokio::test]
+async fn the_markdown_helpers_render_as_wecom_shows_them_without_lints() {
+    use hookpit_client::markdown::{Color, Table, font, mention};
+
+    let hookpit = TestServer::start().await;
+    let bot = hookpit.bot();
+    let line = format!(
+        "**deploy** {} {} {}",
+        font(Color::Info, "done"),
+        font(Color::Comment, "12 s"),
+        mention("zhangsan")
+    );
+    bot.send(message::markdown(line).chatid(GROUP))
+        .await
+        .unwrap();
+    let table = Table::new(["host", "state"])
+        .row(["web-1", "ok"])
+        .row(["web-2", "disk | cpu"]);
+    bot.send(message::markdown_v2(table.to_string()).chatid(GROUP))
+        .await
+        .unwrap();
+
+    let items = hookpit
+        .inbox()
+        .messages(&hookpit_client::MessageFilter::new(), 10)
+        .await
+        .unwrap();
+    for item in &items {
+        assert!(item.lints.is_empty(), "{}: {:?}", item.msgtype, item.lints);
+    }
+    let table_html = &items[0].html;
+    assert_eq!(table_html.matches("<tr").count(), 3, "{table_html}");
+    assert!(table_html.contains("disk | cpu"), "{table_html}");
+    assert_eq!(items[1].mentions, ["zhangsan"]);
+}
