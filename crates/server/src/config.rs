@@ -171,6 +171,36 @@ pub struct Config {
     #[arg(long, env = "HOOKPIT_TLS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub tls_listen: Option<SocketAddr>,
 
+    /// Relay a bot to real WeCom (repeatable): `KEY=URL` forwards every message accepted for the
+    /// bot holding KEY to the WeCom webhook URL (…/cgi-bin/webhook/send?key=…), within WeCom's
+    /// limits and retrying until delivered; `KEY=URL,manual` holds each until released. The
+    /// upstream key is a secret (shown masked). Also `PUT /api/v1/bots/{id}/relay`.
+    #[arg(
+        long = "relay",
+        env = "HOOKPIT_RELAYS",
+        value_name = "KEY=URL",
+        value_delimiter = ';'
+    )]
+    pub relays: Vec<String>,
+
+    /// The limits the relay paces itself by, per upstream bot and chat (as --limits).
+    #[arg(long, env = "HOOKPIT_RELAY_LIMITS", value_enum, default_value_t = LimitProfile::Internal)]
+    pub relay_limits: LimitProfile,
+
+    /// How long the relay keeps retrying a message before it gives up.
+    #[arg(long, env = "HOOKPIT_RELAY_MAX_AGE", value_name = "DURATION", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub relay_max_age: Duration,
+
+    /// How long the relay waits for the upstream's answer.
+    #[arg(long, env = "HOOKPIT_RELAY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub relay_timeout: Duration,
+
+    /// Coalesce a held-back chat's queue (off unless given): when a chat's queue is held back
+    /// by its limit, the text or markdown messages waiting in it that arrived within WINDOW of
+    /// the oldest are forwarded as one message (whole messages, within WeCom's byte limits).
+    #[arg(long, env = "HOOKPIT_RELAY_MERGE", value_name = "WINDOW", value_parser = humantime::parse_duration)]
+    pub relay_merge: Option<Duration>,
+
     /// Inject a fault into matching webhook calls (repeatable): comma-separated settings — one
     /// effect (`errcode=N`, `http_status=N`, `delay=DURATION`, `drop`, `hang`), optional
     /// triggers (`times=N`, `every=N`, `probability=P` with `seed=S`, `until=DURATION|TIME`)
@@ -221,6 +251,11 @@ impl Config {
             body_memory_mib: 256,
             callback_timeout: Duration::from_secs(5),
             faults: Vec::new(),
+            relays: Vec::new(),
+            relay_limits: LimitProfile::Internal,
+            relay_max_age: Duration::from_secs(24 * 3600),
+            relay_timeout: Duration::from_secs(10),
+            relay_merge: None,
             proxy_listen: None,
             tls_listen: None,
             public_url: None,
@@ -308,6 +343,7 @@ impl Config {
             ("--body-timeout", self.body_timeout),
             ("--write-timeout", self.write_timeout),
             ("--callback-timeout", self.callback_timeout),
+            ("--relay-timeout", self.relay_timeout),
         ] {
             if value.is_zero() {
                 return Err(format!("{flag} must be longer than zero"));
@@ -355,6 +391,18 @@ impl fmt::Debug for Config {
             .field("body_memory_mib", &self.body_memory_mib)
             .field("callback_timeout", &self.callback_timeout)
             .field("faults", &self.faults)
+            .field(
+                "relays",
+                &self
+                    .relays
+                    .iter()
+                    .map(|spec| crate::domain::relay::mask_url_key(spec))
+                    .collect::<Vec<_>>(),
+            )
+            .field("relay_limits", &self.relay_limits)
+            .field("relay_max_age", &self.relay_max_age)
+            .field("relay_timeout", &self.relay_timeout)
+            .field("relay_merge", &self.relay_merge)
             .field("proxy_listen", &self.proxy_listen)
             .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)

@@ -3,17 +3,20 @@
 //! neither rows nor wire types.
 
 pub mod callback;
+pub mod relay;
 
 use hookpit_protocol::{MediaKind, MsgType};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub use callback::{
     Attempt, AttemptDone, CallbackConfig, CallbackJob, ChatInfoCode, Consumer, NewOutboxEntry,
     OutboxRecord, OutboxStatus, PersonImage, PersonItem, PersonMessage,
 };
+pub use relay::{RelayConfig, RelayJob, RelayMode};
 
 /// A member of the workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub userid: String,
     pub name: String,
@@ -23,7 +26,7 @@ pub struct User {
 }
 
 /// The three kinds of conversation a bot message lands in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatKind {
     Group,
@@ -68,7 +71,7 @@ impl ChatKind {
 }
 
 /// A conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Chat {
     pub chatid: String,
     pub kind: ChatKind,
@@ -77,9 +80,14 @@ pub struct Chat {
     pub members: Vec<String>,
     /// Ids of the bots in the chat.
     pub bots: Vec<String>,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// RFC 3339; `null` before the first message.
+    #[schema(format = DateTime)]
     pub last_message_at: Option<String>,
     pub message_count: u64,
+    /// Messages since the chat was last marked read; stops at 999 (kept cheap).
     pub unread: u64,
 }
 
@@ -101,19 +109,21 @@ pub struct ChatPatch {
 }
 
 /// A blackboard post: created by a message without `post_id`, or by the admin API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Post {
     pub post_id: String,
     pub chatid: String,
     pub title: String,
     /// The message that opened the post, if a bot created it.
     pub message_id: Option<i64>,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub reply_count: u64,
 }
 
 /// A webhook bot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Bot {
     pub id: String,
     pub name: String,
@@ -122,6 +132,8 @@ pub struct Bot {
     pub chats: Vec<String>,
     /// Userids in the bot's subscription scope (it may start single chats with them).
     pub subscription: Vec<String>,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -151,7 +163,7 @@ pub struct BotPatch {
 }
 
 /// A bot and user's single chat, and how many proactive messages remain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SingleChat {
     pub chatid: String,
     pub bot_id: String,
@@ -229,7 +241,7 @@ pub struct StoredMessage {
 }
 
 /// A lint as stored with a message and shown in its item (`{code, message}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MessageLint {
     pub code: String,
     pub message: String,

@@ -34,6 +34,7 @@
 //! - [`webhook`]: the WeCom endpoints `send` and `upload_media`, with WeCom's wire format.
 //! - [`api`]: the admin and inbox API under `/api/v1` and the embedded web inbox.
 //! - [`proxy`]: the capture proxy (`--proxy-listen`) and `--tls-listen`, with Hookpit's own CA.
+//! - [`relay`]: forwarding relaying bots' messages to real WeCom, paced and retried.
 //! - [`fault`]: fault injection rules (`--fault`, `/api/v1/faults`), applied by the webhook.
 //! - [`callback`]: two-way Hookpit — people act, bots get WeCom's encrypted callbacks and answer.
 //! - [`ops`]: `/livez`, `/readyz`, `/metrics` and retention pruning.
@@ -58,6 +59,7 @@ pub mod limit;
 pub mod metrics;
 pub mod ops;
 pub mod proxy;
+pub mod relay;
 pub mod server;
 pub mod store;
 #[cfg(feature = "testing")]

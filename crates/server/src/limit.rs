@@ -32,9 +32,27 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The numbers of `profile`, without overrides (the relay's `--relay-limits`).
+    pub fn of_profile(profile: LimitProfile) -> Limits {
+        Limits::profile(profile)
+    }
+
     /// The limits `config` asks for: its profile, with any per-limit override.
     pub fn from_config(config: &Config) -> Limits {
-        let base = match config.limits {
+        if config.limits == LimitProfile::Off {
+            return Limits::profile(LimitProfile::Off);
+        }
+        let base = Limits::profile(config.limits);
+        Limits {
+            per_bot: config.rate_per_bot.or(base.per_bot),
+            per_chat: config.rate_per_chat.or(base.per_chat),
+            broadcast: config.rate_broadcast.or(base.broadcast),
+            ..base
+        }
+    }
+
+    fn profile(profile: LimitProfile) -> Limits {
+        match profile {
             // WeCom internal document (S1).
             LimitProfile::Internal => Limits {
                 per_bot: Some(RATE_PER_BOT_PER_MINUTE),
@@ -49,20 +67,12 @@ impl Limits {
                 broadcast: None,
                 identical_body: true,
             },
-            LimitProfile::Off => {
-                return Limits {
-                    per_bot: None,
-                    per_chat: None,
-                    broadcast: None,
-                    identical_body: false,
-                };
-            }
-        };
-        Limits {
-            per_bot: config.rate_per_bot.or(base.per_bot),
-            per_chat: config.rate_per_chat.or(base.per_chat),
-            broadcast: config.rate_broadcast.or(base.broadcast),
-            ..base
+            LimitProfile::Off => Limits {
+                per_bot: None,
+                per_chat: None,
+                broadcast: None,
+                identical_body: false,
+            },
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Metrics {
     faults: Mutex<BTreeMap<&'static str, u64>>,
     /// Refusals by errcode since the last summary (`take_refusals`).
     refusals: Mutex<BTreeMap<i64, u64>>,
+    /// Relay attempts by outcome and upstream errcode.
+    relay: Mutex<BTreeMap<(bool, Option<i64>), u64>>,
     /// Messages and media removed by retention, since the start.
     pruned_messages: AtomicI64,
     pruned_media: AtomicI64,
@@ -91,6 +93,17 @@ impl Metrics {
     /// The refusals by errcode since the last call, for the periodic log summary.
     pub fn take_refusals(&self) -> BTreeMap<i64, u64> {
         std::mem::take(&mut *self.refusals.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// A relay attempt ended: delivered, or not with the upstream's `errcode` (`None`: no
+    /// answer).
+    pub fn relay_attempt(&self, delivered: bool, errcode: Option<i64>) {
+        *self
+            .relay
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((delivered, errcode))
+            .or_default() += 1;
     }
 
     /// Retention removed `messages` messages and `media` uploads.
@@ -248,6 +261,37 @@ impl Metrics {
                 "hookpit_faults_injected_total{{effect=\"{effect}\"}} {count}"
             );
         }
+        out.push_str(
+            "# HELP hookpit_relay_attempts_total Relay attempts by result and upstream errcode.\n",
+        );
+        out.push_str("# TYPE hookpit_relay_attempts_total counter\n");
+        for ((delivered, errcode), count) in
+            self.relay.lock().unwrap_or_else(|e| e.into_inner()).iter()
+        {
+            let result = if *delivered { "delivered" } else { "failed" };
+            let errcode = errcode.map_or_else(|| "none".to_owned(), |code| code.to_string());
+            let _ = writeln!(
+                out,
+                "hookpit_relay_attempts_total{{result=\"{result}\",errcode=\"{errcode}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP hookpit_relay_queue_depth Messages waiting for the relay, by bot.\n");
+        out.push_str("# TYPE hookpit_relay_queue_depth gauge\n");
+        out.push_str("# HELP hookpit_relay_queue_oldest_seconds Age of the oldest message waiting for the relay, by bot.\n");
+        out.push_str("# TYPE hookpit_relay_queue_oldest_seconds gauge\n");
+        for (bot, depth, oldest_age) in &process.relay_queues {
+            let _ = writeln!(
+                out,
+                "hookpit_relay_queue_depth{{bot=\"{}\"}} {depth}",
+                escape(bot)
+            );
+            let _ = writeln!(
+                out,
+                "hookpit_relay_queue_oldest_seconds{{bot=\"{}\"}} {:.3}",
+                escape(bot),
+                oldest_age
+            );
+        }
         out.push_str("# HELP hookpit_http_connections Open client connections.\n");
         out.push_str("# TYPE hookpit_http_connections gauge\n");
         let _ = writeln!(out, "hookpit_http_connections {}", self.connections());
@@ -266,11 +310,13 @@ impl Metrics {
 }
 
 /// What `/metrics` says of the process itself.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Process {
     pub uptime: Duration,
     /// Resident set size, where the system tells it (Linux: `/proc/self/statm`).
     pub resident_bytes: Option<u64>,
+    /// The relay's queue per bot: depth and the age of its oldest entry in seconds.
+    pub relay_queues: Vec<(String, u64, f64)>,
 }
 
 impl Process {
@@ -279,6 +325,7 @@ impl Process {
         Process {
             uptime: started.elapsed(),
             resident_bytes: resident_bytes(),
+            relay_queues: Vec::new(),
         }
     }
 }

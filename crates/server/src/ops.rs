@@ -63,9 +63,24 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state
-            .metrics
-            .render(bytes, &crate::metrics::Process::now(state.started)),
+        {
+            let mut process = crate::metrics::Process::now(state.started);
+            let now = state.clock.now_millis();
+            if let Ok(queues) = state
+                .store
+                .outbox_depth(crate::domain::Consumer::Relay)
+                .await
+            {
+                process.relay_queues = queues
+                    .into_iter()
+                    .map(|(bot, depth, oldest)| {
+                        let age = u64::try_from(now.saturating_sub(oldest)).unwrap_or(0);
+                        (bot, depth, Duration::from_millis(age).as_secs_f64())
+                    })
+                    .collect();
+            }
+            state.metrics.render(bytes, &process)
+        },
     )
 }
 

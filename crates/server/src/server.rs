@@ -157,6 +157,7 @@ impl ServerBuilder {
             .await
             .map_err(|_| ServeError::Store(StoreError::Closed))??;
         let store = Arc::new(store);
+        let relays = load_relays(&store, &config, clock.now_millis()).await?;
         let demo_key = if config.no_demo {
             store.remove_demo_keys().await?;
             None
@@ -177,6 +178,8 @@ impl ServerBuilder {
             faults: crate::fault::Faults::from_specs(&config.faults, clock.now())
                 .map_err(ServeError::Config)?,
             callbacks: crate::callback::Wakeup::default(),
+            relays,
+            relay_wakeup: crate::callback::Wakeup::default(),
             body_budget: crate::webhook::BodyBudget::new(
                 config.body_memory_mib.saturating_mul(1024 * 1024),
             ),
@@ -194,6 +197,7 @@ impl ServerBuilder {
 
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
         let deliveries = tokio::spawn(crate::callback::worker::run(state.clone()));
+        let relaying = tokio::spawn(crate::relay::worker::run(state.clone()));
         let app = app::router(state.clone());
         let capture = start_capture(&state, &app).await?;
         let mut ops_addr_bound = None;
@@ -243,6 +247,7 @@ impl ServerBuilder {
             serving,
             maintenance,
             deliveries,
+            relaying,
             ops_serving,
             ops_addr: ops_addr_bound,
             capture,
@@ -263,11 +268,44 @@ pub struct RunningServer {
     maintenance: JoinHandle<()>,
     /// The callback deliveries.
     deliveries: JoinHandle<()>,
+    /// The relay to real WeCom.
+    relaying: JoinHandle<()>,
     /// The `--metrics-listen` server, if any.
     ops_serving: Option<JoinHandle<std::io::Result<()>>>,
     ops_addr: Option<SocketAddr>,
     /// The capture proxy and the HTTPS listener, if any.
     capture: Capture,
+}
+
+/// The relays of the store, with those of `--relay` saved over them (a flag names the bot by
+/// its key; a key no bot has is refused, unless `--accept-any-key` makes its bot).
+async fn load_relays(
+    store: &Store,
+    config: &Config,
+    now: i64,
+) -> Result<crate::relay::Relays, ServeError> {
+    for spec in &config.relays {
+        let (key, upstream, mode) = crate::relay::parse_flag(spec).map_err(ServeError::Config)?;
+        let bot = match store.bot_identity(&key).await? {
+            Some(bot) => bot.id,
+            None if config.accept_any_key => store.create_sandbox_bot(&key, now).await?.id,
+            None => {
+                return Err(ServeError::Config(format!(
+                    "--relay {}…: no bot has this key (create it first, or use --accept-any-key)",
+                    key.chars().take(4).collect::<String>()
+                )));
+            }
+        };
+        store
+            .set_relay(crate::domain::RelayConfig {
+                bot_id: bot,
+                upstream,
+                mode,
+                created_at: now,
+            })
+            .await?;
+    }
+    Ok(crate::relay::Relays::new(store.relays().await?))
 }
 
 /// What `--proxy-listen` and `--tls-listen` started.
@@ -463,6 +501,9 @@ impl RunningServer {
         // delivered after the next start.
         self.deliveries.abort();
         let _ = self.deliveries.await;
+        // The same for a relay attempt: the request stays queued.
+        self.relaying.abort();
+        let _ = self.relaying.await;
         // Never "flushed" after a failed final checkpoint: say what happened instead.
         if let Err(error) = self.state.store.close().await {
             tracing::error!(

@@ -1,14 +1,16 @@
 //! `/api/v1/bots`: webhook bots, their chats, their subscription scope, and single chats opened
 //! by users.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use hookpit_protocol::callback::EventType;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams, QueryParams, non_blank};
+use super::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams, QueryParams, non_blank};
 use crate::app::AppState;
 use crate::callback::notify;
 use crate::callback::payload::{Origin, Place};
@@ -20,42 +22,50 @@ use crate::store::StoreError;
 const MAX_KEY_LEN: usize = 128;
 
 /// `POST /bots`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewBot)]
 struct CreateBot {
     name: String,
+    /// The webhook key (1 to 128 of `A-Z a-z 0-9 - _ . ~`); a UUID is generated when absent.
     key: Option<String>,
+    /// Ids of the groups and blackboards the bot is in.
     #[serde(default)]
     chats: Vec<String>,
+    /// Userids in its subscription scope.
     #[serde(default)]
     subscription: Vec<String>,
 }
 
 /// `PATCH /bots/{bot_id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = BotPatch)]
 struct PatchBot {
     name: Option<String>,
 }
 
 /// `POST /bots/{bot_id}/single-chats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OpenSingleChat {
+    /// The user who opens the chat.
     userid: String,
 }
 
 /// A bot as the API shows it: with its ready-to-use URLs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct BotView {
     #[serde(flatten)]
     bot: Bot,
+    /// The bot's send URL (`.../cgi-bin/webhook/send?key=KEY`).
     webhook_url: String,
+    /// The bot's upload URL (`.../cgi-bin/webhook/upload_media?key=KEY`).
     upload_url: String,
 }
 
 /// A bot after a change that may have called it back (`add_to_chat`, `delete_from_chat`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct BotChanged {
     #[serde(flatten)]
     bot: BotView,
@@ -63,7 +73,7 @@ struct BotChanged {
 }
 
 /// A single chat just opened, and the `enter_chat` callback it caused.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct SingleChatOpened {
     #[serde(flatten)]
     chat: SingleChat,
@@ -71,13 +81,15 @@ struct SingleChatOpened {
 }
 
 /// `?by=USERID`: who added or removed the bot.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ByQuery {
+    /// The userid of who did it (the callback's `From`); default: the chat's first member.
     by: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct BotList {
     bots: Vec<BotView>,
 }
@@ -90,31 +102,40 @@ fn view(state: &AppState, bot: Bot) -> BotView {
     }
 }
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bots", get(list_bots).post(create_bot))
-        .route(
-            "/bots/{bot_id}",
-            get(get_bot).patch(update_bot).delete(delete_bot),
-        )
-        .route(
-            "/bots/{bot_id}/chats/{chatid}",
-            put(join_chat).delete(leave_chat),
-        )
-        .route(
-            "/bots/{bot_id}/subscription/{userid}",
-            put(subscribe).delete(unsubscribe),
-        )
-        .route("/bots/{bot_id}/single-chats", post(open_single_chat))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_bots, create_bot))
+        .routes(routes!(get_bot, update_bot, delete_bot))
+        .routes(routes!(join_chat, leave_chat))
+        .routes(routes!(subscribe, unsubscribe))
+        .routes(routes!(open_single_chat))
 }
 
+/// Every bot, with its webhook and upload URLs.
+#[utoipa::path(
+    get,
+    path = "/bots",
+    tag = "bots",
+    responses((status = 200, description = "The bots", body = BotList))
+)]
 async fn list_bots(State(state): State<AppState>) -> ApiResult<Json<BotList>> {
     let bots = state.store.list_bots().await?;
     let bots = bots.into_iter().map(|bot| view(&state, bot)).collect();
     Ok(Json(BotList { bots }))
 }
 
+/// One bot.
+#[utoipa::path(
+    get,
+    path = "/bots/{bot_id}",
+    tag = "bots",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    responses(
+        (status = 200, description = "The bot", body = BotView),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn get_bot(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -123,6 +144,22 @@ async fn get_bot(
     Ok(Json(view(&state, bot)))
 }
 
+/// Creates a bot (its key generated when absent).
+#[utoipa::path(
+    post,
+    path = "/bots",
+    tag = "bots",
+    request_body = CreateBot,
+    responses(
+        (status = 201, description = "The bot, created", body = BotView),
+        (
+            status = 400,
+            description = "A blank name, an unusable key, or a chat or user that does not exist",
+            body = ErrorBody
+        ),
+        (status = 409, description = "The key is taken", body = ErrorBody),
+    )
+)]
 async fn create_bot(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateBot>,
@@ -169,6 +206,19 @@ fn referenced(error: StoreError) -> ApiError {
     }
 }
 
+/// Renames a bot.
+#[utoipa::path(
+    patch,
+    path = "/bots/{bot_id}",
+    tag = "bots",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    request_body = PatchBot,
+    responses(
+        (status = 200, description = "The bot, changed", body = BotView),
+        (status = 400, description = "A blank name", body = ErrorBody),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn update_bot(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -182,6 +232,17 @@ async fn update_bot(
     Ok(Json(view(&state, bot)))
 }
 
+/// Removes a bot (its key stops working).
+#[utoipa::path(
+    delete,
+    path = "/bots/{bot_id}",
+    tag = "bots",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn delete_bot(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -190,6 +251,26 @@ async fn delete_bot(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Adds a bot to a group or blackboard (its callback gets `add_to_chat`).
+#[utoipa::path(
+    put,
+    path = "/bots/{bot_id}/chats/{chatid}",
+    tag = "bots",
+    params(
+        ("bot_id" = String, Path, description = "The bot's id"),
+        ("chatid" = String, Path, description = "A group's or blackboard's id"),
+        ByQuery
+    ),
+    responses(
+        (status = 200, description = "The bot, and the callbacks queued", body = BotChanged),
+        (
+            status = 400,
+            description = "No such chat, a single chat, or no such user in `by`",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn join_chat(
     State(state): State<AppState>,
     PathParams((id, chatid)): PathParams<(String, String)>,
@@ -198,6 +279,26 @@ async fn join_chat(
     change_membership(&state, &id, &chatid, query.by, true).await
 }
 
+/// Removes a bot from a group or blackboard (its callback gets `delete_from_chat`).
+#[utoipa::path(
+    delete,
+    path = "/bots/{bot_id}/chats/{chatid}",
+    tag = "bots",
+    params(
+        ("bot_id" = String, Path, description = "The bot's id"),
+        ("chatid" = String, Path, description = "A group's or blackboard's id"),
+        ByQuery
+    ),
+    responses(
+        (status = 200, description = "The bot, and the callbacks queued", body = BotChanged),
+        (
+            status = 400,
+            description = "No such chat, a single chat, or no such user in `by`",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn leave_chat(
     State(state): State<AppState>,
     PathParams((id, chatid)): PathParams<(String, String)>,
@@ -274,6 +375,20 @@ async fn actor(state: &AppState, by: Option<String>, members: &[String]) -> ApiR
     })
 }
 
+/// Adds a user to a bot's subscription scope (the bot may then message them unprompted).
+#[utoipa::path(
+    put,
+    path = "/bots/{bot_id}/subscription/{userid}",
+    tag = "bots",
+    params(
+        ("bot_id" = String, Path, description = "The bot's id"),
+        ("userid" = String, Path, description = "A user's id")
+    ),
+    responses(
+        (status = 200, description = "The bot, changed", body = BotView),
+        (status = 404, description = "No such bot or user", body = ErrorBody),
+    )
+)]
 async fn subscribe(
     State(state): State<AppState>,
     PathParams((id, userid)): PathParams<(String, String)>,
@@ -282,6 +397,20 @@ async fn subscribe(
     Ok(Json(view(&state, bot)))
 }
 
+/// Removes a user from a bot's subscription scope.
+#[utoipa::path(
+    delete,
+    path = "/bots/{bot_id}/subscription/{userid}",
+    tag = "bots",
+    params(
+        ("bot_id" = String, Path, description = "The bot's id"),
+        ("userid" = String, Path, description = "A user's id")
+    ),
+    responses(
+        (status = 200, description = "The bot, changed", body = BotView),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn unsubscribe(
     State(state): State<AppState>,
     PathParams((id, userid)): PathParams<(String, String)>,
@@ -290,6 +419,25 @@ async fn unsubscribe(
     Ok(Json(view(&state, bot)))
 }
 
+/// Opens a user's single chat with a bot, as the user does (resets the 3-message quota).
+///
+/// The bot's callback gets `enter_chat`.
+#[utoipa::path(
+    post,
+    path = "/bots/{bot_id}/single-chats",
+    tag = "bots",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    request_body = OpenSingleChat,
+    responses(
+        (
+            status = 200,
+            description = "The single chat, and the callbacks queued",
+            body = SingleChatOpened
+        ),
+        (status = 400, description = "No such user", body = ErrorBody),
+        (status = 404, description = "No such bot", body = ErrorBody),
+    )
+)]
 async fn open_single_chat(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,

@@ -2,71 +2,91 @@
 
 use std::collections::HashSet;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, JsonBody, PathParams, QueryParams, non_blank};
+use super::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams, QueryParams, non_blank};
 use crate::app::AppState;
 use crate::domain::{Chat, ChatKind, ChatPatch, NewChat, Post};
 
 /// `POST /groups` and `POST /blackboards`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewChat)]
 struct CreateChat {
+    /// Generated (`wrk...`) when absent.
     chatid: Option<String>,
     name: String,
+    /// Userids; each must be a user.
     #[serde(default)]
     members: Vec<String>,
 }
 
-/// `PATCH /chats/{chatid}`.
-#[derive(Debug, Deserialize)]
+/// `PATCH /chats/{chatid}`: only the fields given change.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ChatPatch)]
 struct PatchChat {
     name: Option<String>,
+    /// The new members (userids), replacing the old; not for a single chat.
     members: Option<Vec<String>>,
 }
 
 /// `POST /chats/{chatid}/posts`: a post opened by a user (bots open posts by sending).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewPost)]
 struct CreatePost {
+    /// Generated when absent; must not contain `|`.
     post_id: Option<String>,
     title: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only chats of this kind (empty: all).
+    #[param(value_type = Option<ChatKind>)]
     kind: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ChatList {
     chats: Vec<Chat>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct PostList {
     posts: Vec<Post>,
 }
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/chats", get(list_chats))
-        .route("/groups", post(create_group))
-        .route("/blackboards", post(create_blackboard))
-        .route(
-            "/chats/{chatid}",
-            get(get_chat).patch(update_chat).delete(delete_chat),
-        )
-        .route("/chats/{chatid}/read", post(mark_read))
-        .route("/chats/{chatid}/posts", get(list_posts).post(create_post))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_chats))
+        .routes(routes!(create_group))
+        .routes(routes!(create_blackboard))
+        .routes(routes!(get_chat, update_chat, delete_chat))
+        .routes(routes!(mark_read))
+        .routes(routes!(list_posts, create_post))
 }
 
+/// Every chat, most recently active first.
+#[utoipa::path(
+    get,
+    path = "/chats",
+    tag = "chats",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The chats", body = ChatList),
+        (status = 400, description = "An unknown `kind`", body = ErrorBody),
+    )
+)]
 async fn list_chats(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<ListQuery>,
@@ -83,6 +103,17 @@ async fn list_chats(
     Ok(Json(ChatList { chats }))
 }
 
+/// One chat.
+#[utoipa::path(
+    get,
+    path = "/chats/{chatid}",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    responses(
+        (status = 200, description = "The chat", body = Chat),
+        (status = 404, description = "No such chat", body = ErrorBody),
+    )
+)]
 async fn get_chat(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -90,6 +121,18 @@ async fn get_chat(
     Ok(Json(state.store.chat_summary(&chatid).await?))
 }
 
+/// Creates a group (its id generated when absent).
+#[utoipa::path(
+    post,
+    path = "/groups",
+    tag = "chats",
+    request_body = CreateChat,
+    responses(
+        (status = 201, description = "The group, created", body = Chat),
+        (status = 400, description = "A blank name, or an unknown member", body = ErrorBody),
+        (status = 409, description = "The chat id is taken", body = ErrorBody),
+    )
+)]
 async fn create_group(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateChat>,
@@ -97,6 +140,18 @@ async fn create_group(
     create(&state, ChatKind::Group, body).await
 }
 
+/// Creates a blackboard (its id generated when absent).
+#[utoipa::path(
+    post,
+    path = "/blackboards",
+    tag = "chats",
+    request_body = CreateChat,
+    responses(
+        (status = 201, description = "The blackboard, created", body = Chat),
+        (status = 400, description = "A blank name, or an unknown member", body = ErrorBody),
+        (status = 409, description = "The chat id is taken", body = ErrorBody),
+    )
+)]
 async fn create_blackboard(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateChat>,
@@ -122,6 +177,23 @@ async fn create(
     Ok((StatusCode::CREATED, Json(chat)))
 }
 
+/// Renames a chat and/or replaces its members (only the fields given).
+#[utoipa::path(
+    patch,
+    path = "/chats/{chatid}",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    request_body = PatchChat,
+    responses(
+        (status = 200, description = "The chat, changed", body = Chat),
+        (
+            status = 400,
+            description = "A blank name, a member who is not a user, or members for a single chat",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such chat", body = ErrorBody),
+    )
+)]
 async fn update_chat(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -144,6 +216,17 @@ async fn update_chat(
     Ok(Json(state.store.chat_summary(&chatid).await?))
 }
 
+/// Removes a chat with its messages.
+#[utoipa::path(
+    delete,
+    path = "/chats/{chatid}",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such chat", body = ErrorBody),
+    )
+)]
 async fn delete_chat(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -152,6 +235,17 @@ async fn delete_chat(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Marks a chat read (its `unread` count starts again from 0).
+#[utoipa::path(
+    post,
+    path = "/chats/{chatid}/read",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    responses(
+        (status = 204, description = "Marked read"),
+        (status = 404, description = "No such chat", body = ErrorBody),
+    )
+)]
 async fn mark_read(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -160,6 +254,17 @@ async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The posts of a blackboard, with their reply counts.
+#[utoipa::path(
+    get,
+    path = "/chats/{chatid}/posts",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    responses(
+        (status = 200, description = "The posts", body = PostList),
+        (status = 404, description = "No such blackboard", body = ErrorBody),
+    )
+)]
 async fn list_posts(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -168,6 +273,20 @@ async fn list_posts(
     Ok(Json(PostList { posts }))
 }
 
+/// Opens a post on a blackboard, as a user does (bots open posts by sending).
+#[utoipa::path(
+    post,
+    path = "/chats/{chatid}/posts",
+    tag = "chats",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    request_body = CreatePost,
+    responses(
+        (status = 201, description = "The post, created", body = Post),
+        (status = 400, description = "A blank title, or an unusable post id", body = ErrorBody),
+        (status = 404, description = "No such blackboard", body = ErrorBody),
+        (status = 409, description = "The post id is taken", body = ErrorBody),
+    )
+)]
 async fn create_post(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,

@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
@@ -85,17 +86,22 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: &'a str,
+/// The body of every error answer of `/api/v1`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable snake_case code: `bad_request`, `not_found`, `conflict`, `refused`,
+    /// `unauthorized`, `forbidden`, `method_not_allowed`, `payload_too_large`,
+    /// `unsupported_media_type`, `verification_failed`, `unavailable` or `internal`.
+    pub code: &'static str,
+    /// A sentence for people (what was wrong, e.g. the offending field).
+    pub message: String,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ErrorBody {
             code: self.code,
-            message: &self.message,
+            message: self.message,
         };
         (self.status, Json(body)).into_response()
     }

@@ -16,13 +16,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::routing::get;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::item::Page;
 use crate::app::{AppState, Event};
@@ -35,9 +35,9 @@ const RETRY: Duration = Duration::from_secs(1);
 /// Keep-alive comment interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 /// What the stream carries from one step to the next.
@@ -47,6 +47,36 @@ struct Cursor {
     shutdown: watch::Receiver<bool>,
 }
 
+/// The live stream of the inbox (Server-Sent Events).
+///
+/// First a `retry: 1000` and a comment, then one event per change, as it happens:
+///
+/// - `message`: `data` is a `MessageItem`, `id` is the message id.
+/// - `rejection`: `data` is a `Rejection` (a refused webhook call).
+/// - `callback`: `data` is a `CallbackView` (a callback was queued or attempted), as
+///   `GET /api/v1/callbacks/{id}` shows it.
+/// - `cleared`: `data` is `{}`: every message was deleted.
+/// - `relay`: a message relayed to real WeCom is being sent, was delivered, failed or queued again; `data` is
+///   its relay state.
+///
+/// A comment line every 15 s keeps proxies from closing the connection. The stream ends when
+/// the server shuts down or when the client falls too far behind: reconnect, and reload what
+/// may have been missed.
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    operation_id = "stream_events",
+    responses(
+        (
+            status = 200,
+            description = "An endless `text/event-stream` of `message`, `rejection`, `callback`, \
+                `cleared` and `relay` events, each with JSON `data`",
+            content_type = "text/event-stream",
+            body = String
+        ),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
@@ -127,6 +157,10 @@ async fn render(state: &AppState, events: &[Event]) -> Vec<SseEvent> {
                 .json_data(rejection.as_ref())
                 .ok(),
             Event::Cleared => Some(SseEvent::default().event("cleared").data("{}")),
+            Event::Relay(view) => SseEvent::default()
+                .event("relay")
+                .json_data(view.as_ref())
+                .ok(),
             Event::Callback(record) => SseEvent::default()
                 .event("callback")
                 .json_data(crate::callback::log::CallbackView::of(record))

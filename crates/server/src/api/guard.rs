@@ -11,7 +11,8 @@
 //!   holds an HMAC of the token, never the token: a cookie read off a disk or a proxy log does
 //!   not reveal the token (and cannot be turned into `Authorization: Bearer` for writes).
 //!   Writes accept only the header, so a cross-site form can never act with the cookie. The
-//!   static UI files hold no data and are served to anyone: the UI then asks for the token.
+//!   static UI files hold no data and are served to anyone: the UI then asks for the token. So
+//!   are the API docs page's files (`/api/v1/docs/`); the contract they load is guarded.
 //!
 //! Tokens and session values are compared in constant time.
 
@@ -138,7 +139,8 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 fn check_token(token: &str, request: &Request) -> Result<Grant, ApiError> {
-    if ui::is_public_asset(request.uri().path()) {
+    let path = request.uri().path();
+    if ui::is_public_asset(path) || super::openapi::is_docs_file(path) {
         return Ok(Grant::Plain);
     }
     if let Some(presented) = bearer(request.headers()) {

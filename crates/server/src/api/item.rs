@@ -21,60 +21,94 @@ use hookpit_render::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::error::ApiResult;
 use crate::app::AppState;
 use crate::clock::rfc3339;
-use crate::domain::{MessageDetail, MessageLint, MessageType, StoredMessage};
+use crate::domain::{ChatKind, Consumer, MessageDetail, MessageLint, MessageType, StoredMessage};
 
 /// The bot of a message item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = MessageBot)]
 pub struct BotRef<'a> {
     pub id: &'a str,
     pub name: &'a str,
 }
 
 /// Who wrote a message: a bot, or a person in the inbox.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[schema(as = MessageAuthor)]
 pub enum Author<'a> {
+    /// A bot, through its webhook.
     Bot { id: &'a str, name: &'a str },
+    /// A person, in the inbox (or through `POST /chats/{chatid}/messages`).
     User { userid: &'a str, name: String },
 }
 
 /// A message item: the shape of ARCHITECTURE.md.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = MessageItem)]
 pub struct Item<'a> {
+    /// The message id: increasing, never reused (the cursor of lists and long-polls).
     pub id: i64,
+    /// The id of the request that brought it (one request may reach several chats).
     pub request_id: &'a str,
     /// The bot of a bot's message (absent for a person's).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub bot: Option<BotRef<'a>>,
     pub from: Author<'a>,
     pub chatid: &'a str,
+    #[schema(value_type = ChatKind)]
     pub chat_type: &'static str,
+    /// The blackboard post it opened or replied to.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub post_id: Option<&'a str>,
+    #[schema(value_type = MessageType)]
     pub msgtype: &'static str,
+    /// The accepted `<msgtype>` object (e.g. `{"content": "hello world"}` for text; an image's
+    /// base64 is replaced by its `md5`, `format` and `size`).
+    #[schema(value_type = Object)]
     pub content: &'a Value,
+    /// Userids who alone see it; empty: everyone in the chat.
+    #[schema(value_type = Vec<String>)]
     pub visible_to: &'a [String],
+    /// Resolved mentions: userids, and `@all`.
+    #[schema(value_type = Vec<String>)]
     pub mentions: &'a [String],
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// The message rendered as WeCom shows it: safe HTML (all text escaped, only http(s) URLs;
+    /// pictures on other hosts without `src`).
     pub html: String,
+    /// The renderer's lints, then those of the raw request body.
     pub lints: Vec<MessageLint>,
     /// For the viewing person (`as_user`): the button they clicked in each attachment
     /// (`callback_id` → action `name`); WeCom then shows that action's `replace_text`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub chosen: Option<HashMap<String, String>>,
+    /// Where the relay is with it, when its bot relays to a real WeCom (docs/RELAY.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub relay: Option<crate::relay::RelayView>,
 }
 
 /// A message item plus what its request carried (`GET /messages/{id}`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = MessageDetail)]
 pub struct DetailItem<'a> {
     #[serde(flatten)]
     pub item: Item<'a>,
+    /// The request body as received.
     pub raw_request: &'a str,
+    /// The answer sent (WeCom's JSON).
     pub reply: &'a str,
+    /// The sender's address.
     pub from_ip: &'a str,
 }
 
@@ -85,10 +119,13 @@ pub struct Page {
     media: MemoryMedia,
     /// The viewing person's clicks, by message id.
     clicks: HashMap<i64, HashMap<String, String>>,
+    /// The relay's state of the requests, by request id.
+    relayed: HashMap<String, crate::relay::RelayView>,
 }
 
 impl Page {
-    /// Loads the users and the media `messages` refer to (two statements).
+    /// Loads the users, the media and the relay entries `messages` refer to (three
+    /// statements).
     ///
     /// # Errors
     /// The store failed.
@@ -102,7 +139,21 @@ impl Page {
         }
         let users = state.store.list_users().await?;
         let media = state.store.media_by_ids(ids.into_iter().collect()).await?;
-        let mut page = Page::default();
+        let requests: BTreeSet<String> = messages
+            .iter()
+            .map(|message| message.request_id.clone())
+            .collect();
+        let relayed = state
+            .store
+            .outbox_by_refs(Consumer::Relay, requests.into_iter().collect())
+            .await?;
+        let mut page = Page {
+            relayed: relayed
+                .into_iter()
+                .map(|(request, record)| (request, state.relays.view(&record)))
+                .collect(),
+            ..Page::default()
+        };
         for user in &users {
             page.users.insert(&user.userid, &user.name, &user.mobile);
         }
@@ -161,6 +212,7 @@ impl Page {
             html: rendered.html,
             lints,
             chosen: self.clicks.get(&message.id).cloned(),
+            relay: self.relayed.get(&message.request_id).cloned(),
         }
     }
 

@@ -5,21 +5,39 @@
 //! sandboxing policy: an uploaded `.html` or `.js` is never rendered or run in the inbox's
 //! origin, whatever content type the sender claimed for it.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, PathParams};
+use super::error::{ApiError, ApiResult, ErrorBody, PathParams};
+use super::openapi::Binary;
 use super::ui::DOWNLOAD_POLICY;
 use crate::app::AppState;
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/media/{media_id}", get(download))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(download))
 }
 
+/// Downloads an uploaded file: always an attachment, under a sandboxing policy.
+#[utoipa::path(
+    get,
+    path = "/media/{media_id}",
+    tag = "media",
+    operation_id = "download_media",
+    params(("media_id" = String, Path, description = "The `media_id` of `upload_media`")),
+    responses(
+        (
+            status = 200,
+            description = "The file as uploaded (`Content-Disposition: attachment` with its name)",
+            content_type = "application/octet-stream",
+            body = inline(Binary)
+        ),
+        (status = 404, description = "No such file (or it was pruned)", body = ErrorBody),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     PathParams(media_id): PathParams<String>,

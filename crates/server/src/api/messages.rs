@@ -5,15 +5,18 @@
 //! of `messages_by_chat` from the newest id down, so the first page of a chat costs the same
 //! whether it holds a hundred messages or a million. No request counts all messages.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, PathParams, QueryParams, message_id};
-use super::item::{Item, Page};
+use super::error::{ApiError, ApiResult, ErrorBody, PathParams, QueryParams, message_id};
+use super::item::{DetailItem, Item, Page};
+use super::openapi::Binary;
 use super::ui::DOWNLOAD_POLICY;
 use crate::app::{AppState, Event};
 use crate::domain::{MessageQuery, MessageType};
@@ -23,37 +26,49 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page: a page is rendered in one go.
 pub const MAX_LIMIT: u32 = 500;
 
-/// `GET /messages` parameters.
-#[derive(Debug, Default, Deserialize)]
+/// `GET /messages` parameters (an empty value is no filter).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// A bot's key.
+    /// A bot's key: only that bot's messages.
     pub key: Option<String>,
+    /// Only the messages of this chat.
     pub chatid: Option<String>,
+    /// Only messages of this type.
+    #[param(value_type = Option<MessageType>)]
     pub msgtype: Option<String>,
+    /// Only the messages this user may see (`visible_to`, single chats of other users).
     pub as_user: Option<String>,
+    /// Text search in the content.
     pub q: Option<String>,
+    /// Only ids below this: the `next_cursor` of the previous page.
     pub before: Option<i64>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct MessageList<'a> {
+    /// Newest first.
     messages: Vec<Item<'a>>,
     /// The `before` of the next (older) page; `null` on the last page.
     next_cursor: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = MessagesCleared)]
 struct Cleared {
     deleted: u64,
 }
 
-/// The routes, relative to `/api/v1` (`/messages/wait` is in [`super::wait`]).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/messages", get(list_messages).delete(clear_messages))
-        .route("/messages/{id}", get(get_message))
-        .route("/messages/{id}/image", get(message_image))
+/// The routes, relative to `/api/v1` (`/messages/wait` is in [`super::wait`]), with their
+/// contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_messages, clear_messages))
+        .routes(routes!(get_message))
+        .routes(routes!(message_image))
 }
 
 /// An empty string means "no filter": forms and query builders send `?q=` for an empty box.
@@ -71,6 +86,20 @@ pub fn parse_msgtype(value: Option<String>) -> ApiResult<Option<MessageType>> {
     }
 }
 
+/// The messages, newest first, a page at a time.
+///
+/// `next_cursor` is the `before` of the next (older) page, `null` on the last. A `key` no bot
+/// holds matches nothing.
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "messages",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of message items", body = MessageList<'static>),
+        (status = 400, description = "A bad `limit` or `msgtype`", body = ErrorBody),
+    )
+)]
 async fn list_messages(
     State(state): State<AppState>,
     QueryParams(params): QueryParams<ListQuery>,
@@ -124,6 +153,18 @@ async fn list_messages(
     .into_response())
 }
 
+/// One message item, with its raw request, the reply and the sender's address.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "messages",
+    params(("id" = i64, Path, description = "The message id", minimum = 1)),
+    responses(
+        (status = 200, description = "The message", body = DetailItem<'static>),
+        (status = 400, description = "The id is not a positive integer", body = ErrorBody),
+        (status = 404, description = "No such message", body = ErrorBody),
+    )
+)]
 async fn get_message(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -133,6 +174,13 @@ async fn get_message(
     Ok(Json(page.detail(&detail)).into_response())
 }
 
+/// Deletes every message (live inboxes get a `cleared` event).
+#[utoipa::path(
+    delete,
+    path = "/messages",
+    tag = "messages",
+    responses((status = 200, description = "How many were deleted", body = Cleared))
+)]
 async fn clear_messages(State(state): State<AppState>) -> ApiResult<Json<Cleared>> {
     let deleted = state.store.clear_messages().await?;
     // Nobody may be listening: a send error only means no subscriber.
@@ -142,12 +190,37 @@ async fn clear_messages(State(state): State<AppState>) -> ApiResult<Json<Cleared
 
 /// `GET /messages/{id}/image?n=`: the picture of an image message, or the `n`-th (from 0) of a
 /// person's mixed message.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct PictureQuery {
+    /// Which picture of a person's message, from 0 (default 0).
     n: Option<usize>,
 }
 
+/// The picture of an image message, or the `n`-th picture of a person's message.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}/image",
+    tag = "messages",
+    params(("id" = i64, Path, description = "The message id", minimum = 1), PictureQuery),
+    responses(
+        (
+            status = 200,
+            description = "The picture (JPG or PNG), served under a sandboxing policy",
+            content(
+                (inline(Binary) = "image/png"),
+                (inline(Binary) = "image/jpeg")
+            )
+        ),
+        (status = 400, description = "The id is not a positive integer", body = ErrorBody),
+        (
+            status = 404,
+            description = "No such message, or it has no such picture",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn message_image(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,

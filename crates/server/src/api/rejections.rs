@@ -1,32 +1,48 @@
 //! `GET /api/v1/rejections`: the last refused webhook calls, newest first, so that developers of
 //! senders that ignore errcodes can see what went wrong.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, QueryParams};
+use super::error::{ApiError, ApiResult, ErrorBody, QueryParams};
 use crate::app::{AppState, REJECTIONS_KEPT, Rejection};
 
 /// Rejections listed when `limit` is absent.
 const DEFAULT_LIMIT: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// How many, 1 to the number kept (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RejectionList {
     rejections: Vec<Rejection>,
 }
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/rejections", get(list_rejections))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_rejections))
 }
 
+/// The last refused webhook calls, newest first.
+#[utoipa::path(
+    get,
+    path = "/rejections",
+    tag = "rejections",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The refusals kept", body = RejectionList),
+        (status = 400, description = "A bad `limit`", body = ErrorBody),
+    )
+)]
 async fn list_rejections(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<ListQuery>,

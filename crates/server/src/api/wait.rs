@@ -13,14 +13,16 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::error::{ApiResult, QueryParams};
+use super::error::{ApiResult, ErrorBody, QueryParams};
 use super::item::{Item, Page};
 use super::messages::{non_empty, parse_msgtype};
 use crate::app::{AppState, Event};
@@ -35,22 +37,31 @@ const ANSWER_MARGIN: Duration = Duration::from_millis(500);
 /// Most messages in one answer.
 const MAX_MESSAGES: u32 = 100;
 
-#[derive(Debug, Default, Deserialize)]
+/// `GET /messages/wait` parameters (an empty value is no filter).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct WaitQuery {
     /// A bot's key; may name a bot that does not exist yet (`--accept-any-key` creates it on
     /// its first send).
     key: Option<String>,
+    /// Only the messages of this chat.
     chatid: Option<String>,
+    /// Only messages of this type.
+    #[param(value_type = Option<MessageType>)]
     msgtype: Option<String>,
+    /// Only the messages this user may see.
     as_user: Option<String>,
     /// Only messages with a larger id; default: the newest id now (wait for the next one).
     after: Option<i64>,
+    /// How long to wait (default 30 000; at most 120 000, and less than `--request-timeout`).
     timeout_ms: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct WaitAnswer<'a> {
+    /// Oldest first (at most 100).
     messages: Vec<Item<'a>>,
+    /// Nothing matched in time.
     timed_out: bool,
 }
 
@@ -102,9 +113,9 @@ impl Filter {
     }
 }
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/messages/wait", get(wait))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(wait))
 }
 
 /// The longest wait this server allows.
@@ -115,6 +126,25 @@ fn cap(request_timeout: Duration) -> Duration {
     MAX_TIMEOUT.min(room)
 }
 
+/// Waits for the next messages that match (a long-poll), oldest first.
+///
+/// Answers as soon as messages with an id above `after` match, or empty with `timed_out` when
+/// `timeout_ms` passes (or the server shuts down).
+#[utoipa::path(
+    get,
+    path = "/messages/wait",
+    tag = "messages",
+    operation_id = "wait_for_messages",
+    params(WaitQuery),
+    responses(
+        (
+            status = 200,
+            description = "The messages that matched, or none",
+            body = WaitAnswer<'static>
+        ),
+        (status = 400, description = "A bad `msgtype` or parameter", body = ErrorBody),
+    )
+)]
 async fn wait(
     State(state): State<AppState>,
     QueryParams(params): QueryParams<WaitQuery>,

@@ -32,14 +32,19 @@ pub enum Event {
     Cleared,
     /// A callback was queued, attempted, delivered or given up.
     Callback(Arc<crate::domain::OutboxRecord>),
+    /// A relayed request was sent, delivered, failed or queued again.
+    Relay(Arc<crate::relay::RelayView>),
 }
 
 /// A refused webhook call, for senders that ignore errcodes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
     /// The key, masked: first 4 characters and `…`.
     pub key: String,
+    /// `send`, `upload_media` or `get_chat_info`.
     pub endpoint: &'static str,
     pub errcode: i64,
     pub errmsg: String,
@@ -67,6 +72,10 @@ pub struct Inner {
     pub metrics: Metrics,
     /// The fault rules in force (`--fault`, `/api/v1/faults`).
     pub faults: crate::fault::Faults,
+    /// The bots that relay to real WeCom, and their upstreams.
+    pub relays: crate::relay::Relays,
+    /// Wakes the relay when a request is queued or released.
+    pub relay_wakeup: crate::callback::Wakeup,
     /// Wakes the callback deliveries when one is queued.
     pub callbacks: crate::callback::Wakeup,
     /// The memory all webhook bodies held at once may take (`--body-memory`).

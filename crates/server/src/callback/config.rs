@@ -10,18 +10,20 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::put;
-use axum::{Json, Router};
 use hookpit_protocol::callback::{
     CallbackCrypto, CallbackFormat, CallbackQuery, encoding_aes_key_from_random, token_from_random,
     validate_encoding_aes_key, validate_token,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::worker::random16;
-use crate::api::error::{ApiError, ApiResult, JsonBody, PathParams};
+use crate::api::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams};
 use crate::app::AppState;
 use crate::clock::rfc3339;
 use crate::domain::CallbackConfig;
@@ -31,31 +33,36 @@ pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(1);
 /// Bytes of a wrong answer quoted back.
 const EXCERPT: usize = 200;
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/bots/{bot_id}/callback",
-        put(set_callback).get(get_callback).delete(delete_callback),
-    )
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(set_callback, get_callback, delete_callback))
 }
 
 /// `PUT` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CallbackSettings)]
 struct SetCallback {
+    /// Where callbacks are POSTed; `?robot_callback_format=json` on it picks JSON over XML.
     url: String,
+    /// 3–32 letters and digits; generated when absent.
     token: Option<String>,
+    /// 43 characters (the Base64 of the AES key); generated when absent.
     encoding_aes_key: Option<String>,
 }
 
 /// A callback configuration as the API shows it (the admin needs the secrets to configure the
 /// receiver; they never reach a log).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CallbackConfig)]
 struct ConfigView {
     url: String,
     token: String,
     encoding_aes_key: String,
+    /// `xml` or `json`, from the URL.
     format: String,
+    /// RFC 3339: when the URL verification that let it be saved passed.
+    #[schema(format = DateTime)]
     verified_at: String,
 }
 
@@ -71,6 +78,34 @@ impl From<CallbackConfig> for ConfigView {
     }
 }
 
+/// Sets a bot's callback URL, Token and EncodingAESKey, after WeCom's URL verification.
+///
+/// Hookpit GETs the URL with an encrypted `echostr`, as WeCom does; the receiver must answer,
+/// within 1 s and with HTTP 200, exactly the decrypted plaintext. Token and EncodingAESKey are
+/// generated when absent. When the verification fails, nothing is saved and the answer says
+/// what went wrong.
+#[utoipa::path(
+    put,
+    path = "/bots/{bot_id}/callback",
+    tag = "callbacks",
+    operation_id = "set_callback_config",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    request_body = SetCallback,
+    responses(
+        (status = 200, description = "Verified and saved", body = ConfigView),
+        (
+            status = 400,
+            description = "Not an http(s) URL, or an unusable Token or EncodingAESKey",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such bot", body = ErrorBody),
+        (
+            status = 422,
+            description = "The URL verification failed (`verification_failed`: what went wrong)",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn set_callback(
     State(state): State<AppState>,
     PathParams(bot_id): PathParams<String>,
@@ -116,6 +151,18 @@ async fn set_callback(
     Ok(Json(config.into()))
 }
 
+/// A bot's callback settings, secrets included.
+#[utoipa::path(
+    get,
+    path = "/bots/{bot_id}/callback",
+    tag = "callbacks",
+    operation_id = "get_callback_config",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    responses(
+        (status = 200, description = "The settings", body = ConfigView),
+        (status = 404, description = "No such bot, or it has no callback", body = ErrorBody),
+    )
+)]
 async fn get_callback(
     State(state): State<AppState>,
     PathParams(bot_id): PathParams<String>,
@@ -127,6 +174,18 @@ async fn get_callback(
     Ok(Json(config.into()))
 }
 
+/// Removes a bot's callback settings (it is called back no more).
+#[utoipa::path(
+    delete,
+    path = "/bots/{bot_id}/callback",
+    tag = "callbacks",
+    operation_id = "delete_callback_config",
+    params(("bot_id" = String, Path, description = "The bot's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such bot, or it has no callback", body = ErrorBody),
+    )
+)]
 async fn delete_callback(
     State(state): State<AppState>,
     PathParams(bot_id): PathParams<String>,

@@ -26,12 +26,14 @@ pub mod worker;
 
 use axum::Router;
 use tokio::sync::Notify;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
-/// The routes of the admin API (relative to `/api/v1`, behind the admin guard).
-pub fn api_router() -> Router<AppState> {
-    Router::new()
+/// The routes of the admin API (relative to `/api/v1`, behind the admin guard), with their
+/// contract.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(config::router())
         .merge(people::router())
         .merge(log::router())

@@ -169,6 +169,7 @@ async fn post(
         now: state.clock.now_millis(),
         sandbox: false,
         passive: true,
+        relay: None,
     };
     match state.store.deliver(delivery).await {
         Ok(messages) => {

@@ -111,6 +111,8 @@ pub fn entry(
             chattype: place.chat_type.as_str().to_owned(),
             expires_at,
         }),
+        reference: None,
+        due_at: None,
     }
 }
 

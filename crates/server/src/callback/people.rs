@@ -14,31 +14,34 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
 use hookpit_protocol::callback::AttachmentAction;
 use hookpit_protocol::limit::{IMAGE_MAX_BYTES, TEXT_CONTENT_MAX_BYTES};
 use hookpit_protocol::{ImageFormat, Message};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::notify::{self, Audience, Scene};
 use super::payload::{Origin, Place};
-use crate::api::error::{ApiError, ApiResult, JsonBody, PathParams, message_id};
+use crate::api::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams, message_id};
 use crate::api::item::{Item, Page};
 use crate::api::ui::DOWNLOAD_POLICY;
 use crate::app::{AppState, Event};
-use crate::domain::{ChatKind, PersonImage, PersonItem, PersonMessage};
+use crate::domain::{ChatKind, OutboxStatus, PersonImage, PersonItem, PersonMessage};
 use crate::store::{Click, random_id};
 
 /// Most parts of a mixed message.
 const MAX_ITEMS: usize = 20;
 
-/// The guarded routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/chats/{chatid}/messages", post(write_message))
-        .route("/messages/{id}/actions", post(click))
+/// The guarded routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(write_message))
+        .routes(routes!(click))
 }
 
 /// The public route of people's pictures.
@@ -46,57 +49,83 @@ pub fn public_router() -> Router<AppState> {
     Router::new().route("/pictures/{token}", get(picture))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /chats/{chatid}/messages`: the part named by `msgtype` must be given.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WriteMessage {
+    /// The userid of the person who writes (a member of the chat).
     from: String,
+    /// `text`, `image` or `mixed`.
+    #[schema(example = "text")]
     msgtype: String,
     text: Option<TextBody>,
     image: Option<ImageBody>,
     mixed: Option<MixedBody>,
+    /// On a blackboard: the post replied to (absent: a new post).
     post_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Text, up to the send API's 5120 bytes.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WriteText)]
 struct TextBody {
     content: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// A JPG or PNG picture up to 2 MB.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WriteImage)]
 struct ImageBody {
+    /// The picture's bytes, in Base64.
+    #[schema(content_encoding = "base64")]
     base64: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Text and pictures in one message (图文混排).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WriteMixed)]
 struct MixedBody {
+    /// 1 to 20 parts, in order.
     items: Vec<MixedPart>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One part of a mixed message.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, tag = "type", rename_all = "lowercase")]
+#[schema(as = WriteMixedPart)]
 enum MixedPart {
-    Text { content: String },
-    Image { base64: String },
+    Text {
+        content: String,
+    },
+    Image {
+        /// The picture's bytes (JPG or PNG), in Base64.
+        #[schema(content_encoding = "base64")]
+        base64: String,
+    },
 }
 
 /// A queued callback, as the answers list them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct QueuedCallback {
+    /// Its id in the callback log (`GET /api/v1/callbacks/{id}`).
     pub id: i64,
     pub bot_id: String,
+    #[schema(value_type = OutboxStatus)]
     pub status: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = WrittenMessage)]
 struct Written<'a> {
     message: Item<'a>,
     callbacks: Vec<QueuedCallback>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = QueuedCallbacks)]
 pub struct Queued {
     pub callbacks: Vec<QueuedCallback>,
 }
@@ -113,6 +142,30 @@ pub fn queued(ids: &[i64], bot_ids: impl IntoIterator<Item = String>) -> Vec<Que
         .collect()
 }
 
+/// Writes a message in a chat as a person (text, a picture, or both mixed).
+///
+/// The chat's bots with a callback are called back as WeCom calls them: in a group or on a
+/// blackboard when the message mentions them, in a single chat always.
+#[utoipa::path(
+    post,
+    path = "/chats/{chatid}/messages",
+    tag = "people",
+    params(("chatid" = String, Path, description = "The chat's id")),
+    request_body = WriteMessage,
+    responses(
+        (
+            status = 201,
+            description = "The message, and the callbacks it queued",
+            body = Written<'static>
+        ),
+        (
+            status = 400,
+            description = "A bad part, or `from` is not a user (or not a member)",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such chat", body = ErrorBody),
+    )
+)]
 async fn write_message(
     State(state): State<AppState>,
     PathParams(chatid): PathParams<String>,
@@ -269,14 +322,40 @@ fn image_item(base64: &str) -> ApiResult<PersonItem> {
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /messages/{id}/actions`: which button, and who clicks it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ButtonClick)]
 struct ClickBody {
+    /// The userid of who clicks (they must see the message).
     user: String,
+    /// The attachment's `callback_id`.
     callback_id: String,
+    /// The action's `name`.
     name: String,
 }
 
+/// Clicks a button of a bot's markdown message as a person.
+///
+/// The bot's callback gets the `attachment` event; that person then sees the action's
+/// `replace_text` (the message item's `chosen`).
+#[utoipa::path(
+    post,
+    path = "/messages/{id}/actions",
+    tag = "people",
+    operation_id = "click_button",
+    params(("id" = i64, Path, description = "The message id", minimum = 1)),
+    request_body = ClickBody,
+    responses(
+        (status = 201, description = "The callbacks it queued", body = Queued),
+        (
+            status = 400,
+            description = "No such button, no such user, or the user does not see the message",
+            body = ErrorBody
+        ),
+        (status = 404, description = "No such message", body = ErrorBody),
+    )
+)]
 async fn click(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// A bot's callback settings (WeCom's bot settings page: URL, Token, EncodingAESKey).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +42,7 @@ impl Consumer {
 }
 
 /// Where an outbox entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OutboxStatus {
     Pending,
@@ -80,12 +81,17 @@ pub struct NewOutboxEntry {
     pub item: Value,
     /// A `get_chat_info` code the entry's payload carries, stored with it.
     pub chat_info_code: Option<ChatInfoCode>,
+    /// What the entry is about, to find it by (the relay: the request id).
+    pub reference: Option<String>,
+    /// When it is first due (Unix ms); `None`: at once. `i64::MAX` holds it until released.
+    pub due_at: Option<i64>,
 }
 
 /// One delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Attempt {
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
     /// The HTTP status, when a response was read.
     pub http_status: Option<u16>,
@@ -99,6 +105,8 @@ pub struct Attempt {
 pub struct OutboxRecord {
     pub id: i64,
     pub consumer: Consumer,
+    /// See [`NewOutboxEntry::reference`].
+    pub reference: Option<String>,
     pub bot_id: String,
     pub chatid: String,
     pub status: OutboxStatus,

@@ -17,15 +17,17 @@ pub mod rule;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use rule::{Call, Effect, Match, NewRule, parse_spec};
 
-use crate::api::error::{ApiError, ApiResult, JsonBody, PathParams};
+use crate::api::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams};
 use crate::app::AppState;
 use crate::clock::rfc3339;
 
@@ -45,16 +47,21 @@ struct Rule {
 }
 
 /// A rule as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = FaultRule)]
 pub struct RuleView {
     pub id: u64,
     #[serde(flatten)]
     pub rule: NewRule,
     /// `until`, resolved (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime, nullable = false)]
     pub until_at: Option<String>,
+    /// `api` (`POST /api/v1/faults`) or `flag` (`--fault`).
     pub source: &'static str,
+    /// Calls that matched.
     pub matched: u64,
+    /// Calls it was applied to.
     pub injected: u64,
 }
 
@@ -196,32 +203,48 @@ impl Faults {
     }
 }
 
-/// The routes, relative to `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
-        .route("/faults/{id}", delete(remove_fault))
+/// The routes, relative to `/api/v1`, with their contract.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_faults, add_fault, clear_faults))
+        .routes(routes!(remove_fault))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct FaultList {
     faults: Vec<RuleView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = FaultsCleared)]
 struct Cleared {
     deleted: usize,
 }
 
+/// The fault rules in force, in the order they are tried.
+#[utoipa::path(
+    get,
+    path = "/faults",
+    tag = "faults",
+    responses((status = 200, description = "The rules", body = FaultList))
+)]
 async fn list_faults(State(state): State<AppState>) -> Json<FaultList> {
     Json(FaultList {
         faults: state.faults.list(),
     })
 }
 
+/// Adds a fault rule: matching webhook calls fail as it says (the first rule that fires wins).
+#[utoipa::path(
+    post,
+    path = "/faults",
+    tag = "faults",
+    request_body = NewRule,
+    responses(
+        (status = 201, description = "The rule, in force", body = RuleView),
+        (status = 400, description = "A bad rule (the field is named)", body = ErrorBody),
+    )
+)]
 async fn add_fault(
     State(state): State<AppState>,
     JsonBody(rule): JsonBody<NewRule>,
@@ -238,6 +261,18 @@ async fn add_fault(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Removes a fault rule.
+#[utoipa::path(
+    delete,
+    path = "/faults/{id}",
+    tag = "faults",
+    params(("id" = u64, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "The id is not a whole number", body = ErrorBody),
+        (status = 404, description = "No such rule", body = ErrorBody),
+    )
+)]
 async fn remove_fault(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -252,6 +287,13 @@ async fn remove_fault(
     }
 }
 
+/// Removes every fault rule (those of `--fault` too).
+#[utoipa::path(
+    delete,
+    path = "/faults",
+    tag = "faults",
+    responses((status = 200, description = "How many were removed", body = Cleared))
+)]
 async fn clear_faults(State(state): State<AppState>) -> Json<Cleared> {
     Json(Cleared {
         deleted: state.faults.clear(),

@@ -7,9 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hookpit_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Which calls a rule applies to; every field given must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = FaultMatch)]
 #[serde(deny_unknown_fields)]
 pub struct Match {
     /// The bot's key, as in the URL.
@@ -29,7 +31,8 @@ pub struct Match {
 }
 
 /// What a matching call gets instead of (or before) its normal answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = FaultEffect)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Effect {
     /// WeCom's answer with this errcode, its exact errmsg and hint.
@@ -93,7 +96,8 @@ impl Effect {
 }
 
 /// A rule as it is asked for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = NewFaultRule)]
 #[serde(deny_unknown_fields)]
 pub struct NewRule {
     #[serde(default, rename = "match")]

@@ -39,6 +39,8 @@ pub struct Delivery {
     /// A passive reply to a callback (spec §8.7): an answer, not a proactive message, so it
     /// spends none of a single chat's 3 proactive messages `[U]`.
     pub passive: bool,
+    /// The relay's outbox entry when the bot forwards to real WeCom, queued with the messages.
+    pub relay: Option<crate::domain::NewOutboxEntry>,
 }
 
 impl Store {
@@ -101,6 +103,9 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             image.bytes,
             base64_at
         ])?;
+    }
+    if let Some(entry) = &delivery.relay {
+        super::outbox::enqueue(conn, std::slice::from_ref(entry), delivery.now)?;
     }
     let mut stored = Vec::with_capacity(targets.len());
     for target in targets {

@@ -34,6 +34,7 @@ mod outbox;
 mod people;
 mod queries;
 mod raw_body;
+mod relay;
 mod route;
 mod single_chat;
 mod sqlite;

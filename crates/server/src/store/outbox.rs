@@ -17,7 +17,7 @@ use crate::domain::{
 };
 
 const COLUMNS: &str = "id, consumer, bot_id, chatid, status, next_attempt_at, created_at, \
-                       finished_at, item, outcome";
+                       finished_at, item, outcome, ref";
 
 /// Queues `entries` in the caller's transaction; returns their ids, in order.
 pub(super) fn enqueue(
@@ -28,15 +28,18 @@ pub(super) fn enqueue(
     let mut ids = Vec::with_capacity(entries.len());
     for entry in entries {
         conn.prepare_cached(
-            "INSERT INTO outbox (consumer, bot_id, chatid, status, next_attempt_at, created_at, item)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
+            "INSERT INTO outbox (consumer, bot_id, chatid, status, next_attempt_at, created_at,
+                 item, ref)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             entry.consumer.as_str(),
             entry.bot_id,
             entry.chatid,
+            entry.due_at.unwrap_or(now),
             now,
             serde_json::to_string(&entry.item)?,
+            entry.reference,
         ])?;
         ids.push(conn.last_insert_rowid());
         if let Some(code) = &entry.chat_info_code {
@@ -82,6 +85,7 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxRecord, StoreError> 
         finished_at: row.get(7)?,
         item: serde_json::from_str(&item)?,
         outcome: serde_json::from_str(&outcome).unwrap_or(Value::Null),
+        reference: row.get(10)?,
     })
 }
 
@@ -166,6 +170,160 @@ impl Store {
             due.into_iter()
                 .map(|record| with_attempts(conn, record))
                 .collect()
+        })
+        .await
+    }
+
+    /// Up to `limit` pending entries of `consumer`, due or not, in the order they were queued
+    /// (a consumer that keeps an order per chat takes each chat's first).
+    pub async fn pending_outbox(
+        &self,
+        consumer: Consumer,
+        limit: u32,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM outbox WHERE consumer = ?1 AND status = 'pending'
+                 ORDER BY id LIMIT ?2"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let mut rows = statement.query(params![consumer.as_str(), limit])?;
+            let mut pending = Vec::new();
+            while let Some(row) = rows.next()? {
+                pending.push(record_from_row(row)?);
+            }
+            pending
+                .into_iter()
+                .map(|record| with_attempts(conn, record))
+                .collect()
+        })
+        .await
+    }
+
+    /// Moves a pending entry's next attempt to `at` without recording an attempt (a consumer
+    /// that paces itself, or a release: `at` = now).
+    pub async fn defer_outbox(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+            )?
+            .execute(params![id, at])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The entries of `consumer` about each of `references`, newest per reference.
+    pub async fn outbox_by_refs(
+        &self,
+        consumer: Consumer,
+        references: Vec<String>,
+    ) -> Result<std::collections::HashMap<String, OutboxRecord>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM outbox WHERE consumer = ?1 AND ref = ?2
+                 ORDER BY id DESC LIMIT 1"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let mut found = std::collections::HashMap::new();
+            for reference in references {
+                let record = statement
+                    .query_row(params![consumer.as_str(), reference], |row| {
+                        Ok(record_from_row(row))
+                    })
+                    .optional()?;
+                if let Some(record) = record {
+                    found.insert(reference, with_attempts(conn, record?)?);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Puts a failed entry back in the queue, due at `now` (its attempts are kept).
+    pub async fn requeue_outbox(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, finished_at = NULL
+                     WHERE id = ?1 AND status = 'failed'",
+                )?
+                .execute(params![id, now])?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    /// Pending entries of `consumer` by bot: how many, and when the oldest was queued.
+    pub async fn outbox_depth(
+        &self,
+        consumer: Consumer,
+    ) -> Result<Vec<(String, u64, i64)>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT bot_id, COUNT(*), MIN(created_at) FROM outbox
+                 WHERE consumer = ?1 AND status = 'pending' GROUP BY bot_id ORDER BY bot_id",
+            )?;
+            let rows = statement.query_map([consumer.as_str()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                    row.get::<_, i64>(2)?,
+                ))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// The entries of `consumer` delivered since `since` (Unix ms): bot, chat and when, oldest
+    /// first (the relay charges its pacing windows with them after a restart).
+    pub async fn delivered_since(
+        &self,
+        consumer: Consumer,
+        since: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT bot_id, chatid, finished_at FROM outbox
+                 WHERE consumer = ?1 AND status = 'delivered' AND finished_at >= ?2
+                 ORDER BY finished_at, id",
+            )?;
+            let rows = statement.query_map(params![consumer.as_str(), since], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// Entries of `consumer` that finished since `since` (Unix ms), by bot and status.
+    pub async fn outbox_finished_since(
+        &self,
+        consumer: Consumer,
+        since: i64,
+    ) -> Result<Vec<(String, OutboxStatus, u64)>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT bot_id, status, COUNT(*) FROM outbox
+                 WHERE consumer = ?1 AND finished_at >= ?2 GROUP BY bot_id, status",
+            )?;
+            let rows = statement.query_map(params![consumer.as_str(), since], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                ))
+            })?;
+            let mut finished = Vec::new();
+            for row in rows {
+                let (bot, status, count) = row?;
+                if let Some(status) = OutboxStatus::parse(&status) {
+                    finished.push((bot, status, count));
+                }
+            }
+            Ok(finished)
         })
         .await
     }

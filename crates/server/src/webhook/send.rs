@@ -116,11 +116,17 @@ pub(super) async fn send(
         return call.refuse(&state, &error, &body);
     }
 
-    // 11. Routing and storage, in one transaction.
+    // 11. Routing and storage, in one transaction (with the relay's entry, if the bot relays).
+    // Time-ordered (UUIDv7): the `requests` primary key and `messages_by_request` append at the
+    // right edge of their B-trees instead of dirtying a random leaf page per message.
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let relay = state.relays.entry_for(
+        &bot.id,
+        &request_id,
+        send.request.chatid.as_deref().unwrap_or("@all_group"),
+    );
     let delivery = Delivery {
-        // Time-ordered (UUIDv7): the `requests` primary key and `messages_by_request` append at
-        // the right edge of their B-trees instead of dirtying a random leaf page per message.
-        request_id: uuid::Uuid::now_v7().to_string(),
+        request_id,
         bot_id: bot.id,
         bot_name: bot.name,
         send,
@@ -130,13 +136,18 @@ pub(super) async fn send(
         now: call.now,
         sandbox: state.config.accept_any_key,
         passive: false,
+        relay,
         request_lints: hookpit_render::lint_request(&body)
             .into_iter()
             .map(MessageLint::from)
             .collect(),
     };
+    let relaying = delivery.relay.is_some();
     match state.store.deliver(delivery).await {
         Ok(messages) => {
+            if relaying {
+                state.relay_wakeup.wake();
+            }
             state.metrics.add_stored(messages.len());
             for message in messages {
                 let _ = state.events.send(Event::Message(Arc::new(message)));

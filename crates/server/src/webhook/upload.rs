@@ -194,8 +194,7 @@ impl Form {
             let field = match self.within_idle(multipart.next_field()).await? {
                 Ok(Some(field)) => field,
                 Ok(None) => break,
-                // [U] A malformed form: 44001, as for a form without a file.
-                Err(_) => return Err(Failure::closing(ErrorCode::EMPTY_MEDIA_DATA)),
+                Err(error) => return Err(Failure::closing(form_error(&error))),
             };
             let name = field.name().unwrap_or_default().to_owned();
             let filename = field.file_name().map(str::to_owned);
@@ -221,7 +220,7 @@ impl Form {
                 let chunk = match self.within_idle(field.chunk()).await? {
                     Ok(Some(chunk)) => chunk,
                     Ok(None) => break,
-                    Err(_) => return Err(Failure::closing(ErrorCode::EMPTY_MEDIA_DATA)),
+                    Err(error) => return Err(Failure::closing(form_error(&error))),
                 };
                 total = total.saturating_add(chunk.len());
                 if total > DRAIN_CAP {
@@ -275,6 +274,18 @@ impl Form {
         tokio::time::timeout(self.idle, step)
             .await
             .map_err(|_| Failure::closing(ErrorCode::SYSTEM_ERROR))
+    }
+}
+
+/// The answer to a form that broke off: -1 when the body itself failed (the connection broke
+/// or stalled mid-body, as for `send`), 44001 when what arrived is not a form.
+fn form_error(error: &axum::extract::multipart::MultipartError) -> ErrorCode {
+    if error.status().is_server_error() {
+        // axum's status for a failed read of the body, as opposed to a malformed one.
+        ErrorCode::SYSTEM_ERROR
+    } else {
+        // [U] A malformed form: 44001, as for a form without a file.
+        ErrorCode::EMPTY_MEDIA_DATA
     }
 }
 

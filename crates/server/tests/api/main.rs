@@ -11,3 +11,4 @@ mod crud;
 mod guard;
 mod live;
 mod messages;
+mod openapi;

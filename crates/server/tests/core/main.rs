@@ -15,6 +15,7 @@ mod limits;
 mod media;
 mod ops;
 mod proxy;
+mod relay;
 mod routing;
 mod sdk;
 mod send;

@@ -136,6 +136,32 @@ async fn an_upload_that_stalls_mid_form_gets_minus_1() {
 }
 
 #[tokio::test]
+async fn an_upload_cut_off_mid_form_is_a_broken_body_not_an_empty_one() {
+    let server = with_short_timeouts().await;
+    let mut stream = TcpStream::connect(server.server.addr()).await.unwrap();
+    let head = format!(
+        "POST /cgi-bin/webhook/upload_media?key={}&type=file HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.txt\"\r\n\r\nsome",
+        server.key()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The sender goes away: its side of the connection ends 900 bytes early.
+    stream.shutdown().await.unwrap();
+    let _ = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let rejection = loop {
+        if let Some(rejection) = server.server.rejections().pop() {
+            break rejection;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no rejection");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(rejection.errcode, -1, "not 44001: the form had data");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_event_stream_nobody_reads_is_dropped() {
     let server = TestServer::start_with(|config| {
         config.write_timeout = Duration::from_secs(1);
