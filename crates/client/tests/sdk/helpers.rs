@@ -2,15 +2,17 @@
 
 use hookpit_client::{Inbox, RetryPolicy, Webhook};
 use hookpit_server::config::ExtraUploadType;
-use hookpit_server::{Config, RunningServer, Server};
+use hookpit_server::testing::{Relaunch, Sandbox};
+use hookpit_server::{Config, RunningServer};
 use serde_json::Value;
-use tempfile::TempDir;
 
-/// A Hookpit on `127.0.0.1:0` with its own data directory, gone when the test ends.
+/// A Hookpit on `127.0.0.1:0` with its own data directory, gone when the test ends (the
+/// server's shared [`Sandbox`]).
 pub struct TestServer {
     pub server: RunningServer,
     http: reqwest::Client,
-    _data: TempDir,
+    // Holds the data directory (removed when dropped).
+    _rest: Relaunch,
 }
 
 impl TestServer {
@@ -21,20 +23,16 @@ impl TestServer {
 
     /// A server whose configuration `configure` adjusts.
     pub async fn with(configure: impl FnOnce(&mut Config)) -> TestServer {
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::new(data.path());
-        config.upload_types = vec![ExtraUploadType::Image];
-        configure(&mut config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-        let server = Server::builder(config)
-            .listener(listener)
-            .start()
-            .await
-            .expect("server starts");
+        let sandbox = Sandbox::start_with(|config| {
+            config.upload_types = vec![ExtraUploadType::Image];
+            configure(config);
+        })
+        .await;
+        let (server, rest) = sandbox.split();
         TestServer {
             server,
             http: reqwest::Client::new(),
-            _data: data,
+            _rest: rest,
         }
     }
 
