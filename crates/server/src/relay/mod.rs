@@ -19,6 +19,7 @@
 //!   goes back with `POST /api/v1/messages/{id}/retry`.
 
 pub mod api;
+mod body;
 pub mod merge;
 pub mod upstream;
 pub mod worker;
