@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - [`config`]: `PUT/GET/DELETE /api/v1/bots/{id}/callback` and WeCom's URL verification.
-//! - [`people`]: what people do, as API calls (`POST /api/v1/chats/{id}/messages`,
+//! - [`people`] and `click`: what people do, as API calls (`POST /api/v1/chats/{id}/messages`,
 //!   `POST /api/v1/messages/{id}/actions`), and the public pictures callbacks point at.
 //! - [`notify`]: who is called back about what; [`payload`]: each callback's payload, built once.
 //! - [`worker`]: the outbox's callback consumer — delivery, retries; [`passive`]: the replies.
@@ -16,6 +16,7 @@
 //! `store/callbacks.rs`, `store/people.rs`); `get_chat_info` is a WeCom endpoint and lives with
 //! the others in `webhook/`.
 
+mod click;
 pub mod config;
 pub mod log;
 pub mod notify;
