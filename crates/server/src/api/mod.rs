@@ -15,7 +15,7 @@
 //! - [`guard`]: who may call (loopback, `Host` check, admin token, cookie for `<img>`/SSE).
 //! - [`item`]: the message item and its rendering (users and media loaded once per page).
 //! - [`openapi`]: the contract's frame and shared answers, `openapi.json` and the docs page.
-//! - `users`, `chats`, `bots`: the workspace CRUD.
+//! - `users`, `chats`, `bots`, `bot_reach`: the workspace CRUD.
 //! - `messages`, `wait`, `events`, `rejections`, `media`: the inbox's reads, long-poll, live
 //!   stream and downloads.
 //! - [`ui`]: the embedded inbox files.
@@ -26,6 +26,7 @@ pub mod item;
 pub mod openapi;
 pub mod ui;
 
+mod bot_reach;
 mod bots;
 mod chats;
 mod events;
