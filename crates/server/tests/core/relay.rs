@@ -75,6 +75,23 @@ fn a_minute_passes(relay: &TestServer, upstream: &TestServer) {
     upstream.clock.advance(Duration::from_secs(61));
 }
 
+/// Polls message `id` until its relay state is `status` (at most 10 s); its item then.
+async fn until_relay_status(relay: &TestServer, id: i64, status: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let path = format!("/messages/{id}");
+        let (_, item) = api(relay, reqwest::Method::GET, &path, None).await;
+        if item["relay"]["status"] == status {
+            return item;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not {status}: {item}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn api(
     server: &TestServer,
     method: reqwest::Method,
@@ -154,15 +171,35 @@ async fn an_upstream_that_fails_for_a_while_gets_the_message_after_it_returns() 
     }
     assert_eq!(until_upstream_has(&upstream, 1).await, ["survives"]);
     let id = relay.messages().await[0].id;
-    let (_, item) = api(
-        &relay,
-        reqwest::Method::GET,
-        &format!("/messages/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(item["relay"]["status"], "delivered", "{item}");
+    let item = until_relay_status(&relay, id, "delivered").await;
     assert_eq!(item["relay"]["attempts"], 4);
+    relay.stop().await;
+    upstream.stop().await;
+}
+
+#[tokio::test]
+async fn connections_the_upstream_drops_are_retried_until_it_answers() {
+    let upstream = upstream().await;
+    let relay = relaying(&upstream.server.webhook_url(), false).await;
+    upstream
+        .server
+        .faults()
+        .add(
+            hookpit_server::fault::parse_spec("drop,times=2").unwrap(),
+            "api",
+            upstream.clock.now(),
+        )
+        .unwrap();
+    let reply = relay.send(&text(Some(DEMO_GROUP), "after two drops")).await;
+    assert_eq!(reply.errcode(), 0);
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        relay.clock.advance(Duration::from_secs(3));
+    }
+    assert_eq!(until_upstream_has(&upstream, 1).await, ["after two drops"]);
+    let id = relay.messages().await[0].id;
+    let item = until_relay_status(&relay, id, "delivered").await;
+    assert_eq!(item["relay"]["attempts"], 3, "{item}");
     relay.stop().await;
     upstream.stop().await;
 }
@@ -183,21 +220,7 @@ async fn a_permanent_refusal_fails_once_and_a_retry_queues_it_again() {
         0
     );
     let id = relay.messages().await[0].id;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let item = loop {
-        let (_, item) = api(
-            &relay,
-            reqwest::Method::GET,
-            &format!("/messages/{id}"),
-            None,
-        )
-        .await;
-        if item["relay"]["status"] == "failed" {
-            break item;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{item}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let item = until_relay_status(&relay, id, "failed").await;
     assert_eq!(item["relay"]["attempts"], 1, "not retried");
     assert_eq!(item["relay"]["upstream_errcode"], 93000);
     assert!(
@@ -432,16 +455,7 @@ async fn a_held_back_queue_is_merged_keeping_every_line_of_every_message() {
     assert_eq!(lines, expected, "every line of every message, in order");
     // An original that travelled in another's message shows delivered, pointing at it.
     let last = relay.messages().await.last().unwrap().id;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let item = loop {
-        let path = format!("/messages/{last}");
-        let (_, item) = api(&relay, reqwest::Method::GET, &path, None).await;
-        if item["relay"]["status"] == "delivered" {
-            break item;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{item}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let item = until_relay_status(&relay, last, "delivered").await;
     let carrier = item["relay"]["carried_by"].as_str().unwrap();
     assert_ne!(carrier, item["request_id"].as_str().unwrap());
     relay.stop().await;
