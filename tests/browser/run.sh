@@ -150,10 +150,12 @@ elif [ "$#" -gt 0 ]; then
 else
   # One file at a time: they share the server, and the inbox file clears every message. The
   # callback file gives the demo bot a callback URL while it runs, and removes it at its end.
-  # The fault file removes every fault rule at its start and at its end; the capture file runs
-  # the chromium binary itself (a headless --screenshot) against a server of its own.
+  # The fault file removes every fault rule at its start and at its end; the relay file starts a
+  # second server as the relay's upstream and relays a bot of its own to it (removed at its end);
+  # the capture file runs the chromium binary itself (a headless --screenshot) against a server
+  # of its own.
   "${runner[@]}" callbacks.test.js inbox.test.js messages.test.js view-as.test.js xss.test.js privacy.test.js \
-    faults.test.js token.test.js capture.test.js || status=$?
+    faults.test.js relay.test.js token.test.js capture.test.js || status=$?
   say "screenshots of every message type: $HOOKPIT_SCREENSHOTS"
 fi
 if [ "$status" -ne 0 ]; then

@@ -19,13 +19,16 @@
 // - dom, time, safe-html, state: helpers and the shared state; remote-images: pictures of other
 //   hosts that wait for the reader, and placeholders for pictures that fail; pretty: callback
 //   payloads (XML, JSON) indented and coloured;
-// - api: the API client; curl, clipboard: copy buttons and curl examples;
+// - api: the API client; curl, clipboard: copy buttons and curl examples; relay: the freshest
+//   relay state of each relayed message and the status line under its bubble;
 // - chat-list, message-row, blackboard, timeline, chat-head: drawing the sidebar and a chat
 //   (message-row also clicks markdown buttons as the "view as" user);
 // - mention, composer: writing in a chat as the "view as" user, and the note of the callbacks
 //   it caused;
 // - callbacks: the callback log; callback-settings: a bot's callback URL and its single chat;
-// - detail, chat, bots, rejections, faults, view-as, router: the views and what opens them;
+//   relay-settings: a bot's relay to a real WeCom bot (its upstream and mode);
+// - detail, chat, bots, rejections, faults, relay-queues, view-as, router: the views and what
+//   opens them;
 // - live: the event stream (held by the worker of live-worker.js); controls: every user
 //   interaction.
 //

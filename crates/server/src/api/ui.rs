@@ -85,6 +85,9 @@ static JS_MENTION: Asset = module!("../../ui/js/mention.js");
 static JS_MESSAGE_ROW: Asset = module!("../../ui/js/message-row.js");
 static JS_PRETTY: Asset = module!("../../ui/js/pretty.js");
 static JS_REJECTIONS: Asset = module!("../../ui/js/rejections.js");
+static JS_RELAY: Asset = module!("../../ui/js/relay.js");
+static JS_RELAY_QUEUES: Asset = module!("../../ui/js/relay-queues.js");
+static JS_RELAY_SETTINGS: Asset = module!("../../ui/js/relay-settings.js");
 static JS_REMOTE_IMAGES: Asset = module!("../../ui/js/remote-images.js");
 static JS_ROUTER: Asset = module!("../../ui/js/router.js");
 static JS_SAFE_HTML: Asset = module!("../../ui/js/safe-html.js");
@@ -105,7 +108,7 @@ fn etag_of(body: &str) -> HeaderValue {
 
 /// Every path of the inbox's files, and what it serves: the one list both the router and the
 /// admin guard ([`is_public_asset`]) read.
-static PATHS: [(&str, &Asset); 37] = [
+static PATHS: [(&str, &Asset); 40] = [
     ("/", &INDEX),
     ("/index.html", &INDEX),
     ("/assets/app.js", &APP_JS),
@@ -136,6 +139,9 @@ static PATHS: [(&str, &Asset); 37] = [
     ("/assets/js/message-row.js", &JS_MESSAGE_ROW),
     ("/assets/js/pretty.js", &JS_PRETTY),
     ("/assets/js/rejections.js", &JS_REJECTIONS),
+    ("/assets/js/relay.js", &JS_RELAY),
+    ("/assets/js/relay-queues.js", &JS_RELAY_QUEUES),
+    ("/assets/js/relay-settings.js", &JS_RELAY_SETTINGS),
     ("/assets/js/remote-images.js", &JS_REMOTE_IMAGES),
     ("/assets/js/router.js", &JS_ROUTER),
     ("/assets/js/safe-html.js", &JS_SAFE_HTML),

@@ -1,12 +1,14 @@
 // The bots page (消息推送): each bot's webhook and upload URLs with copy buttons, ready curl
-// examples, the chats it is in and its subscription scope; its callback settings and a way
-// into its callback log and its single chat (js/callback-settings.js).
+// examples, the chats it is in and its subscription scope; its relay to a real WeCom bot
+// (js/relay-settings.js); its callback settings and a way into its callback log and its single
+// chat (js/callback-settings.js).
 
 import { api, listOf } from './api.js';
 import { callbackSection, singleChatButton } from './callback-settings.js';
 import { copyButton } from './clipboard.js';
 import { curlJson, curlUpload } from './curl.js';
 import { $, avatar, h } from './dom.js';
+import { relaySection } from './relay-settings.js';
 import { chatName, findChat, state, userName } from './state.js';
 
 const HELLO = '{"msgtype": "text", "text": {"content": "hello world"}}';
@@ -63,5 +65,6 @@ function botCard(bot) {
       h('dd', {}, bot.chats.length ? bot.chats.map(chatLink) : '无'),
       h('dt', { text: '订阅范围' }),
       h('dd', { text: bot.subscription.length ? bot.subscription.map(userName).join('、') : '无' })),
+    relaySection(bot),
     callbackSection(bot));
 }

@@ -9,7 +9,7 @@ import { rememberPreview, renderChatList } from './chat-list.js';
 import { renderComposer } from './composer.js';
 import { closeDetail } from './detail.js';
 import { $, toast } from './dom.js';
-import { forgetRows } from './message-row.js';
+import { forgetRows, updateRelay } from './message-row.js';
 import { PAGE_SIZE, findChat, state } from './state.js';
 import { renderTimeline, showMessage, showTimelineNote, takeArrived } from './timeline.js';
 
@@ -77,7 +77,8 @@ export async function openChat(chatId, { keepDetail = false } = {}) {
 }
 
 /** Adds what the open chat's newest page holds and the timeline does not (messages sent after
- *  it was loaded, before the event stream was open), without drawing the rest again. */
+ *  it was loaded, before the event stream was open), without drawing the rest again; the relay
+ *  states of the messages shown may have moved on meanwhile too. */
 export async function catchUpChat() {
   if (state.loading || !state.chatId) return; // the load under way brings them
   const token = loadToken;
@@ -89,6 +90,9 @@ export async function catchUpChat() {
   }
   if (token !== loadToken) return;
   const newest = state.messages.reduce((max, m) => Math.max(max, m.id), 0);
+  for (const item of items) {
+    if (item.relay && item.id <= newest) updateRelay(item.relay);
+  }
   const added = items.slice().reverse().filter((message) => message.id > newest && showMessage(message));
   if (added.length && !document.hidden) markRead(state.chatId);
 }

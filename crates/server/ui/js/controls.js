@@ -1,8 +1,9 @@
 // What the user does on the page: clicks in the timeline (attachment buttons, remote-picture
 // placeholders and "加载图片", links, rows for the detail pane, "load older", a blackboard
-// post's "回复"), scrolling, the chat tabs, search, "view as", the remote-pictures setting,
-// clear, closing the detail pane, and navigation. Every listener of index.html's fixed elements
-// is bound here, or by the binder of the module that owns them (composer, callback log, faults).
+// post's "回复", a relayed message's 放行, 重试 and 合并发送), scrolling, the chat tabs, search,
+// "view as", the remote-pictures setting, clear, closing the detail pane, and navigation. Every
+// listener of index.html's fixed elements is bound here, or by the binder of the module that
+// owns them (composer, callback log, faults).
 
 import { api, reportError } from './api.js';
 import { bindCallbacks } from './callbacks.js';
@@ -13,7 +14,7 @@ import { closeDetail, openDetail } from './detail.js';
 import { $, toast } from './dom.js';
 import { bindFaults } from './faults.js';
 import { onCleared } from './live.js';
-import { clickAttachmentButton } from './message-row.js';
+import { clickAttachmentButton, relayAction } from './message-row.js';
 import { clickPlaceholder, loadPicturesIn, setAutoLoad, watchPictures } from './remote-images.js';
 import { route } from './router.js';
 import { findChat, state } from './state.js';
@@ -55,9 +56,26 @@ function onTimelineClick(event) {
   if (!row) return;
   if (action && action.dataset.action === 'detail') { openDetail(row.dataset.id); return; }
   if (action && action.dataset.action === 'load-images') { loadPicturesIn(row); return; }
+  if (action && action.dataset.action === 'relay-release') { relayAction(row, 'release', action); return; }
+  if (action && action.dataset.action === 'relay-retry') { relayAction(row, 'retry', action); return; }
+  if (action && action.dataset.action === 'relay-carrier') { showCarrier(action.dataset.carrier); return; }
   if (target.closest('button, audio, video, input, select, textarea')) return;
   if (window.getSelection && String(window.getSelection())) return; // the user is selecting text
   openDetail(row.dataset.id);
+}
+
+/** 合并发送: brings the message whose request carried this one (`--relay-merge`) into view and
+ *  opens it, when it is loaded. */
+function showCarrier(requestId) {
+  const carrier = Array.from($('timeline').querySelectorAll('.msg')).find((r) => r.dataset.requestId === requestId);
+  if (!carrier) {
+    toast('合并发送它的那条消息不在已加载的消息中：向上滚动可加载更早的消息');
+    return;
+  }
+  carrier.scrollIntoView({ block: 'center' });
+  carrier.classList.add('flash');
+  setTimeout(() => carrier.classList.remove('flash'), 1600);
+  openDetail(carrier.dataset.id);
 }
 
 function onTimelineScroll() {

@@ -1,14 +1,16 @@
 // The message detail pane: what the server knows of one message (ids, sender, chat, visibility,
-// mentions), its lints, the reply the sender got and the raw request JSON, with copy buttons
-// and a "copy as curl" that replays a bot's request against its webhook. The JSON wraps line by
-// line under its own indentation, so that a long media id or base64 does not break the layout. A member's message
-// (written in the composer) lists the callbacks it caused, with links to the callback log.
+// mentions, where the relay is with it), its lints, the reply the sender got and the raw
+// request JSON, with copy buttons and a "copy as curl" that replays a bot's request against
+// its webhook. The JSON wraps line by line under its own indentation, so that a long media id
+// or base64 does not break the layout. A member's message (written in the composer) lists the
+// callbacks it caused, with links to the callback log.
 
 import { api } from './api.js';
 import { copyButton } from './clipboard.js';
 import { curlJson } from './curl.js';
 import { $, h } from './dom.js';
 import { prettyLines } from './pretty.js';
+import { noteRelay, relaySummary } from './relay.js';
 import { KIND_LABEL, STATUS_LABEL, TYPE_LABEL, authorOf, botName, botOf, chatName, findChat, state, userName } from './state.js';
 import { fullTime, parseTime } from './time.js';
 
@@ -55,6 +57,7 @@ function facts(item) {
     ['时间', created ? fullTime(created) : item.created_at],
     ['仅谁可见', (item.visible_to || []).map((u) => `${userName(u)} (${u})`).join('、') || '所有成员'],
     ['提醒（@）', (item.mentions || []).join('、')],
+    ['转发到企业微信', relaySummary(item.relay && noteRelay(item.relay))],
   ].filter(([, value]) => value !== undefined && value !== null && value !== '');
 }
 

@@ -13,7 +13,7 @@
 // `{kind: 'event', type, data, lastEventId}` and `{kind: 'unsupported'}`.
 
 /** The named events the server sends (api/events.rs). */
-const EVENTS = ['message', 'rejection', 'cleared', 'callback'];
+const EVENTS = ['message', 'rejection', 'cleared', 'callback', 'relay'];
 
 let source = null;
 

@@ -1,8 +1,9 @@
 // Live updates from `GET /api/v1/events` (Server-Sent Events): new messages into the chat list
 // and the open timeline, rejections into their log, callbacks into their log and the composer's
-// note, "cleared" everywhere, activity on the fault-injection page, and the connection dot of
-// the rail. The stream opens once the first view is drawn (app.js), and not at all with
-// `?live=0`; what was sent before it opened, or while it was down, is loaded again.
+// note, relay states onto their messages' status lines and into the relay queues, "cleared"
+// everywhere, activity on the fault-injection page, and the connection dot of the rail. The
+// stream opens once the first view is drawn (app.js), and not at all with `?live=0`; what was
+// sent before it opened, or while it was down, is loaded again.
 //
 // The stream is held by a dedicated worker (js/live-worker.js says why: headless captures) and
 // relayed here through `LiveStream`, which looks like an EventSource to the code below (and to
@@ -17,8 +18,10 @@ import { onCallbackUpdate } from './composer.js';
 import { closeDetail } from './detail.js';
 import { $ } from './dom.js';
 import { onFaultActivity } from './faults.js';
-import { forgetRows } from './message-row.js';
+import { forgetRows, updateRelay } from './message-row.js';
 import { onRejection, openRejections } from './rejections.js';
+import { forgetRelays } from './relay.js';
+import { onRelayActivity, openRelayQueues } from './relay-queues.js';
 import { route } from './router.js';
 import { findChat, state } from './state.js';
 import { matchesSearch, renderTimeline, showMessage } from './timeline.js';
@@ -29,7 +32,7 @@ const CONNECTION_TITLE = {
   off: '实时连接：已关闭（?live=0），刷新页面查看新消息',
 };
 /** The named events of the stream (api/events.rs). */
-const EVENTS = ['message', 'rejection', 'cleared', 'callback'];
+const EVENTS = ['message', 'rejection', 'cleared', 'callback', 'relay'];
 
 let chatReloadTimer = null;
 
@@ -44,6 +47,7 @@ function reloadChatsSoon() {
 function onLiveMessage(message) {
   if (!message || message.id === undefined) return;
   onFaultActivity();
+  if (message.relay) onRelayActivity(); // it joined a queue
   if (visibleNow(message)) rememberPreview(message);
   const chat = findChat(message.chatid);
   const open = state.route.name === 'chat' && state.chatId === message.chatid;
@@ -71,6 +75,8 @@ export function onCleared() {
   state.nextCursor = null;
   state.previews.clear();
   forgetRows();
+  forgetRelays();
+  onRelayActivity();
   closeDetail();
   loadChats().then(() => {
     if (state.route.name === 'chat') renderTimeline({ scroll: 'bottom' });
@@ -93,6 +99,8 @@ function catchUp({ first }) {
     openCallbacks(r, { fresh: true });
   } else if (r.name === 'faults') {
     onFaultActivity();
+  } else if (r.name === 'relay') {
+    openRelayQueues();
   }
 }
 
@@ -189,6 +197,12 @@ export function connectEvents() {
     if (!data || data.id === undefined) return;
     onCallback(data);
     onCallbackUpdate(data);
+  });
+  source.addEventListener('relay', (event) => {
+    const view = parse(event);
+    if (!view || typeof view.request_id !== 'string') return;
+    updateRelay(view);
+    onRelayActivity();
   });
   window.__hookpitEvents = source; // lets tests and developers inspect the stream state
 }

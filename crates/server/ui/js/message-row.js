@@ -9,9 +9,13 @@
 // (`POST /messages/{id}/actions`, which calls the bot back); only then does the attachment show
 // the action's replace_text, as WeCom does. A list loaded `as_user` says in `chosen` which
 // action that user already took in each attachment, and those show their replace_text at once.
+//
+// A message its bot relays to a real WeCom bot shows the relay's status line under the bubble
+// (js/relay.js), kept current in place by `updateRelay` (the `relay` events, 放行 and 重试).
 
 import { api } from './api.js';
 import { avatar, h, toast } from './dom.js';
+import { freshRelay, noteRelay, relayLine } from './relay.js';
 import { loadPicturesButton } from './remote-images.js';
 import { safeFragment } from './safe-html.js';
 import { authorOf, chatBots, findChat, senderName, state, userName } from './state.js';
@@ -100,11 +104,16 @@ function messageRow(message) {
   body.append(safeFragment(message.html));
   if (person) markMentions(body, message);
   applyChosen(body, message.chosen);
+  const relay = freshRelay(message);
+  if (relay) message.relay = relay;
   const time = created ? h('time', { class: 'msg-time', datetime: created.toISOString(), title: fullTime(created), text: clock(created) }) : null;
   const row = h('div', {
     class: `msg${person ? ' msg-person' : ''}${own ? ' msg-own' : ''}`,
     'data-testid': 'message',
-    dataset: { id: String(message.id), msgtype: message.msgtype || '', from: person ? 'user' : 'bot', ...(person ? { userid: author.userid } : {}) },
+    dataset: {
+      id: String(message.id), requestId: message.request_id || '', msgtype: message.msgtype || '', from: person ? 'user' : 'bot',
+      ...(person ? { userid: author.userid } : {}),
+    },
   },
   avatar(name, seed, `msg-avatar${person ? ' avatar-person' : ''}`),
   h('div', { class: 'msg-main' },
@@ -117,6 +126,7 @@ function messageRow(message) {
       loadPicturesButton(body),
       h('button', { type: 'button', class: 'msg-inspect', 'data-action': 'detail', title: person ? '查看这条消息的详情' : '查看请求、回复与检查结果', text: '详情' })),
     body,
+    relayLine(relay),
     lintList(message)));
   if (own) row.title = `${name}（你）`;
   if ((message.lints || []).length) row.classList.add('has-lints');
@@ -168,4 +178,43 @@ export async function clickAttachmentButton(button) {
   const callbacks = (answer && answer.callbacks) || [];
   if (callbacks.length) toast(`已点击「${button.textContent}」，回调已发给机器人`);
   return callbacks;
+}
+
+/** A relay state (an event, or the answer of 放行/重试): kept when it is the freshest known,
+ *  then shown on every message of its request (one request sent to several chats is several
+ *  messages), without drawing the timeline again. */
+export function updateRelay(view) {
+  const fresh = noteRelay(view);
+  if (!fresh) return;
+  for (const message of state.messages.concat(state.arrived)) {
+    if (message.request_id === fresh.request_id) message.relay = fresh;
+  }
+  for (const row of rows.values()) {
+    if (row.dataset.requestId !== fresh.request_id) continue;
+    const main = row.querySelector(':scope > .msg-main');
+    const old = main && main.querySelector(':scope > .msg-relay');
+    const line = relayLine(fresh);
+    if (old) old.replaceWith(line);
+    else if (main) main.querySelector(':scope > .msg-body').after(line);
+  }
+}
+
+/** 放行 (`release`, a held message of a manual relay) or 重试 (`retry`, a failed one), clicked
+ *  in the row's status line. A refusal (409: another inbox or a script acted first) is shown,
+ *  and the line is brought up to date. */
+export async function relayAction(row, kind, button) {
+  const id = row.dataset.id;
+  const what = kind === 'release' ? '放行' : '重试';
+  button.disabled = true;
+  try {
+    updateRelay(await api(`/messages/${encodeURIComponent(id)}/${kind}`, { method: 'POST' }));
+    toast(kind === 'release' ? '已放行：正在转发到企业微信' : '已重新排队转发');
+  } catch (error) {
+    toast(`${what}失败：${error.message}`, 'error');
+    button.disabled = false;
+    try {
+      const item = await api(`/messages/${encodeURIComponent(id)}`);
+      if (item && item.relay) updateRelay(item.relay);
+    } catch { /* the line stays as it was; the stream brings the next change */ }
+  }
 }

@@ -1,6 +1,6 @@
 // Hash routes: `#/` (lands on the most recently active chat), `#/chat/{chatid}`, `#/bots`,
-// `#/callbacks[/{bot_id}[/{callback_id}]]`, `#/rejections` and `#/faults`; shows the matching
-// view and highlights the rail.
+// `#/relay`, `#/callbacks[/{bot_id}[/{callback_id}]]`, `#/rejections` and `#/faults`; shows the
+// matching view and highlights the rail.
 
 import { loadBots } from './bots.js';
 import { openCallbacks } from './callbacks.js';
@@ -9,6 +9,7 @@ import { openChat } from './chat.js';
 import { closeDetail } from './detail.js';
 import { openFaults } from './faults.js';
 import { openRejections } from './rejections.js';
+import { openRelayQueues } from './relay-queues.js';
 import { state } from './state.js';
 
 /** One part of the hash, decoded (a malformed escape stays as it is). */
@@ -23,6 +24,7 @@ function parseRoute() {
   if (hash === 'bots') return { name: 'bots' };
   if (hash === 'rejections') return { name: 'rejections' };
   if (hash === 'faults') return { name: 'faults' };
+  if (hash === 'relay') return { name: 'relay' };
   if (raw === 'callbacks' || raw.startsWith('callbacks/')) {
     // Split before decoding: a bot id may hold an encoded "/".
     const [, botId = '', id = ''] = raw.split('/').map(decodePart);
@@ -34,6 +36,7 @@ function parseRoute() {
 
 const NAV_OF_VIEW = {
   'view-bots': 'bots', 'view-rejections': 'rejections', 'view-callbacks': 'callbacks', 'view-faults': 'faults',
+  'view-relay': 'relay',
 };
 
 function showView(id) {
@@ -81,5 +84,9 @@ export async function route() {
   if (r.name === 'faults') {
     showView('view-faults');
     await openFaults();
+  }
+  if (r.name === 'relay') {
+    showView('view-relay');
+    await openRelayQueues();
   }
 }
