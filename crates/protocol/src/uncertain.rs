@@ -67,9 +67,16 @@
 //! | `send` bodies held at once over `--body-memory` | -1 `system error` (server) | WeCom's busy answer; nothing is stored |
 //! | a URL over 8 KiB / headers over 64 KiB on `/cgi-bin/` | 40058 `url exceed max length 8192` / `header exceed max length 65536` in WeCom's JSON, with HTTP 414 / 431 (server) | WeCom's front end answers these itself; the status keeps generic clients right, the body tells the sender why |
 //! | a malformed upload form | 44001 `empty media data` (server) | as for a form without a file |
+//! | an upload whose body breaks off or stalls mid-form | -1 `system error` (server), recorded as a refusal | the form arrived incomplete, not empty; as for a `send` body that breaks off |
 //! | per-user (single chat) rate window | one window per user, whether `chatid` spells the userid or the single-chat id (server) | "每个特定用户" counts the user, not the spelling |
 //! | `robot_callback_format` other than exactly `json` or `xml` (`JSON`, `1`, …) | XML ([`crate::callback::CallbackFormat::from_url`]) | XML is WeCom's default; only the two lowercase values are documented |
 //! | the rules a passive reply is checked against | those of `send` (limits, mentions, attachments), except that `replace_text` may be empty ([`crate::callback::parse_passive_reply`]) | the document lists the send API's fields and no limits of its own; "不填则点击后不替换" |
 //! | a passive text reply with empty content | no reply (`Ok(None)`), not 44004 | an empty body is the documented "no reply", and an empty text would show nothing |
 //! | elements of a passive reply's XML the document does not name (`AtShortName`, …) | ignored; `at_short_name` is not written in XML | unknown JSON fields are ignored too |
 //! | the callback's client version | written as `AppVersion` / `app_version`, only when set | not in the document's examples; absent means an older client |
+//! | callback retries | 3 attempts in all, 1 s then 3 s apart (server) | "总共重试三次" says neither whether the first counts nor the spacing |
+//! | the callback request's `Content-Type` | `text/xml` or `application/json`, by the bot's format (server) | WeCom's headers are undocumented |
+//! | `From`'s `Alias` in a callback | the userid (server) | WeCom's alias is an English name Hookpit does not keep; real receivers fail on a missing field |
+//! | the `AppVersion` Hookpit's callbacks carry | this Hookpit's version (server) | the field is not in the document's examples |
+//! | who adds or removes a bot without `?by=` | the chat's first member (server) | a callback needs a `From`; WeCom's is whoever did it |
+//! | relay retry spacing (not WeCom's) | 1 s (10 s after 45009/45033/429), doubling to 1 min, ±20% jitter (server) | keeps a burst from hammering WeCom while a blip costs seconds |
