@@ -2,15 +2,23 @@
 //!
 //! Only parsing lives here; what each command does is in its own module. The help is meant to
 //! teach: each command ends with examples and the exit codes, so `--help` is enough to start.
-//! The inbox commands (`wait`, `messages`, `clear`) have theirs in `cli/inbox.rs`.
+//! The larger commands have their flags in submodules: `serve` (every setting of the server),
+//! `send` (the bot, the envelope, one subcommand per message type) and `inbox` (`wait`,
+//! `messages`, `clear`).
 
 mod inbox;
+mod send;
+mod serve;
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use inbox::{ClearArgs, FilterArgs, MessagesArgs, ServerArgs, WaitArgs};
+pub use send::{EnvelopeArgs, MarkdownSource, MessageCommand, NewsArgs, SendArgs, Target};
+pub use serve::{LogFormat, ServeArgs};
 
 /// The exit codes, shown at the end of the main `--help` (they are [`crate::report::ExitCode`]);
 /// each command's help lists those it can exit with.
@@ -18,7 +26,7 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  success
-  1  any other failure (the server could not start, lints with --deny-warnings)
+  1  any other failure (the server could not start, lints with --deny-warnings, not ready)
   2  invalid input or usage: bad flags, unreadable file, a message WeCom would refuse
   3  the server refused: a non-zero errcode (printed with its errmsg and a hint), or an inbox
      API error such as a wrong admin token
@@ -41,17 +49,30 @@ const MAIN_AFTER_HELP: &str = concat!(
     exit_codes!()
 );
 
+/// `hookpit --version`: the crate's version and the git commit of the build (`unknown` outside
+/// a git checkout), so a bug report names the exact build.
+pub fn version() -> &'static str {
+    static VERSION: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            hookpit_server::GIT_COMMIT
+        )
+    });
+    VERSION.as_str()
+}
+
 /// Hookpit: a self-hosted WeCom (企业微信) message-push webhook server, and a client for any
 /// WeCom bot.
 #[derive(Debug, Parser)]
-#[command(name = "hookpit", version, after_help = MAIN_AFTER_HELP)]
+#[command(name = "hookpit", version = version(), after_help = MAIN_AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-// The server's `Config` makes `Serve` far larger than the other variants; a `Command` is
-// parsed once per process and moved once, so boxing it would buy nothing.
+// The server's settings make `Serve` far larger than the other variants; a `Command` is parsed
+// once per process and moved once, so boxing it would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -61,7 +82,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  hookpit serve\n  hookpit serve --listen 127.0.0.1:9000 --data /var/lib/hookpit --limits public"
     )]
-    Serve(hookpit_server::Config),
+    Serve(ServeArgs),
     /// Send a message to a bot (real WeCom or a Hookpit).
     Send(SendArgs),
     /// Upload a file or voice and print its media_id (valid 3 days, for this bot only).
@@ -80,6 +101,15 @@ pub enum Command {
     /// to capture its https://qyapi.weixin.qq.com calls (`serve --proxy-listen`/`--tls-listen`).
     #[command(after_help = CA_AFTER_HELP)]
     Ca(CaArgs),
+    /// Exit 0 when a Hookpit's /readyz answers 200, else 1: a container's health check.
+    #[command(after_help = READYZ_AFTER_HELP)]
+    Readyz(ReadyzArgs),
+    /// Print a shell's completion script for hookpit.
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print hookpit's man page (roff), or a command's.
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man(ManArgs),
 }
 
 const CA_AFTER_HELP: &str = "Examples:
@@ -99,250 +129,95 @@ pub struct CaArgs {
         long = "data",
         env = "HOOKPIT_DATA",
         value_name = "DIR",
-        default_value = "./hookpit-data"
+        default_value = hookpit_server::config::DEFAULT_DATA
     )]
     pub data: PathBuf,
 }
 
-/// Which bot to talk to, and how.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Connection options")]
-pub struct Target {
-    /// The bot's full webhook URL, as WeCom shows it (…/cgi-bin/webhook/send?key=KEY).
-    #[arg(
-        long,
-        env = "HOOKPIT_WEBHOOK",
-        value_name = "URL",
-        global = true,
-        hide_env_values = true
-    )]
-    pub webhook: Option<String>,
-
-    /// The bot's key (the part after `key=`), instead of --webhook.
-    #[arg(
-        long,
-        env = "HOOKPIT_KEY",
-        value_name = "KEY",
-        global = true,
-        hide_env_values = true
-    )]
-    pub key: Option<String>,
-
-    /// With --key: the server's base URL.
-    #[arg(
-        long,
-        env = "HOOKPIT_BASE",
-        value_name = "URL",
-        global = true,
-        default_value = hookpit_client::DEFAULT_BASE_URL
-    )]
-    pub base: String,
-
-    /// Print the server's JSON reply on stdout (one line per message sent).
-    #[arg(long, global = true)]
-    pub json: bool,
-
-    /// Skip the local check of WeCom's rules and let the server judge the request.
-    #[arg(long, global = true)]
-    pub no_validate: bool,
-
-    /// Retries on 45009, -1, network errors and HTTP 5xx, with exponential backoff. A retry
-    /// after a timeout can deliver a message twice.
-    #[arg(long, value_name = "N", default_value_t = 2, global = true)]
-    pub retries: u32,
-
-    /// Time allowed for each attempt of a send, e.g. 10s. An upload may take longer: it fails
-    /// only after this long without progress.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
-    pub timeout: std::time::Duration,
-}
-
-const SEND_AFTER_HELP: &str = "\
-The bot comes from --webhook URL, or --key KEY [--base URL], or $HOOKPIT_WEBHOOK.
-Every flag may come before or after the message type.
+const READYZ_AFTER_HELP: &str = "\
+Without --url, it asks the address `hookpit serve` would listen on, read from the same
+environment: HOOKPIT_METRICS_LISTEN when set (it needs no admin token), else HOOKPIT_LISTEN, else
+127.0.0.1:8765. An unspecified address such as 0.0.0.0 is asked on loopback.
 
 Examples:
-  hookpit send --webhook \"$URL\" text \"build #42 failed\" --mention zhangsan
-  echo \"disk almost full\" | hookpit send text --mention-mobile 13800001111
-  hookpit send markdown report.md --split            # several messages if over 4096 bytes
-  hookpit send markdown --content \"**bold** <font color=\\\"info\\\">green</font>\"
-  hookpit send image chart.png --chatid wrkSFfCgAAtMQKg4xqDatM5C9IDHFpTw
-  hookpit send news --title \"Release 2.0\" --url https://example.com/r --description \"What's new\"
-  hookpit send file build.log
-  hookpit send card alert-card.json
-  hookpit send raw request.json --json
-  hookpit send --key KEY --base http://127.0.0.1:8765 text hello
+  hookpit readyz
+  hookpit readyz --url http://127.0.0.1:9000
+  HEALTHCHECK --interval=10s --timeout=6s CMD [\"hookpit\", \"readyz\"]     # in a Dockerfile
 
 Exit codes:
-  0  success
-  2  invalid input or usage: bad flags, unreadable file, a message WeCom would refuse
-  3  the server answered with a non-zero errcode (printed with its errmsg and a hint)
-  4  network failure: no WeCom reply was read (DNS, connect, timeout, HTTP error)";
+  0  ready: /readyz answered 200
+  1  not ready: no answer within --timeout, or another status (Docker's \"unhealthy\")
+  2  invalid usage";
 
-/// `hookpit send`.
-#[derive(Debug, Args)]
-#[command(after_help = SEND_AFTER_HELP)]
-pub struct SendArgs {
-    #[command(flatten)]
-    pub target: Target,
+/// `hookpit readyz`.
+#[derive(Args)]
+pub struct ReadyzArgs {
+    /// The server's base URL (e.g. http://127.0.0.1:8765), or the whole URL of its /readyz.
+    #[arg(long, env = "HOOKPIT_READYZ_URL", value_name = "URL")]
+    pub url: Option<String>,
 
-    #[command(flatten)]
-    pub envelope: EnvelopeArgs,
+    /// The admin token of a server started with --admin-token (its /readyz on the main address
+    /// needs it; the --metrics-listen address does not).
+    #[arg(
+        long,
+        env = "HOOKPIT_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 
-    /// Send text or markdown that is too long as several messages, cut between lines without
-    /// breaking code blocks or tables (text is cut at the 2048 bytes WeCom displays).
-    #[arg(long, global = true, help_heading = "Message options")]
-    pub split: bool,
+    /// Read the admin token from this file (its first line); --admin-token wins when both are
+    /// set.
+    #[arg(long, env = "HOOKPIT_ADMIN_TOKEN_FILE", value_name = "PATH")]
+    pub admin_token_file: Option<PathBuf>,
 
-    #[command(subcommand)]
-    pub message: MessageCommand,
+    /// How long to wait for the answer.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
 }
 
-/// The envelope fields every message type shares.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Message options")]
-pub struct EnvelopeArgs {
-    /// Where to send: a chat id, a userid, @all_group, @all_blackboard or @all (repeatable; up to
-    /// 100). Default: the bot's group.
-    #[arg(long, value_name = "ID", global = true)]
-    pub chatid: Vec<String>,
-
-    /// Only this member sees the message (repeatable); for one group or blackboard.
-    #[arg(long, value_name = "USERID", global = true)]
-    pub visible_to: Vec<String>,
-
-    /// Reply to this blackboard post (text, markdown and image to one blackboard).
-    #[arg(long, value_name = "ID", global = true)]
-    pub post_id: Option<String>,
+impl std::fmt::Debug for ReadyzArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The admin token opens the whole API: never print it.
+        f.debug_struct("ReadyzArgs")
+            .field("url", &self.url)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("admin_token_file", &self.admin_token_file)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
-/// One subcommand per message type.
-#[derive(Debug, Subcommand)]
-pub enum MessageCommand {
-    /// Plain text (≤ 5120 bytes; WeCom displays the first 2048), from the argument or stdin.
-    Text(TextArgs),
-    /// WeCom's markdown: bold, links, quotes, <font color>, <@userid> (≤ 4096 bytes).
-    Markdown(MarkdownArgs),
-    /// Fuller markdown: tables, lists, code blocks; no colours, no mentions (≤ 4096 bytes).
-    #[command(name = "markdown-v2")]
-    MarkdownV2(MarkdownV2Args),
-    /// A JPG or PNG picture (≤ 2 MB); base64 and md5 are computed.
-    Image(PathArg),
-    /// One to eight link cards, from flags or a JSON file.
-    #[command(after_help = NEWS_AFTER_HELP)]
-    News(NewsArgs),
-    /// A file (≤ 20 MB): uploaded, then sent.
-    File(PathArg),
-    /// An AMR voice (≤ 2 MB, ≤ 60 s): uploaded, then sent.
-    Voice(PathArg),
-    /// A template card (text_notice or news_notice) from a JSON file.
-    #[command(after_help = CARD_AFTER_HELP)]
-    Card(JsonFileArg),
-    /// A whole request body from a JSON file, sent byte for byte (unless envelope flags or
-    /// --split change it).
-    Raw(JsonFileArg),
-}
-
-/// `send text`.
-#[derive(Debug, Args)]
-pub struct TextArgs {
-    /// The text; read from stdin when absent or `-`.
-    pub content: Option<String>,
-
-    /// @-mention a member by userid; `@all` mentions everyone (repeatable).
-    #[arg(long, value_name = "USERID")]
-    pub mention: Vec<String>,
-
-    /// @-mention a member by mobile number; `@all` mentions everyone (repeatable).
-    #[arg(long, value_name = "MOBILE")]
-    pub mention_mobile: Vec<String>,
-}
-
-/// Where markdown comes from: a file, inline, or stdin.
-#[derive(Debug, Args)]
-pub struct MarkdownSource {
-    /// A markdown file; stdin when absent or `-`.
-    #[arg(conflicts_with = "content")]
-    pub file: Option<PathBuf>,
-
-    /// The markdown itself, instead of a file.
-    #[arg(long, value_name = "MARKDOWN")]
-    pub content: Option<String>,
-}
-
-/// `send markdown`.
-#[derive(Debug, Args)]
-pub struct MarkdownArgs {
-    #[command(flatten)]
-    pub source: MarkdownSource,
-
-    /// Show <@userid> mentions by short name.
-    #[arg(long)]
-    pub at_short_name: bool,
-}
-
-/// `send markdown-v2`.
-#[derive(Debug, Args)]
-pub struct MarkdownV2Args {
-    #[command(flatten)]
-    pub source: MarkdownSource,
-}
-
-/// A file to send.
-#[derive(Debug, Args)]
-pub struct PathArg {
-    /// The file.
-    pub path: PathBuf,
-}
-
-/// A JSON file, or stdin.
-#[derive(Debug, Args)]
-pub struct JsonFileArg {
-    /// The JSON file; stdin when `-`.
-    pub file: PathBuf,
-}
-
-const NEWS_AFTER_HELP: &str = "\
-Each --title starts an article; --url, --description and --picurl that follow belong to it.
-The JSON file holds {\"articles\": [...]} or just the array of articles.
-
+const COMPLETIONS_AFTER_HELP: &str = "\
 Examples:
-  hookpit send news --title \"中秋节礼品领取\" --url https://example.com/gifts \\
-      --description \"今年中秋节公司有豪礼相送\" --picurl https://example.com/moon.png \\
-      --title \"Second story\" --url https://example.com/2
-  hookpit send news articles.json";
+  hookpit completions bash > ~/.local/share/bash-completion/completions/hookpit
+  hookpit completions zsh > \"${fpath[1]}/_hookpit\"
+  hookpit completions fish > ~/.config/fish/completions/hookpit.fish";
 
-/// `send news`.
+/// `hookpit completions`.
 #[derive(Debug, Args)]
-pub struct NewsArgs {
-    /// A JSON file of articles, instead of the flags; stdin when `-`.
-    #[arg(conflicts_with_all = ["title", "url", "description", "picurl"])]
-    pub file: Option<PathBuf>,
-
-    /// Starts an article with this title (≤ 128 bytes, longer is cut).
-    #[arg(long, value_name = "TITLE")]
-    pub title: Vec<String>,
-
-    /// The click URL of the article (required).
-    #[arg(long, value_name = "URL")]
-    pub url: Vec<String>,
-
-    /// The description of the article (≤ 512 bytes, longer is cut).
-    #[arg(long, value_name = "TEXT")]
-    pub description: Vec<String>,
-
-    /// The picture URL of the article (JPG or PNG; 1068×455 and 150×150 look best).
-    #[arg(long, value_name = "URL")]
-    pub picurl: Vec<String>,
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
-const CARD_AFTER_HELP: &str = "\
-The file holds the template_card object, or a whole request whose msgtype is template_card.
+const MAN_AFTER_HELP: &str = "\
+Examples:
+  hookpit man | man -l -
+  hookpit man > /usr/local/share/man/man1/hookpit.1
+  hookpit man send > /usr/local/share/man/man1/hookpit-send.1";
 
-Example card.json:
-  {\"card_type\": \"text_notice\",
-   \"main_title\": {\"title\": \"CPU over 90%\", \"desc\": \"web-1\"},
-   \"card_action\": {\"type\": 1, \"url\": \"https://grafana.example.com\"}}";
+/// `hookpit man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose page to print (`send`, `serve`, ...); the main page when absent.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
 
 const UPLOAD_AFTER_HELP: &str = "\
 The file is streamed from disk (with a progress bar on a terminal), and may take as long as it

@@ -7,6 +7,7 @@
 use hookpit_client::{Inbox, InboxError, MessageFilter, MessageItem, Rejection};
 
 use crate::cli::{ClearArgs, FilterArgs, MessagesArgs, ServerArgs, WaitArgs};
+use crate::input;
 use crate::report::{ExitCode, Failure};
 use crate::show::{message_line, rejection_line};
 
@@ -164,26 +165,10 @@ pub async fn clear(args: ClearArgs) -> Result<(), Failure> {
 /// The inbox of `--base`, with the admin token of `--admin-token` or `--admin-token-file`.
 fn inbox(server: &ServerArgs) -> Result<Inbox, Failure> {
     let inbox = Inbox::new(server.base.trim());
-    let token = match (&server.admin_token, &server.admin_token_file) {
-        (Some(token), _) => Some(token.trim().to_owned()),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                Failure::invalid(format!(
-                    "cannot read the admin token file {}: {error}",
-                    path.display()
-                ))
-            })?;
-            let token = text.trim();
-            if token.is_empty() {
-                return Err(Failure::invalid(format!(
-                    "the admin token file {} is empty",
-                    path.display()
-                )));
-            }
-            Some(token.to_owned())
-        }
-        (None, None) => None,
-    };
+    let token = input::admin_token(
+        server.admin_token.as_deref(),
+        server.admin_token_file.as_deref(),
+    )?;
     Ok(match token {
         Some(token) => inbox.admin_token(token),
         None => inbox,

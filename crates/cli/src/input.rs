@@ -72,3 +72,28 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
     serde_json::from_slice(&bytes)
         .map_err(|error| Failure::invalid(format!("{} is not JSON: {error}", display(path))))
 }
+
+/// The admin token of `--admin-token`, or else of `--admin-token-file` (its first line, as the
+/// server reads it, surrounding whitespace ignored); `None` without either.
+pub fn admin_token(token: Option<&str>, file: Option<&Path>) -> Result<Option<String>, Failure> {
+    match (token, file) {
+        (Some(token), _) => Ok(Some(token.trim().to_owned())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                Failure::invalid(format!(
+                    "cannot read the admin token file {}: {error}",
+                    path.display()
+                ))
+            })?;
+            let token = text.lines().next().unwrap_or_default().trim();
+            if token.is_empty() {
+                return Err(Failure::invalid(format!(
+                    "the admin token file {} is empty: its first line is the token",
+                    path.display()
+                )));
+            }
+            Ok(Some(token.to_owned()))
+        }
+        (None, None) => Ok(None),
+    }
+}

@@ -3,7 +3,7 @@
 
 use hookpit_client::protocol::{ErrorCode, parse_send};
 use hookpit_render::lint::code;
-use hookpit_render::{Context, Lint, lint_request, render};
+use hookpit_render::{Context, Lint, lint_request, lint_send, render};
 use serde::Serialize;
 
 use crate::cli::LintArgs;
@@ -43,6 +43,7 @@ pub fn check(body: &[u8]) -> Report {
                     .into_iter()
                     .filter(|lint| !OFFLINE_NOISE.contains(&lint.code)),
             );
+            warnings.extend(lint_send(&send));
             (true, Some(send.msgtype().as_str()), ErrorCode::OK)
         }
         Err(error) => (false, None, error),

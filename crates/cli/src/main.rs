@@ -1,24 +1,29 @@
 //! `hookpit`: run the server (`serve`), talk to any WeCom bot (`send`, `upload`), check
 //! messages offline (`lint`), assert on what a Hookpit stored (`wait`, `messages`, `clear`),
-//! and print the CA that the capture proxy uses (`ca`).
+//! print the CA that the capture proxy uses (`ca`), ask whether a Hookpit is ready (`readyz`),
+//! and print shell completions and man pages (`completions`, `man`).
 //!
 //! `main` stays thin: parse the command line, set up logging, run the command on a tokio
 //! runtime, and turn its [`report::Failure`] into stderr lines and an exit code.
 //!
 //! # Layout
-//! - `cli`: the clap definitions and every help text.
-//! - `send`, `news`, `upload`, `lint`: one module per command; `inbox` for `wait`, `messages`
-//!   and `clear`, with `show` for how messages print.
+//! - `cli`: the clap definitions and every help text; `serve`'s flags build the server's
+//!   `Config`.
+//! - `send`, `news`, `upload`, `lint`, `readyz`: one module per command; `inbox` for `wait`,
+//!   `messages` and `clear`, with `show` for how messages print; `generate` for `completions`
+//!   and `man`.
 //! - `input`: reading files and stdin.
 //! - `progress`: progress bars on a terminal, for big uploads and long `--split` sends.
 //! - `report`: exit codes, error lines and hints.
 
 mod cli;
+mod generate;
 mod inbox;
 mod input;
 mod lint;
 mod news;
 mod progress;
+mod readyz;
 mod report;
 mod send;
 mod show;
@@ -28,21 +33,24 @@ use std::io::IsTerminal as _;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, LogFormat};
 use crate::progress::Bars;
 use crate::report::Failure;
 
 fn main() -> std::process::ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    let serving = matches!(cli.command, Command::Serve(_));
+    let (serving, format) = match &cli.command {
+        Command::Serve(args) => (true, args.log_format),
+        _ => (false, LogFormat::Text),
+    };
     let bars = Bars::detect();
-    init_tracing(serving, bars.clone());
+    init_tracing(serving, format, bars.clone());
     let news = matches
         .subcommand_matches("send")
         .and_then(|send| send.subcommand_matches("news"));
     let result = match cli.command {
-        Command::Serve(config) => serve(config),
+        Command::Serve(args) => serve(args.config()),
         Command::Send(args) => block_on(send::run(args, news, &bars)),
         Command::Upload(args) => block_on(upload::run(args, &bars)),
         Command::Lint(args) => lint::run(&args),
@@ -50,6 +58,9 @@ fn main() -> std::process::ExitCode {
         Command::Messages(args) => block_on(inbox::messages(args)),
         Command::Clear(args) => block_on(inbox::clear(args)),
         Command::Ca(args) => ca(&args),
+        Command::Readyz(args) => block_on(readyz::run(args)),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -62,21 +73,26 @@ fn main() -> std::process::ExitCode {
 
 /// Logs to stderr, filtered by `RUST_LOG`; the server logs at info, the client commands only
 /// warnings (such as retries), written around any progress bar. Colour only on a terminal and
-/// without `NO_COLOR`.
-fn init_tracing(serving: bool, bars: Bars) {
+/// without `NO_COLOR`; `serve --log-format json` writes one JSON object per line instead.
+fn init_tracing(serving: bool, format: LogFormat, bars: Bars) {
     let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(bars)
-        .with_ansi(ansi);
-    if serving {
-        builder.init();
-    } else {
+        .with_writer(bars);
+    match format {
+        // The event's fields at the top level, beside timestamp, level and target: what log
+        // collectors index without a parsing rule.
+        LogFormat::Json => builder.with_ansi(false).json().flatten_event(true).init(),
+        LogFormat::Text if serving => builder.with_ansi(ansi).init(),
         // A one-shot command's log lines are read by people next to its output: no timestamps.
-        builder.without_time().with_target(false).init();
+        LogFormat::Text => builder
+            .with_ansi(ansi)
+            .without_time()
+            .with_target(false)
+            .init(),
     }
 }
 

@@ -283,7 +283,12 @@ pub fn hint_for(code: i64) -> Option<String> {
         }
         45001 => "the file is too big: 20 MB for a file, 2 MB for a voice",
         45007 => "a voice plays at most 60 seconds",
-        40005 => "only JPG and PNG pictures are accepted; uploads take --type file or voice",
+        40005 => {
+            "a picture must be JPG or PNG, and an upload's --type one the server takes: WeCom's \
+             public bots take file and voice; image (a mini-program cover) and video are of its \
+             internal document, which a Hookpit takes when started with \
+             `hookpit serve --upload-types image` (or image,video)"
+        }
         -1 => "WeCom's transient system error: try again",
         _ => return None,
     };

@@ -79,6 +79,28 @@ pub async fn run(
                     .into_request(),
             )
         }
+        MessageCommand::Miniprogram(card) => {
+            let pic_media_id = match (card.pic_media_id, &card.cover) {
+                (Some(media_id), _) => media_id,
+                (None, Some(cover)) => {
+                    upload_file(&bot, MediaKind::Image, cover, bars)
+                        .await
+                        .map_err(|error| failure(error, target))?
+                        .media_id
+                }
+                // clap requires one of the two; said again in case that ever changes.
+                (None, None) => {
+                    return Err(Failure::invalid(
+                        "a mini-program card needs a cover: --cover FILE or --pic-media-id ID",
+                    ));
+                }
+            };
+            typed(
+                message::miniprogram(card.title, pic_media_id, card.appid, card.page)
+                    .envelope(envelope)
+                    .into_request(),
+            )
+        }
         MessageCommand::Raw(raw) => raw_request(&raw.file, &args.envelope, args.split)?,
     };
     match request {

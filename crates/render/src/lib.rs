@@ -36,6 +36,8 @@
 //!   message family; `person`: what people write in the inbox ([`render_person`]).
 //! - `request`: [`lint_request`], lints on the raw body for fields the typed message drops
 //!   (`mentioned_list` on a markdown message). Callers show them after [`Rendered::lints`].
+//! - `envelope`: [`lint_send`], lints on a valid request as a whole: `visible_to_user` and
+//!   `post_id` that its `chatid` makes ineffective, the document's placeholder media ids.
 //!
 //! The CSS classes emitted here (all prefixed `hp-`) are documented at the top of
 //! `crates/server/ui/render.css`.
@@ -45,6 +47,7 @@ pub mod html;
 pub mod lint;
 
 mod card;
+mod envelope;
 mod markdown;
 mod markdown_v2;
 mod media;
@@ -62,6 +65,7 @@ pub use context::{
     ChatKind, Context, MediaDirectory, MediaInfo, MemoryMedia, MemoryUsers, NoMedia, NoUsers,
     UserDirectory,
 };
+pub use envelope::{PLACEHOLDER_MEDIA_IDS, lint_send};
 pub use lint::Lint;
 pub use person::{PersonPart, render_person};
 pub use request::lint_request;

@@ -53,6 +53,15 @@ pub mod code {
     /// `markdown_v2` table rows so much shorter than their header that the inbox leaves the
     /// missing cells out past a budget instead of filling them in (as GFM, and likely WeCom, do).
     pub const TABLE_CELLS_MISSING: &str = "table_cells_missing";
+    /// `visible_to_user` on a request whose `chatid` does not name exactly one conversation, so
+    /// WeCom ignores it and everyone sees the message; found by [`crate::lint_send`].
+    pub const VISIBLE_TO_IGNORED: &str = "visible_to_ignored";
+    /// `post_id` on a request whose `chatid` does not name exactly one conversation, or on a
+    /// type a blackboard does not take, so WeCom ignores it; found by [`crate::lint_send`].
+    pub const POST_ID_IGNORED: &str = "post_id_ignored";
+    /// A media id that is one of the official document's placeholders (`MEDIA_ID`, ...): the
+    /// demo workspace answers it, real WeCom does not; found by [`crate::lint_send`].
+    pub const PLACEHOLDER_MEDIA_ID: &str = "placeholder_media_id";
     /// A message type WeCom does not deliver to this kind of chat (`markdown_v2` on a
     /// blackboard: "该消息类型不支持发送到小黑板中").
     pub const NOT_FOR_CHAT: &str = "not_for_chat";

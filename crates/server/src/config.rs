@@ -1,5 +1,12 @@
-//! [`Config`]: every setting of `hookpit serve`, parsed once by clap (flags and `HOOKPIT_*`
-//! environment variables), validated once at start-up, then carried in the app state.
+//! [`Config`]: every setting of a Hookpit server, validated once at start-up, then carried in
+//! the app state.
+//!
+//! A plain struct, so that the library does not depend on a command-line parser: the `hookpit`
+//! binary defines the flags and `HOOKPIT_*` environment variables of `hookpit serve` and builds
+//! a `Config` from them (`crates/cli/src/cli/serve.rs`); tests and embedders start from
+//! [`Config::new`] or [`Config::default`] and change fields. The parsers and checks the flags
+//! use ([`parse_listen`], [`check_data_dir`], [`Config::validate`]) live here, next to what they
+//! check.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,197 +15,142 @@ use std::time::Duration;
 
 use hookpit_protocol::UploadPolicy;
 
-/// How `hookpit serve` runs. Every flag has a `HOOKPIT_*` environment variable.
-#[derive(clap::Args, Clone)]
+/// The default `listen` address, as `hookpit serve --listen` spells it.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
+
+/// The default data directory, as `hookpit serve --data` spells it (relative to the working
+/// directory).
+pub const DEFAULT_DATA: &str = "./hookpit-data";
+
+/// How a Hookpit server runs. Each field is the flag of `hookpit serve` of the same name in
+/// kebab case (`body_memory_mib` is `--body-memory-mib`; the lists are singular: `relays` is
+/// `--relay`, `faults` `--fault`, `trusted_proxies` `--trusted-proxy`), which also has a
+/// `HOOKPIT_*` environment variable.
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on: `IP:PORT`, `localhost:PORT`, or a bare port (on 127.0.0.1). A
     /// non-loopback address requires --admin-token.
-    #[arg(long, env = "HOOKPIT_LISTEN", default_value = "127.0.0.1:8765", value_parser = parse_listen)]
     pub listen: SocketAddr,
 
     /// Directory for the SQLite database and uploaded media (created if missing).
-    #[arg(
-        long = "data",
-        env = "HOOKPIT_DATA",
-        value_name = "DIR",
-        default_value = "./hookpit-data"
-    )]
     pub data: PathBuf,
 
     /// Rate-limit profile: `internal` (WeCom's internal document: 100/min per chat, per
     /// broadcast, per single-chat user; 10,000/min per bot), `public` (20/min per bot) or `off`
     /// (no limit at all, not even the identical-body rule; for load tests of senders).
-    #[arg(long, env = "HOOKPIT_LIMITS", value_enum, default_value_t = LimitProfile::Internal)]
     pub limits: LimitProfile,
 
     /// Override the profile's messages per minute per bot to one chat or single-chat user.
-    #[arg(long, env = "HOOKPIT_RATE_PER_CHAT", value_name = "N")]
     pub rate_per_chat: Option<usize>,
 
     /// Override the profile's broadcast (`@all...`) messages per minute per bot.
-    #[arg(long, env = "HOOKPIT_RATE_BROADCAST", value_name = "N")]
     pub rate_broadcast: Option<usize>,
 
     /// Override the profile's send calls per minute per bot overall.
-    #[arg(long, env = "HOOKPIT_RATE_PER_BOT", value_name = "N")]
     pub rate_per_bot: Option<usize>,
 
     /// Do not create the demo workspace, and do not answer the official document's example keys
     /// (they are public: use this for a shared hub).
-    #[arg(long, env = "HOOKPIT_NO_DEMO")]
     pub no_demo: bool,
 
     /// Sandbox: an unknown key creates a bot of that key with its own group (and unknown chat
     /// ids become groups of that bot), so programs holding a production key work unchanged.
-    #[arg(long, env = "HOOKPIT_ACCEPT_ANY_KEY")]
     pub accept_any_key: bool,
 
     /// Behind a reverse proxy: take the caller's address from the `X-Forwarded-For` hop the
     /// proxy appended (the right-most one), when the peer is loopback or a --trusted-proxy.
     /// Used for the admin guard and WeCom's `from ip`.
-    #[arg(long, env = "HOOKPIT_TRUST_PROXY")]
     pub trust_proxy: bool,
 
     /// With --trust-proxy: how many proxies in a chain append to `X-Forwarded-For`; the caller
     /// is the hop this many places from the right.
-    #[arg(long, env = "HOOKPIT_TRUSTED_HOPS", value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u16).range(1..))]
     pub trusted_hops: u16,
 
     /// With --trust-proxy: a proxy address besides loopback whose `X-Forwarded-For` is believed
     /// (repeatable, or comma-separated).
-    #[arg(
-        long = "trusted-proxy",
-        env = "HOOKPIT_TRUSTED_PROXIES",
-        value_name = "IP",
-        value_delimiter = ','
-    )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// Bearer token required by the admin API, the inbox, `/readyz` and `/metrics`
     /// (`Authorization: Bearer TOKEN`). Without it they answer loopback callers only. Prefer
     /// the environment variable or --admin-token-file: a flag shows in `ps`.
-    #[arg(
-        long,
-        env = "HOOKPIT_ADMIN_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true,
-        conflicts_with = "admin_token_file"
-    )]
     pub admin_token: Option<String>,
 
     /// Read the admin token from this file (its first line), e.g. a container secret.
-    #[arg(long, env = "HOOKPIT_ADMIN_TOKEN_FILE", value_name = "PATH")]
     pub admin_token_file: Option<PathBuf>,
 
     /// Also serve `/livez`, `/readyz` and `/metrics` on this address, without the admin token
     /// (for Prometheus and health probes). On the main address they need the token.
-    #[arg(long, env = "HOOKPIT_METRICS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub metrics_listen: Option<SocketAddr>,
 
     /// Log one line per HTTP request (method, path, status, time; never a full key) at info,
     /// under the target `hookpit::access`.
-    #[arg(long, env = "HOOKPIT_ACCESS_LOG")]
     pub access_log: bool,
 
     /// Keep at most this many messages; older ones are pruned periodically.
-    #[arg(long, env = "HOOKPIT_MAX_MESSAGES", value_name = "N")]
     pub max_messages: Option<u64>,
 
     /// Prune messages older than this (e.g. `7d`, `12h`).
-    #[arg(long, env = "HOOKPIT_MAX_AGE", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub max_age: Option<Duration>,
 
     /// Extra upload types beyond WeCom's public `file` and `voice` (internal document only):
     /// `image`, `video`, comma-separated.
-    #[arg(
-        long,
-        env = "HOOKPIT_UPLOAD_TYPES",
-        value_enum,
-        value_delimiter = ',',
-        value_name = "TYPES"
-    )]
     pub upload_types: Vec<ExtraUploadType>,
 
     /// Durability of acknowledged messages: `full` (fsync on every group commit: survives power
     /// loss) or `normal` (WAL without fsync per commit: survives a crash or kill -9 of the
     /// process, may lose the last commits on power loss or an OS crash).
-    #[arg(long, env = "HOOKPIT_SYNC", value_enum, default_value_t = SyncMode::Full)]
     pub sync: SyncMode,
 
     /// Longest a request may take before it is cut off (also bounds shutdown draining).
-    #[arg(long, env = "HOOKPIT_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 
     /// Longest wait for a request's headers; also how long an idle keep-alive connection stays
     /// open.
-    #[arg(long, env = "HOOKPIT_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     pub header_timeout: Duration,
 
     /// Longest pause between two pieces of a webhook request's body; a sender that stalls
     /// longer gets WeCom's `-1` answer.
-    #[arg(long, env = "HOOKPIT_BODY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     pub body_timeout: Duration,
 
     /// Longest a response write may wait for a client that does not read (e.g. an event
     /// stream nobody consumes); the connection is then dropped.
-    #[arg(long, env = "HOOKPIT_WRITE_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub write_timeout: Duration,
 
     /// How long a bot's callback URL has to answer a callback (WeCom: 5 s); a slower answer is
     /// a failed attempt, retried.
-    #[arg(long, env = "HOOKPIT_CALLBACK_TIMEOUT", value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
     pub callback_timeout: Duration,
 
     /// Most MiB of webhook bodies held in memory at once (each `send` body until it is
     /// stored); a call beyond it gets WeCom's busy answer (-1). Uploads stream to disk.
-    #[arg(
-        long,
-        env = "HOOKPIT_BODY_MEMORY",
-        value_name = "MIB",
-        default_value_t = 256
-    )]
     pub body_memory_mib: usize,
 
     /// Also run an HTTP proxy here that captures senders hard-wired to WeCom: with
     /// `HTTPS_PROXY=http://ADDR` and Hookpit's CA trusted (`hookpit ca`), their
     /// `https://qyapi.weixin.qq.com` calls reach this Hookpit. Other hosts are refused.
-    #[arg(long, env = "HOOKPIT_PROXY_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub proxy_listen: Option<SocketAddr>,
 
     /// Also serve HTTPS here with the certificate of qyapi.weixin.qq.com from Hookpit's CA (for
     /// senders that take no proxy: point the name at Hookpit in /etc/hosts or DNS).
-    #[arg(long, env = "HOOKPIT_TLS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub tls_listen: Option<SocketAddr>,
 
     /// Relay a bot to real WeCom (repeatable): `KEY=URL` forwards every message accepted for the
     /// bot holding KEY to the WeCom webhook URL (…/cgi-bin/webhook/send?key=…), within WeCom's
     /// limits and retrying until delivered; `KEY=URL,manual` holds each until released. The
     /// upstream key is a secret (shown masked). Also `PUT /api/v1/bots/{id}/relay`.
-    #[arg(
-        long = "relay",
-        env = "HOOKPIT_RELAYS",
-        value_name = "KEY=URL",
-        value_delimiter = ';'
-    )]
     pub relays: Vec<String>,
 
     /// The limits the relay paces itself by, per upstream bot and chat (as --limits).
-    #[arg(long, env = "HOOKPIT_RELAY_LIMITS", value_enum, default_value_t = LimitProfile::Internal)]
     pub relay_limits: LimitProfile,
 
     /// How long the relay keeps retrying a message before it gives up.
-    #[arg(long, env = "HOOKPIT_RELAY_MAX_AGE", value_name = "DURATION", default_value = "24h", value_parser = humantime::parse_duration)]
     pub relay_max_age: Duration,
 
     /// How long the relay waits for the upstream's answer.
-    #[arg(long, env = "HOOKPIT_RELAY_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     pub relay_timeout: Duration,
 
     /// Coalesce a held-back chat's queue (off unless given): when a chat's queue is held back
     /// by its limit, the text or markdown messages waiting in it that arrived within WINDOW of
     /// the oldest are forwarded as one message (whole messages, within WeCom's byte limits).
-    #[arg(long, env = "HOOKPIT_RELAY_MERGE", value_name = "WINDOW", value_parser = humantime::parse_duration)]
     pub relay_merge: Option<Duration>,
 
     /// Inject a fault into matching webhook calls (repeatable): comma-separated settings — one
@@ -207,26 +159,19 @@ pub struct Config {
     /// and what to match (`key`, `bot_id`, `endpoint=send|upload_media|get_chat_info`,
     /// `msgtype`, `chatid`). E.g. `--fault errcode=45009,times=3` or
     /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`.
-    #[arg(
-        long = "fault",
-        env = "HOOKPIT_FAULTS",
-        value_name = "SPEC",
-        value_delimiter = ';'
-    )]
     pub faults: Vec<String>,
 
     /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
     /// proxy.
-    #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 }
 
-impl Config {
-    /// A configuration with every default, for `data` (tests, embedding).
-    pub fn new(data: impl Into<PathBuf>) -> Config {
+impl Default for Config {
+    /// Every default of `hookpit serve`: loopback on port 8765, data in `./hookpit-data`.
+    fn default() -> Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8765)),
-            data: data.into(),
+            data: PathBuf::from(DEFAULT_DATA),
             limits: LimitProfile::Internal,
             rate_per_chat: None,
             rate_broadcast: None,
@@ -259,6 +204,16 @@ impl Config {
             proxy_listen: None,
             tls_listen: None,
             public_url: None,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration with every default, for `data` (tests, embedding).
+    pub fn new(data: impl Into<PathBuf>) -> Config {
+        Config {
+            data: data.into(),
+            ..Config::default()
         }
     }
 
@@ -308,7 +263,7 @@ impl Config {
         Ok(())
     }
 
-    /// Checks what clap cannot: the admin token rule and non-empty values.
+    /// Checks what a flag's own parser cannot: the admin token rule and non-empty values.
     ///
     /// # Errors
     /// A message naming the offending setting.
@@ -350,7 +305,7 @@ impl Config {
             }
         }
         if self.body_memory_mib == 0 {
-            return Err("--body-memory must be at least 1 (MiB)".to_owned());
+            return Err("--body-memory-mib must be at least 1".to_owned());
         }
         if self.max_messages == Some(0) {
             return Err("--max-messages must be at least 1".to_owned());
@@ -459,7 +414,7 @@ pub fn check_data_dir(path: &std::path::Path) -> Result<(), String> {
 }
 
 /// The rate-limit profiles of spec §5.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitProfile {
     /// WeCom's internal document: 100/min per chat, broadcast and user; 10,000/min per bot.
     Internal,
@@ -470,14 +425,14 @@ pub enum LimitProfile {
 }
 
 /// Upload types beyond `file` and `voice`.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExtraUploadType {
     Image,
     Video,
 }
 
 /// SQLite `synchronous` setting in WAL mode.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
     /// `synchronous=FULL`: each group commit is fsynced before any sender is answered.
     Full,

@@ -9,5 +9,6 @@ mod lint;
 mod network;
 mod offline;
 mod readme;
+mod readyz;
 mod send;
 mod serve;

@@ -186,3 +186,145 @@ fn hookpit_ca_prints_the_same_certificate_every_time() {
     // The key never goes to stdout.
     assert!(!first.stdout.contains("PRIVATE KEY"));
 }
+
+#[test]
+fn the_serve_help_lists_every_flag_with_its_variable_and_default() {
+    assert_snapshot!(run(&["serve", "--help"]).snapshot());
+}
+
+#[test]
+fn the_miniprogram_help_says_where_the_cover_comes_from() {
+    assert_snapshot!(run(&["send", "miniprogram", "--help"]).snapshot());
+}
+
+#[test]
+fn the_readyz_help_says_which_address_it_asks_and_the_exit_codes() {
+    assert_snapshot!(run(&["readyz", "--help"]).snapshot());
+}
+
+#[test]
+fn the_completions_and_man_help_show_where_the_files_go() {
+    let completions = run(&["completions", "--help"]);
+    let man = run(&["man", "--help"]);
+    assert_snapshot!(format!("{}\n{}", completions.snapshot(), man.snapshot()));
+}
+
+#[test]
+fn version_names_the_version_and_the_git_commit() {
+    let output = run(&["--version"]);
+    assert_eq!((output.code, output.stderr.as_str()), (0, ""));
+    let expected_start = format!("hookpit {} (", env!("CARGO_PKG_VERSION"));
+    let commit = output
+        .stdout
+        .strip_prefix(&expected_start)
+        .and_then(|rest| rest.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{:?}", output.stdout));
+    // The commit checked out (the build re-runs build.rs when HEAD moves), or `unknown`
+    // outside git.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    assert_eq!(commit, head.as_deref().unwrap_or("unknown"));
+}
+
+#[test]
+fn bash_completions_are_a_script_bash_can_parse_that_knows_the_commands() {
+    let output = run(&["completions", "bash"]);
+    assert_eq!((output.code, output.stderr.as_str()), (0, ""));
+    assert!(
+        output.stdout.starts_with("_hookpit() {"),
+        "{}",
+        output.stdout
+    );
+    for word in ["readyz", "miniprogram", "--log-format", "--upload-types"] {
+        assert!(output.stdout.contains(word), "no {word}");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("hookpit.bash");
+    std::fs::write(&script, &output.stdout).expect("write the script");
+    let parsed = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash runs");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let output = run(&["completions", shell]);
+        assert!(
+            output.code == 0 && output.stdout.contains("readyz"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn the_man_page_is_roff_with_every_command_and_each_command_has_its_own() {
+    let output = run(&["man"]);
+    assert_eq!((output.code, output.stderr.as_str()), (0, ""));
+    let header = format!(".TH hookpit 1  \"hookpit {} (", env!("CARGO_PKG_VERSION"));
+    assert!(output.stdout.contains(&header), "{}", output.stdout);
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"] {
+        assert!(output.stdout.contains(section), "no {section}");
+    }
+    for page in [
+        "hookpit\\-serve(1)",
+        "hookpit\\-readyz(1)",
+        "hookpit\\-man(1)",
+    ] {
+        assert!(output.stdout.contains(page), "no {page}");
+    }
+    let serve = run(&["man", "serve"]);
+    assert_eq!(serve.code, 0, "{}", serve.stderr);
+    assert!(
+        serve.stdout.contains(".TH hookpit-serve 1"),
+        "{}",
+        serve.stdout
+    );
+    // The environment variables are on the page, as in --help.
+    assert!(
+        serve.stdout.contains("HOOKPIT_LOG_FORMAT"),
+        "{}",
+        serve.stdout
+    );
+}
+
+#[test]
+fn the_man_page_of_an_unknown_command_is_a_usage_error_that_lists_the_commands() {
+    assert_snapshot!(run(&["man", "sned"]).snapshot(), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: hookpit has no command "sned"
+    hint: the commands are serve, send, upload, lint, wait, messages, clear, ca, readyz, completions, man
+    "#);
+}
+
+#[test]
+fn readyz_with_nothing_listening_exits_1_and_says_what_to_check() {
+    let port = free_port();
+    let output = run(&["readyz", "--url", &format!("http://127.0.0.1:{port}")]);
+    let stderr = output.stderr.replace(&port.to_string(), "[PORT]");
+    assert_eq!((output.code, output.stdout.as_str()), (1, ""));
+    assert_snapshot!(stderr, @r"
+    error: not ready: http://127.0.0.1:[PORT]/readyz: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)
+    hint: is `hookpit serve` running, on this address? Without --url the address is HOOKPIT_METRICS_LISTEN, HOOKPIT_LISTEN or 127.0.0.1:8765
+    ");
+}
+
+#[test]
+fn readyz_refuses_a_url_that_is_not_http() {
+    assert_snapshot!(run(&["readyz", "--url", "127.0.0.1:8765"]).snapshot(), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: --url "127.0.0.1:8765" is not an http(s) URL
+    hint: --url takes the server's base URL, e.g. http://127.0.0.1:8765
+    "#);
+}

@@ -326,3 +326,174 @@ async fn upload_prints_the_media_id_and_json_prints_the_reply() {
     hint: the file is not of its --type: a voice must be AMR (ffmpeg -i in.mp3 -ar 8000 -ac 1 out.amr)
     ");
 }
+
+#[tokio::test]
+async fn send_miniprogram_uploads_the_cover_as_an_image_and_sends_the_card() {
+    let hookpit = TestServer::start().await;
+    let webhook = hookpit.webhook();
+    hookpit.file("cover.png", PNG);
+    let output = hookpit
+        .run(
+            &[
+                "send",
+                "--webhook",
+                &webhook,
+                "--chatid",
+                GROUP,
+                "miniprogram",
+                "--title",
+                "Order #12 shipped",
+                "--appid",
+                "wx8bd80126147dfAAA",
+                "--page",
+                "/pages/order?id=12",
+                "--cover",
+                "cover.png",
+            ],
+            "",
+        )
+        .await;
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 0
+    --- stdout
+    --- stderr
+    sent 1 message
+    ");
+    let stored = hookpit.messages(GROUP).await;
+    let card = &stored[0]["content"];
+    assert_eq!(stored[0]["msgtype"], "miniprogram");
+    assert_eq!(
+        (&card["title"], &card["appid"], &card["page"]),
+        (
+            &json!("Order #12 shipped"),
+            &json!("wx8bd80126147dfAAA"),
+            &json!("/pages/order?id=12")
+        )
+    );
+    let media_id = card["pic_media_id"].as_str().unwrap();
+    assert!(!media_id.is_empty() && media_id != "MEDIA_ID", "{media_id}");
+}
+
+#[tokio::test]
+async fn send_miniprogram_takes_a_media_id_and_the_documents_example_answers_0() {
+    let hookpit = TestServer::start().await;
+    let webhook = hookpit.webhook();
+    // The official document's example, placeholder cover and all (the demo workspace has it).
+    let output = hookpit
+        .run(
+            &[
+                "send",
+                "--webhook",
+                &webhook,
+                "--chatid",
+                GROUP,
+                "miniprogram",
+                "--title",
+                "小程序测试消息",
+                "--pic-media-id",
+                "MEDIA_ID",
+                "--appid",
+                "wx8bd80126147dfAAA",
+                "--pagepath",
+                "/path/index.html",
+                "--json",
+            ],
+            "",
+        )
+        .await;
+    assert_snapshot!(output.snapshot(), @r#"
+    exit: 0
+    --- stdout
+    {"errcode":0,"errmsg":"ok"}
+    --- stderr
+    "#);
+    assert_eq!(
+        hookpit.messages(GROUP).await[0]["content"]["pic_media_id"],
+        "MEDIA_ID"
+    );
+}
+
+#[test]
+fn send_miniprogram_needs_a_cover() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = crate::helpers::run_in(
+        dir.path(),
+        &[
+            "send",
+            "--key",
+            "k",
+            "miniprogram",
+            "--title",
+            "t",
+            "--appid",
+            "wx1",
+            "--page",
+            "/",
+        ],
+        "",
+    );
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: the following required arguments were not provided:
+      --cover <FILE>
+
+    Usage: hookpit send miniprogram --title <TITLE> --appid <APPID> --page <PATH> --cover <FILE>
+
+    For more information, try '--help'.
+    ");
+}
+
+#[tokio::test]
+async fn an_image_upload_to_a_server_without_image_uploads_gets_40005_and_names_the_flag() {
+    let hookpit = TestServer::with(|config| config.upload_types.clear()).await;
+    let webhook = hookpit.webhook();
+    hookpit.file("cover.png", PNG);
+    let output = hookpit
+        .run(
+            &[
+                "upload",
+                "--webhook",
+                &webhook,
+                "--type",
+                "image",
+                "cover.png",
+            ],
+            "",
+        )
+        .await;
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 3
+    --- stdout
+    --- stderr
+    error: errcode 40005: invalid file type, hint: [HINT], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=40005
+    hint: a picture must be JPG or PNG, and an upload's --type one the server takes: WeCom's public bots take file and voice; image (a mini-program cover) and video are of its internal document, which a Hookpit takes when started with `hookpit serve --upload-types image` (or image,video)
+    ");
+}
+
+#[tokio::test]
+async fn the_documents_placeholder_media_ids_answer_0_in_the_demo_workspace() {
+    let hookpit = TestServer::start().await;
+    let webhook = hookpit.webhook();
+    // What `hookpit lint` warns about is what the demo workspace answers: every placeholder id.
+    for placeholder in hookpit_render::PLACEHOLDER_MEDIA_IDS {
+        let body = format!(
+            r#"{{"chatid":"{GROUP}","msgtype":"file","file":{{"media_id":"{placeholder}"}}}}"#
+        );
+        hookpit.file("any.json", body);
+        let output = hookpit
+            .run(&["send", "--webhook", &webhook, "raw", "any.json"], "")
+            .await;
+        assert_eq!(output.code, 0, "{placeholder}: {}", output.snapshot());
+    }
+    // The voice example's id is the cover's too: a picture that also has a duration.
+    hookpit.file(
+        "voice.json",
+        format!(r#"{{"chatid":"{GROUP}","msgtype":"voice","voice":{{"media_id":"MEDIA_ID"}}}}"#),
+    );
+    let output = hookpit
+        .run(&["send", "--webhook", &webhook, "raw", "voice.json"], "")
+        .await;
+    assert_eq!(output.code, 0, "{}", output.snapshot());
+}

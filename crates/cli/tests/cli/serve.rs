@@ -56,3 +56,39 @@ fn serve_prints_the_webhook_url_accepts_a_send_and_stops_on_sigterm() {
     let status = server.wait().expect("hookpit serve exits");
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn serve_with_log_format_json_writes_one_json_object_per_log_line() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hookpit"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("HOOKPIT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hookpit serve starts");
+    // The banner is on stdout once the server listens; by then start-up has logged.
+    let mut banner = BufReader::new(server.stdout.take().expect("piped stdout"));
+    let mut webhook_line = String::new();
+    banner.read_line(&mut webhook_line).expect("banner");
+    assert!(webhook_line.starts_with("webhook: "), "{webhook_line}");
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    let output = server.wait_with_output().expect("hookpit serve exits");
+    assert!(output.status.success(), "{:?}", output.status);
+    let log = String::from_utf8(output.stderr).expect("UTF-8 log");
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(!lines.is_empty(), "nothing logged");
+    for line in lines {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"));
+        for field in ["timestamp", "level", "target", "message"] {
+            assert!(event.get(field).is_some(), "no {field}: {line}");
+        }
+    }
+}
