@@ -10,9 +10,11 @@
 //! - [`baseline`]: the do-nothing server that gives the HTTP stack's ceiling.
 //! - [`crash`]: the crash test's sender and checker; [`probe`]: memory and inbox timings.
 //! - [`table`]: the Markdown results table of `bench/run.sh`.
+//! - [`search`]: search time, bytes and memory at 10⁴–10⁶ stored messages.
 //!
-//! Reports go to stdout as one JSON object per line; diagnostics to stderr. Depends on no
-//! Hookpit crate: it measures the server from outside, as any sender would.
+//! Reports go to stdout as one JSON object per line; diagnostics to stderr. Everything but
+//! `search` measures the server from outside, as any sender would; `search` fills a store
+//! directly (`hookpit-server`'s `testing` feature) and serves it in-process.
 
 mod baseline;
 mod crash;
@@ -21,6 +23,7 @@ mod load;
 mod png;
 mod probe;
 mod scenario;
+mod search;
 mod setup;
 mod stats;
 mod table;
@@ -115,6 +118,16 @@ enum Command {
         chatid: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
+    },
+    /// Fill a store to each size (straight into the store, not over HTTP) and time searches
+    /// over HTTP; prints a JSON line per query and per size.
+    Search {
+        /// Stored messages at which to measure, ascending.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<u64>,
+        /// Timed repeats of each query after the first (cold) one.
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
@@ -290,6 +303,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_json(&serde_json::json!({"integrity": "ok", "messages": messages}))?;
         }
         Command::Rss { pid } => print_json(&probe::memory(pid)?)?,
+        Command::Search { sizes, repeat } => {
+            runtime(None)?.block_on(search::run(&sizes, repeat))?;
+        }
         Command::Inbox {
             url,
             chatid,

@@ -26,8 +26,10 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page: a page is rendered in one go.
 pub const MAX_LIMIT: u32 = 500;
 
-/// `GET /messages` parameters (an empty value is no filter).
+/// `GET /messages` parameters (an empty value is no filter). Any other parameter is a 400: a
+/// misspelt filter must not quietly list everything.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A bot's key: only that bot's messages.
@@ -39,13 +41,31 @@ pub struct ListQuery {
     pub msgtype: Option<String>,
     /// Only the messages this user may see (`visible_to`, single chats of other users).
     pub as_user: Option<String>,
-    /// Text search in the content.
+    /// Search: space-separated parts that must all hold. `word` or `"a phrase"`: the text
+    /// occurs in a string of the content (a substring, ASCII case ignored; `告警`, `disk`).
+    /// `msgtype:TYPE` (the send API's types, or `mixed`); `bot:ID-or-name`;
+    /// `chat:ID-or-name`; `from:USERID-or-name` (a person's message);
+    /// `mention:USERID-or-name` (`mention:all`: `@all`); `has:file`, `has:image`,
+    /// `has:buttons`; `is:unread` (past its chat's read mark); `before:DATE` (created before
+    /// that day, UTC) and `after:DATE` (on or after it), a `DATE` being `YYYY-MM-DD` or an
+    /// RFC 3339 time. A value may be quoted (`chat:"Ops team"`). `-` before a part excludes
+    /// what it matches (`-heartbeat`, `-msgtype:text`). Any other `name:value` is text; a
+    /// known name with a bad value is a 400.
+    #[param(example = "告警 -msgtype:text after:2026-12-01")]
     pub q: Option<String>,
     /// Only ids below this: the `next_cursor` of the previous page.
     pub before: Option<i64>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// The admin token of a GET (see the security schemes); taken by the access guard.
+    #[param(ignore)]
+    #[serde(rename = "access_token")]
+    _access_token: Option<String>,
+    /// The same, under its short name.
+    #[param(ignore)]
+    #[serde(rename = "token")]
+    _token: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -89,7 +109,10 @@ pub fn parse_msgtype(value: Option<String>) -> ApiResult<Option<MessageType>> {
 /// The messages, newest first, a page at a time.
 ///
 /// `next_cursor` is the `before` of the next (older) page, `null` on the last. A `key` no bot
-/// holds matches nothing.
+/// holds matches nothing. `q` is a search (its syntax: the parameter); words of three or more
+/// characters, and two-character words with a CJK character, are answered from an index, so
+/// the first page costs about the same at a million stored messages as at a thousand; a query
+/// of shorter words or of fields alone scans from the newest message until the page is full.
 #[utoipa::path(
     get,
     path = "/messages",
@@ -97,7 +120,11 @@ pub fn parse_msgtype(value: Option<String>) -> ApiResult<Option<MessageType>> {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of message items", body = MessageList<'static>),
-        (status = 400, description = "A bad `limit` or `msgtype`", body = ErrorBody),
+        (
+            status = 400,
+            description = "A bad `limit`, `msgtype` or `q`, or a parameter not listed here",
+            body = ErrorBody
+        ),
     )
 )]
 async fn list_messages(

@@ -60,7 +60,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     let single_id = delivery.send.targets.single_id();
     let content = content_json(message, &delivery.send);
     let content_text = serde_json::to_string(&content)?;
-    let search = search_text(&content);
+    let search = super::search::searchable_text(&content);
     let mentions = mentions(conn, message)?;
     let request_lints = serde_json::to_string(&delivery.request_lints)?;
     // The picture is stored once, as bytes; the raw body without its base64 when it can be
@@ -242,24 +242,6 @@ fn content_json(message: &Message, send: &ValidSend) -> Value {
         }),
         _ => message.body_json(),
     }
-}
-
-/// Every string of the content, one per line: what `q` searches.
-fn search_text(content: &Value) -> String {
-    fn walk(value: &Value, out: &mut String) {
-        match value {
-            Value::String(text) => {
-                out.push_str(text);
-                out.push('\n');
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            Value::Object(map) => map.values().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    walk(content, &mut out);
-    out
 }
 
 /// A new post's title: the first line of its text, cut to 64 characters.

@@ -4,6 +4,7 @@ use hookpit_protocol::MsgType;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
+use super::search::{Field, Search};
 use super::{Store, StoreError};
 use crate::domain::{ChatKind, MessageDetail, MessageQuery, MessageType, StoredMessage};
 
@@ -40,79 +41,264 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
     })
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-fn like_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+/// The filters of a query as SQL conditions on `messages m`, with their values in order.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    values: Vec<SqlValue>,
+}
+
+impl Conditions {
+    fn add(&mut self, condition: impl Into<String>, values: impl IntoIterator<Item = SqlValue>) {
+        self.sql.push(condition.into());
+        self.values.extend(values);
     }
-    out.push('%');
-    out
+
+    /// ` AND ...` of every condition (empty when there is none).
+    fn and(&self) -> String {
+        self.sql.iter().map(|c| format!(" AND {c}")).collect()
+    }
+}
+
+fn text(value: &str) -> SqlValue {
+    SqlValue::Text(value.to_owned())
+}
+
+/// `column IN (?, ...)` of `values`; one value is an equality, so that SQLite walks the
+/// `(column, id)` index in id order instead of sorting.
+fn one_of(column: &str, values: &[String]) -> (String, Vec<SqlValue>) {
+    if let [value] = values {
+        return (format!("{column} = ?"), vec![text(value)]);
+    }
+    let marks = vec!["?"; values.len()].join(", ");
+    (
+        format!("{column} IN ({marks})"),
+        values.iter().map(|v| text(v)).collect(),
+    )
+}
+
+/// What `value` names in `table`: the row whose `key` it is if there is one, else the rows
+/// whose `name` it is, else `value` itself (the id of something since deleted).
+fn resolve(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    value: &str,
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!(
+        "SELECT {key} FROM {table} WHERE {key} = ?1
+         UNION ALL SELECT {key} FROM {table} WHERE name = ?1
+             AND NOT EXISTS (SELECT 1 FROM {table} WHERE {key} = ?1)"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut found: Vec<String> = statement
+        .query_map([value], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    if found.is_empty() {
+        found.push(value.to_owned());
+    }
+    Ok(found)
+}
+
+fn conditions(
+    conn: &Connection,
+    q: &MessageQuery,
+    search: &Search,
+) -> Result<Conditions, StoreError> {
+    let mut c = Conditions::default();
+    if let Some(chatid) = &q.chatid {
+        c.add("m.chatid = ?", [text(chatid)]);
+    }
+    if let Some(bot) = &q.bot_id {
+        c.add("m.bot_id = ?", [text(bot)]);
+    }
+    if let Some(msgtype) = q.msgtype {
+        c.add("m.msgtype = ?", [text(msgtype.as_str())]);
+    }
+    if let Some(user) = &q.as_user {
+        c.add(
+            "(m.visible_to = '' OR instr(m.visible_to, '|' || ? || '|') > 0)",
+            [text(user)],
+        );
+        c.add("(m.audience = '' OR m.audience = ?)", [text(user)]);
+    }
+    if let Some(before) = q.before {
+        c.add("m.id < ?", [SqlValue::Integer(before)]);
+    }
+    if let Some(after) = q.after {
+        c.add("m.id > ?", [SqlValue::Integer(after)]);
+    }
+    for (field, negated) in &search.fields {
+        let (condition, values) = match field {
+            Field::MsgType(msgtype) => ("m.msgtype = ?".to_owned(), vec![text(msgtype.as_str())]),
+            Field::Bot(bot) => one_of("m.bot_id", &resolve(conn, "bots", "id", bot)?),
+            Field::Chat(chat) => one_of("m.chatid", &resolve(conn, "chats", "chatid", chat)?),
+            Field::From(user) => one_of("m.from_user", &resolve(conn, "users", "userid", user)?),
+            Field::Mention(user) => {
+                let mut users = resolve(conn, "users", "userid", user)?;
+                if matches!(user.as_str(), "all" | "@all") {
+                    users.push("@all".to_owned());
+                }
+                let (inner, values) = one_of("j.value", &users);
+                (
+                    format!("EXISTS (SELECT 1 FROM json_each(m.mentions) j WHERE {inner})"),
+                    values,
+                )
+            }
+            // Narrowed here to the types that can have it; `Search::matches` decides. Negated,
+            // any type may pass.
+            Field::Has(has) if !negated => {
+                let types: Vec<String> = has.msgtypes().iter().map(|t| (*t).to_owned()).collect();
+                one_of("m.msgtype", &types)
+            }
+            Field::Has(_) => continue,
+            Field::Unread => (
+                "EXISTS (SELECT 1 FROM chats c WHERE c.chatid = m.chatid AND m.id > c.read_upto)"
+                    .to_owned(),
+                Vec::new(),
+            ),
+            Field::Before(at) => ("m.created_at < ?".to_owned(), vec![SqlValue::Integer(*at)]),
+            Field::After(at) => ("m.created_at >= ?".to_owned(), vec![SqlValue::Integer(*at)]),
+        };
+        if *negated {
+            c.add(format!("NOT ({condition})"), values);
+        } else {
+            c.add(condition, values);
+        }
+    }
+    Ok(c)
+}
+
+/// The columns of [`COLUMNS`] on `messages m`.
+fn m_columns() -> String {
+    COLUMNS
+        .split(", ")
+        .map(|column| format!("m.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMessage>, StoreError> {
+    let search = match &q.text {
+        Some(text) => Search::parse(text).map_err(StoreError::Invalid)?,
+        None => Search::default(),
+    };
     // The SQL is built from the filters present (not `?1 IS NULL OR ...`) so that SQLite can use
     // the (chatid, id) and (bot_id, id) indexes.
-    let mut conditions: Vec<&str> = Vec::new();
-    let mut values: Vec<SqlValue> = Vec::new();
-    let mut add = |condition: &'static str, value: SqlValue| {
-        conditions.push(condition);
-        values.push(value);
-    };
-    if let Some(chatid) = &q.chatid {
-        add("chatid = ?", SqlValue::Text(chatid.clone()));
-    }
-    if let Some(bot) = &q.bot_id {
-        add("bot_id = ?", SqlValue::Text(bot.clone()));
-    }
-    if let Some(msgtype) = q.msgtype {
-        add("msgtype = ?", SqlValue::Text(msgtype.as_str().to_owned()));
-    }
-    if let Some(user) = &q.as_user {
-        add(
-            "(visible_to = '' OR instr(visible_to, '|' || ? || '|') > 0)",
-            SqlValue::Text(user.clone()),
+    let c = conditions(conn, q, &search)?;
+    let order = if q.ascending { "ASC" } else { "DESC" };
+    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+    let columns = m_columns();
+    let checked_here = !search.include.is_empty()
+        || !search.exclude.is_empty()
+        || search
+            .fields
+            .iter()
+            .any(|(f, _)| matches!(f, Field::Has(_)));
+    if !checked_here {
+        let sql = format!(
+            "SELECT {columns} FROM messages m WHERE 1{} ORDER BY m.id {order} LIMIT ?",
+            c.and()
         );
-        add(
-            "(audience = '' OR audience = ?)",
-            SqlValue::Text(user.clone()),
-        );
+        let mut values = c.values.clone();
+        values.push(SqlValue::Integer(i64::from(q.limit)));
+        let mut messages = Vec::new();
+        collect(conn, &sql, values, None, limit, &mut messages)?;
+        return Ok(messages);
     }
-    if let Some(text) = &q.text {
-        add(
-            "search_text LIKE ? ESCAPE '\\'",
-            SqlValue::Text(like_escape(text)),
-        );
-    }
-    if let Some(before) = q.before {
-        add("id < ?", SqlValue::Integer(before));
-    }
-    if let Some(after) = q.after {
-        add("id > ?", SqlValue::Integer(after));
-    }
-    let mut sql = format!("SELECT {COLUMNS} FROM messages");
-    if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
-    }
-    sql.push_str(if q.ascending {
-        " ORDER BY id ASC"
-    } else {
-        " ORDER BY id DESC"
-    });
-    sql.push_str(" LIMIT ?");
-    values.push(SqlValue::Integer(i64::from(q.limit)));
-    let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query(params_from_iter(values))?;
     let mut messages = Vec::new();
-    while let Some(row) = rows.next()? {
-        messages.push(message_from_row(row)?);
+    let Some(index_query) = search.index_query() else {
+        // No term the index can answer (`ok`, `-x`, `has:image`): a scan, newest first, that
+        // stops at a full page.
+        let sql = format!(
+            "SELECT {columns} FROM messages m WHERE 1{} ORDER BY m.id {order}",
+            c.and()
+        );
+        collect(conn, &sql, c.values, Some(&search), limit, &mut messages)?;
+        return Ok(messages);
+    };
+    // Candidates from the index up to its watermark, the tail above it scanned; in the order
+    // asked for (newest first: the tail, then the index).
+    let upto = super::indexer::indexed_upto(conn)?;
+    let tail = format!(
+        "SELECT {columns} FROM messages m WHERE m.id > ?{} ORDER BY m.id {order}",
+        c.and()
+    );
+    let mut tail_values = vec![SqlValue::Integer(upto)];
+    tail_values.extend(c.values.iter().cloned());
+    // CROSS JOIN keeps the index outermost, read in rowid order: no sort, and the walk stops at
+    // a full page. Rowids below the lowest stored id are pruned messages not yet forgotten.
+    let indexed = format!(
+        "SELECT {columns} FROM search.grams g CROSS JOIN messages m ON m.id = g.rowid
+         WHERE g.grams MATCH ? AND g.rowid <= ?
+           AND g.rowid >= (SELECT COALESCE(MIN(id), 0) FROM messages){}
+         ORDER BY g.rowid {order}",
+        c.and()
+    );
+    let mut indexed_values = vec![SqlValue::Text(index_query), SqlValue::Integer(upto)];
+    indexed_values.extend(c.values);
+    if q.ascending {
+        collect(
+            conn,
+            &indexed,
+            indexed_values,
+            Some(&search),
+            limit,
+            &mut messages,
+        )?;
+        collect(
+            conn,
+            &tail,
+            tail_values,
+            Some(&search),
+            limit,
+            &mut messages,
+        )?;
+    } else {
+        collect(
+            conn,
+            &tail,
+            tail_values,
+            Some(&search),
+            limit,
+            &mut messages,
+        )?;
+        collect(
+            conn,
+            &indexed,
+            indexed_values,
+            Some(&search),
+            limit,
+            &mut messages,
+        )?;
     }
     Ok(messages)
+}
+
+/// Appends the rows of `sql` that pass `search` to `out` until it holds `limit`.
+fn collect(
+    conn: &Connection,
+    sql: &str,
+    values: Vec<SqlValue>,
+    search: Option<&Search>,
+    limit: usize,
+    out: &mut Vec<StoredMessage>,
+) -> Result<(), StoreError> {
+    if out.len() >= limit {
+        return Ok(());
+    }
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params_from_iter(values))?;
+    while let Some(row) = rows.next()? {
+        let message = message_from_row(row)?;
+        if search.is_none_or(|search| search.matches(&message)) {
+            out.push(message);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -266,5 +452,114 @@ impl Store {
             Ok(u64::try_from(deleted).unwrap_or(0))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SyncMode;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        (dir, store)
+    }
+
+    /// Stores text messages `texts` in chat `g`.
+    async fn insert(store: &Store, texts: &[&str]) {
+        let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+        store
+            .write(move |conn| {
+                for text in texts {
+                    let content = serde_json::json!({ "content": text }).to_string();
+                    conn.execute(
+                        "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
+                             msgtype, content, created_at)
+                         VALUES ('r', 'b', 'B', 'g', 'group', 'text', ?1, 1)",
+                        [content],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn search(store: &Store, q: &str) -> Vec<String> {
+        let query = MessageQuery {
+            text: Some(q.to_owned()),
+            limit: 50,
+            ..MessageQuery::default()
+        };
+        store
+            .list_messages(query)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_unindexed_tail_is_scanned_so_nothing_is_missing() {
+        let (_dir, store) = store();
+        insert(&store, &["旧的告警 old disk alert", "nothing here"]).await;
+        store.index_search().await.unwrap();
+        // No more indexing: what comes now stays above the watermark.
+        store.indexer.stop().await;
+        insert(&store, &["新的告警 new disk alert", "still nothing"]).await;
+        let upto = store
+            .read(super::super::indexer::indexed_upto)
+            .await
+            .unwrap();
+        assert_eq!(upto, 2, "the tail is not indexed");
+        for q in ["告警", "disk alert", "\"disk alert\"", "alert -new"] {
+            let found = search(&store, q).await;
+            let wanted: &[&str] = if q == "alert -new" {
+                &["旧的告警 old disk alert"]
+            } else {
+                &["新的告警 new disk alert", "旧的告警 old disk alert"]
+            };
+            assert_eq!(found, wanted, "{q}");
+        }
+        // Oldest first (the embedded API's order): index first, then the tail.
+        let query = MessageQuery {
+            text: Some("告警".to_owned()),
+            limit: 50,
+            ascending: true,
+            ..MessageQuery::default()
+        };
+        let ids: Vec<i64> = store
+            .list_messages(query)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, [1, 3]);
+    }
+
+    #[tokio::test]
+    async fn an_indexed_search_walks_the_index_in_id_order_and_looks_messages_up_by_id() {
+        let (_dir, store) = store();
+        let plan = store
+            .read(|conn| {
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN SELECT {} FROM search.grams g
+                     CROSS JOIN messages m ON m.id = g.rowid
+                     WHERE g.grams MATCH 'abcdef' AND g.rowid <= 10 AND m.chatid = 'g'
+                     ORDER BY g.rowid DESC",
+                    m_columns()
+                );
+                let mut statement = conn.prepare(&sql)?;
+                let rows = statement.query_map([], |row| row.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+            })
+            .await
+            .unwrap();
+        assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
+        assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }

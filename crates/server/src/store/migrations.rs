@@ -260,8 +260,14 @@ const MIGRATIONS: &[&str] = &[
 /// # Errors
 /// A migration failed; nothing of it was applied.
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
+    run_up_to(conn, MIGRATIONS.len())
+}
+
+/// Runs the migrations not yet applied, up to number `last` (a store as an older version left
+/// it, for the upgrade tests).
+fn run_up_to(conn: &mut Connection, last: usize) -> Result<(), StoreError> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(last).skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index + 1)?;

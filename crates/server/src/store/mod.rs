@@ -18,6 +18,9 @@
 //!
 //! Reads run on a small pool of read-only connections on the blocking thread pool; WAL lets them
 //! run while the writer commits.
+//!
+//! Text search (`search.rs`) uses an index in a second file, `search.db`, that a thread of its
+//! own keeps up to date behind the writer (`indexer.rs`); searches scan what it has not reached.
 
 mod bots;
 mod callbacks;
@@ -25,6 +28,7 @@ mod chats;
 mod checkpoint;
 mod deliver;
 mod demo;
+mod indexer;
 mod key_map;
 mod lock;
 mod media;
@@ -36,6 +40,7 @@ mod queries;
 mod raw_body;
 mod relay;
 mod route;
+mod search;
 mod single_chat;
 mod sqlite;
 mod users;
@@ -106,6 +111,7 @@ pub struct Store {
     reads: Arc<ReadPool>,
     writer: Writer,
     keys: Arc<KeyMap>,
+    indexer: indexer::Indexer,
     media_dir: PathBuf,
     temp_dir: PathBuf,
     db_path: PathBuf,
@@ -135,7 +141,10 @@ impl Store {
         let mut conn = sqlite::open_writer(&db_path, sync)?;
         migrations::run(&mut conn)?;
         let keys = Arc::new(KeyMap::load(&conn)?);
-        let reads = Arc::new(ReadPool::open(&db_path, 4)?);
+        let search_path = indexer::path_of(&db_path);
+        let index = indexer::open(&search_path)?;
+        let reads = Arc::new(ReadPool::open(&db_path, &search_path, 4)?);
+        let indexer = indexer::Indexer::start(index, &db_path)?;
         let checkpointer =
             checkpoint::Checkpointer::start(sqlite::open_checkpointer(&db_path, sync)?)?;
         let writer = Writer::start(conn, checkpointer)?;
@@ -143,6 +152,7 @@ impl Store {
             reads,
             writer,
             keys,
+            indexer,
             media_dir,
             temp_dir,
             db_path,
@@ -179,6 +189,16 @@ impl Store {
         self.writer.run_then(f, move |conn| keys.reload(conn)).await
     }
 
+    /// Indexes for search every message committed so far, and returns once done. Searches never
+    /// need it (they scan what the index has not reached); tests and benchmarks use it to
+    /// measure the indexed path.
+    ///
+    /// # Errors
+    /// The index could not be written, or the store is closed.
+    pub async fn index_search(&self) -> Result<(), StoreError> {
+        self.indexer.flush().await
+    }
+
     /// Where uploaded media files live.
     pub fn media_dir(&self) -> &Path {
         &self.media_dir
@@ -193,10 +213,12 @@ impl Store {
     /// Bytes on disk: the database, its WAL, and media files.
     pub fn size_bytes(&self) -> u64 {
         let file = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let mut total = file(&self.db_path);
-        let mut wal = self.db_path.clone().into_os_string();
-        wal.push("-wal");
-        total += file(Path::new(&wal));
+        let with_wal = |path: &Path| {
+            let mut wal = path.to_owned().into_os_string();
+            wal.push("-wal");
+            file(path) + file(Path::new(&wal))
+        };
+        let mut total = with_wal(&self.db_path) + with_wal(&indexer::path_of(&self.db_path));
         if let Ok(entries) = std::fs::read_dir(&self.media_dir) {
             total += entries
                 .filter_map(Result::ok)
@@ -231,6 +253,7 @@ impl Store {
     /// The final checkpoint failed (a full disk, say): every committed write is still in the
     /// WAL, which SQLite replays at the next start, but the database file is not up to date.
     pub async fn close(&self) -> Result<(), StoreError> {
+        self.indexer.stop().await;
         let flushed = self.writer.close().await;
         drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()).take());
         flushed

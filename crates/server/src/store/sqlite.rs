@@ -77,8 +77,12 @@ pub struct ReadPool {
 }
 
 impl ReadPool {
-    /// Opens `size` read-only connections to `path`.
-    pub(super) fn open(path: &Path, size: usize) -> Result<ReadPool, StoreError> {
+    /// Opens `size` read-only connections to `path`, each with the search index `search`
+    /// attached as `search` (`indexer.rs`).
+    pub(super) fn open(path: &Path, search: &Path, size: usize) -> Result<ReadPool, StoreError> {
+        let search = search.to_str().ok_or_else(|| {
+            StoreError::Invalid(format!("{} is not a UTF-8 path", search.display()))
+        })?;
         let mut connections = Vec::with_capacity(size);
         for _ in 0..size {
             let conn = Connection::open_with_flags(
@@ -87,6 +91,7 @@ impl ReadPool {
             )?;
             conn.busy_timeout(Duration::from_secs(5))?;
             conn.set_prepared_statement_cache_capacity(64);
+            conn.execute("ATTACH DATABASE ?1 AS search", [search])?;
             connections.push(conn);
         }
         Ok(ReadPool {

@@ -12,3 +12,4 @@ mod guard;
 mod live;
 mod messages;
 mod openapi;
+mod search;
