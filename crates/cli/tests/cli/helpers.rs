@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 
 use hookpit_client::{RetryPolicy, SendRequest, Webhook};
 use hookpit_server::config::ExtraUploadType;
-use hookpit_server::{Config, RunningServer, Server};
+use hookpit_server::testing::{Relaunch, Sandbox};
+use hookpit_server::{Config, RunningServer};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -79,11 +80,13 @@ impl Output {
     }
 }
 
-/// A Hookpit for the binary to send to, with a scratch directory for input files.
+/// A Hookpit for the binary to send to (the shared [`Sandbox`], image uploads allowed), with a
+/// scratch directory for input files.
 pub struct TestServer {
     pub server: RunningServer,
     pub dir: TempDir,
-    _data: TempDir,
+    // Holds the sandbox's data directory (removed on drop).
+    _data: Relaunch,
 }
 
 impl TestServer {
@@ -92,16 +95,12 @@ impl TestServer {
     }
 
     pub async fn with(configure: impl FnOnce(&mut Config)) -> TestServer {
-        let data = tempfile::tempdir().expect("temp dir");
-        let mut config = Config::new(data.path());
-        config.upload_types = vec![ExtraUploadType::Image];
-        configure(&mut config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-        let server = Server::builder(config)
-            .listener(listener)
-            .start()
-            .await
-            .expect("server starts");
+        let sandbox = Sandbox::start_with(|config| {
+            config.upload_types = vec![ExtraUploadType::Image];
+            configure(config);
+        })
+        .await;
+        let (server, data) = sandbox.split();
         TestServer {
             server,
             dir: tempfile::tempdir().expect("temp dir"),
