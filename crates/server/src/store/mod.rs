@@ -24,6 +24,7 @@
 
 mod bots;
 mod callbacks;
+mod chat_info_codes;
 mod chats;
 mod checkpoint;
 mod deliver;
@@ -50,12 +51,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use callbacks::Click;
+pub use chat_info_codes::CodeLookup;
 pub use deliver::Delivery;
 pub use demo::{
     DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_DOCUMENT_KEYS, DEMO_GROUP, DEMO_POST,
 };
 use key_map::KeyMap;
-pub use outbox::{CodeLookup, OutboxQuery};
+pub use outbox::OutboxQuery;
 pub use people::picture_key;
 pub use single_chat::looks_like_single_chat_id;
 use sqlite::ReadPool;

@@ -12,9 +12,7 @@ use serde_json::Value;
 
 use super::{Store, StoreError};
 use crate::clock::rfc3339;
-use crate::domain::{
-    Attempt, AttemptDone, ChatInfoCode, Consumer, NewOutboxEntry, OutboxRecord, OutboxStatus,
-};
+use crate::domain::{Attempt, AttemptDone, Consumer, NewOutboxEntry, OutboxRecord, OutboxStatus};
 
 const COLUMNS: &str = "id, consumer, bot_id, chatid, status, next_attempt_at, created_at, \
                        finished_at, item, outcome, ref";
@@ -43,25 +41,10 @@ pub(super) fn enqueue(
         ])?;
         ids.push(conn.last_insert_rowid());
         if let Some(code) = &entry.chat_info_code {
-            insert_code(conn, code)?;
+            super::chat_info_codes::insert(conn, code)?;
         }
     }
     Ok(ids)
-}
-
-fn insert_code(conn: &Connection, code: &ChatInfoCode) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO chat_info_codes (code, bot_id, chatid, chattype, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        code.code,
-        code.bot_id,
-        code.chatid,
-        code.chattype,
-        code.expires_at
-    ])?;
-    Ok(())
 }
 
 fn record_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxRecord, StoreError> {
@@ -108,19 +91,6 @@ fn attempts_of(conn: &Connection, id: i64) -> Result<Vec<Attempt>, StoreError> {
 fn with_attempts(conn: &Connection, mut record: OutboxRecord) -> Result<OutboxRecord, StoreError> {
     record.attempts = attempts_of(conn, record.id)?;
     Ok(record)
-}
-
-/// What a `get_chat_info` code is worth.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodeLookup {
-    /// Valid: now used up.
-    Valid(ChatInfoCode),
-    /// Known, but used before.
-    Used,
-    /// Known, but older than its 5 minutes.
-    Expired,
-    /// Never issued.
-    Unknown,
 }
 
 /// What the outbox log may be filtered by.
@@ -434,46 +404,6 @@ impl Store {
                 .into_iter()
                 .map(|record| with_attempts(conn, record))
                 .collect()
-        })
-        .await
-    }
-
-    /// Uses up a `get_chat_info` code at `now` (Unix ms).
-    pub async fn take_chat_info_code(
-        &self,
-        code: &str,
-        now: i64,
-    ) -> Result<CodeLookup, StoreError> {
-        let code = code.to_owned();
-        self.write(move |conn| {
-            let found = conn
-                .prepare_cached(
-                    "SELECT bot_id, chatid, chattype, expires_at, used FROM chat_info_codes
-                     WHERE code = ?1",
-                )?
-                .query_row([&code], |row| {
-                    Ok((
-                        ChatInfoCode {
-                            code: code.clone(),
-                            bot_id: row.get(0)?,
-                            chatid: row.get(1)?,
-                            chattype: row.get(2)?,
-                            expires_at: row.get(3)?,
-                        },
-                        row.get::<_, i64>(4)? != 0,
-                    ))
-                })
-                .optional()?;
-            Ok(match found {
-                None => CodeLookup::Unknown,
-                Some((_, true)) => CodeLookup::Used,
-                Some((info, false)) if info.expires_at <= now => CodeLookup::Expired,
-                Some((info, false)) => {
-                    conn.prepare_cached("UPDATE chat_info_codes SET used = 1 WHERE code = ?1")?
-                        .execute([&code])?;
-                    CodeLookup::Valid(info)
-                }
-            })
         })
         .await
     }
