@@ -194,7 +194,10 @@ impl Inbox {
                 if filter.after.is_some_and(|after| item.id <= after) {
                     return Ok(items);
                 }
-                items.push(item);
+                // The server filtered already, but not by a text it cannot quote (`"`).
+                if filter.matches(&item) {
+                    items.push(item);
+                }
             }
             match page.next_cursor {
                 Some(cursor) => before = Some(cursor),

@@ -273,7 +273,8 @@ pub struct MessageQuery {
     pub msgtype: Option<MessageType>,
     /// Only messages this user may see (`visible_to_user`, single chats of other users).
     pub as_user: Option<String>,
-    /// Text search in the content.
+    /// A search in the syntax of `GET /api/v1/messages?q=` (words, `"phrases"`, `msgtype:`,
+    /// `-term`, ...: `store/search.rs`); a bad one is [`crate::store::StoreError::Invalid`].
     pub text: Option<String>,
     /// Only ids below this (the cursor of the next page).
     pub before: Option<i64>,

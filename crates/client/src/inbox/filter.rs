@@ -109,11 +109,19 @@ impl MessageFilter {
         push("chatid", self.chatid.as_deref());
         push("msgtype", self.msgtype.map(MsgType::as_str));
         push("as_user", self.as_user.as_deref());
-        if with_text {
-            push("q", self.contains.as_deref());
+        if with_text && let Some(phrase) = self.contains.as_deref().and_then(quoted_phrase) {
+            query.push(("q", phrase));
         }
         query
     }
+}
+
+/// `text` as one quoted phrase of the server's search syntax, so that `disk full`, `-x` or
+/// `msgtype:text` are looked for as they are written, not as words, exclusions or fields.
+/// `None` for empty text, and for text holding `"`, which the syntax cannot quote: the server
+/// then lists without it and [`MessageFilter::matches`] does the filtering.
+fn quoted_phrase(text: &str) -> Option<String> {
+    (!text.is_empty() && !text.contains('"')).then(|| format!("\"{text}\""))
 }
 
 /// What the filter selects, for messages such as "timed out waiting for ...": `every
@@ -173,9 +181,25 @@ mod tests {
             filter.query(true),
             [
                 ("key", "693a91f6-secret".to_owned()),
-                ("q", "disk".to_owned())
+                ("q", "\"disk\"".to_owned())
             ]
         );
         assert_eq!(filter.query(false), [("key", "693a91f6-secret".to_owned())]);
+    }
+
+    #[test]
+    fn contains_is_sent_as_one_phrase_or_left_to_this_side() {
+        let q = |text: &str| {
+            MessageFilter::new()
+                .contains(text)
+                .query(true)
+                .into_iter()
+                .find(|(name, _)| *name == "q")
+                .map(|(_, value)| value)
+        };
+        assert_eq!(q("disk full").as_deref(), Some("\"disk full\""));
+        assert_eq!(q("-x msgtype:text").as_deref(), Some("\"-x msgtype:text\""));
+        assert_eq!(q("say \"hi\""), None);
+        assert_eq!(q(""), None);
     }
 }

@@ -329,6 +329,45 @@ async fn messages_lists_newest_first_with_a_limit_a_text_search_and_a_mark() {
 }
 
 #[tokio::test]
+async fn a_listed_text_is_matched_as_written_not_as_the_servers_search_syntax() {
+    let hookpit = TestServer::start().await;
+    let bot = hookpit.bot();
+    for text in [
+        "disk is full",
+        "disk full on db-1",
+        "-x msgtype:text before:soon",
+        "say \"hi\" twice",
+        "say hi",
+    ] {
+        bot.send(message::text(text).chatid(GROUP)).await.unwrap();
+    }
+    let inbox = hookpit.inbox();
+    let found = |text: &'static str| {
+        let inbox = inbox.clone();
+        async move {
+            let items = inbox
+                .messages(&MessageFilter::new().contains(text), 50)
+                .await
+                .unwrap();
+            texts(&items)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Two words in this order, not each word anywhere.
+    assert_eq!(found("disk full").await, ["disk full on db-1"]);
+    // A `-`, a field name and a value that is no date are text, not an exclusion, a filter and
+    // a 400.
+    assert_eq!(
+        found("-x msgtype:text before:soon").await,
+        ["-x msgtype:text before:soon"]
+    );
+    // Quotes cannot be quoted for the server: this side filters.
+    assert_eq!(found("\"hi\"").await, ["say \"hi\" twice"]);
+}
+
+#[tokio::test]
 async fn clear_deletes_every_message_says_how_many_and_ids_go_on_increasing() {
     let hookpit = TestServer::start().await;
     let bot = hookpit.bot();
