@@ -11,6 +11,7 @@
 //!   markdown).
 //! - Mentions: on a blackboard only inline `<@userid>` counts ("mentioned_list 暂不支持小黑板").
 
+use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use rusqlite::{Connection, params};
 use serde_json::Value;
@@ -60,53 +61,31 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     let single_id = delivery.send.targets.single_id();
     let content = content_json(message, &delivery.send);
     let content_text = serde_json::to_string(&content)?;
-    let search = super::search::searchable_text(&content);
     let mentions = mentions(conn, message)?;
-    let request_lints = serde_json::to_string(&delivery.request_lints)?;
-    // The picture is stored once, as bytes; the raw body without its base64 when it can be
-    // rebuilt exactly.
-    let stripped = match (message, &delivery.send.image) {
-        (Message::Image { image }, Some(data)) => {
-            super::raw_body::strip(&delivery.raw_body, &image.base64, &data.bytes)
-        }
-        _ => None,
-    };
-    let (raw_body, base64_at) = match &stripped {
-        Some((body, at)) => (body.as_slice(), i64::try_from(*at).ok()),
-        None => (&delivery.raw_body[..], None),
-    };
-    conn.prepare_cached(
-        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        delivery.request_id,
-        delivery.bot_id,
-        raw_body,
-        delivery.reply,
-        delivery.from_ip,
-        delivery.now
-    ])?;
-    for need in delivery.send.media_needs() {
+    let request_lints = json_unless_empty(&delivery.request_lints)?;
+    let media_needs = delivery.send.media_needs();
+    // A request that is its message's alone is kept in the message row: no `requests` row and
+    // primary key to write. One with a picture, media or a relay entry keeps its own row, as
+    // those tables (and the relay, which reads the body back) find it by request id.
+    let own_row = targets.len() == 1
+        && delivery.send.image.is_none()
+        && media_needs.is_empty()
+        && delivery.relay.is_none();
+    let folded = own_row.then(|| super::raw_body::fold(&delivery.raw_body, &content_text));
+    if !own_row {
+        insert_request(conn, delivery)?;
+    }
+    for need in media_needs {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO media_uses (media_id, request_id) VALUES (?1, ?2)",
         )?
         .execute(params![need.media_id, delivery.request_id])?;
     }
-    if let Some(image) = &delivery.send.image {
-        conn.prepare_cached(
-            "INSERT INTO images (request_id, mime, bytes, base64_at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            delivery.request_id,
-            image.format.mime(),
-            image.bytes,
-            base64_at
-        ])?;
-    }
     if let Some(entry) = &delivery.relay {
         super::outbox::enqueue(conn, std::slice::from_ref(entry), delivery.now)?;
     }
+    // The 27-byte success reply every webhook call gets is implied (`messages.rs`).
+    let reply = (delivery.reply != SEND_OK_BODY).then_some(delivery.reply.as_str());
     let mut stored = Vec::with_capacity(targets.len());
     for target in targets {
         let only_target = single_id == Some(target.chatid.as_str());
@@ -129,10 +108,15 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         } else {
             format!("|{}|", visible_to.join("|"))
         };
+        let (raw_body, raw_content_at) = match &folded {
+            Some((body, at)) => (Some(body.as_ref()), *at),
+            None => (None, None),
+        };
         conn.prepare_cached(
             "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype,
-                 content, visible_to, audience, mentions, search_text, created_at, request_lints)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 content, visible_to, audience, mentions, created_at, request_lints,
+                 raw_body, raw_content_at, reply, from_ip)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?
         .execute(params![
             delivery.request_id,
@@ -145,10 +129,13 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             content_text,
             visible_column,
             target.audience,
-            serde_json::to_string(&mentions)?,
-            search,
+            json_unless_empty(&mentions)?,
             delivery.now,
             request_lints,
+            raw_body,
+            raw_content_at,
+            folded.as_ref().and(reply),
+            folded.as_ref().map(|_| delivery.from_ip.as_str()),
         ])?;
         let id = conn.last_insert_rowid();
         if let Some(Post::New(post_id)) = &post {
@@ -183,6 +170,58 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         });
     }
     Ok(stored)
+}
+
+/// Stores the request of a delivery that is not kept in its message's row: an image's without
+/// its base64 when it can be rebuilt exactly (the picture is stored once, as bytes), and the
+/// picture.
+fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreError> {
+    let message = &delivery.send.request.message;
+    let stripped = match (message, &delivery.send.image) {
+        (Message::Image { image }, Some(data)) => {
+            super::raw_body::strip(&delivery.raw_body, &image.base64, &data.bytes)
+        }
+        _ => None,
+    };
+    let (raw_body, base64_at) = match &stripped {
+        Some((body, at)) => (body.as_slice(), i64::try_from(*at).ok()),
+        None => (&delivery.raw_body[..], None),
+    };
+    conn.prepare_cached(
+        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        delivery.request_id,
+        delivery.bot_id,
+        raw_body,
+        delivery.reply,
+        delivery.from_ip,
+        delivery.now
+    ])?;
+    if let Some(image) = &delivery.send.image {
+        conn.prepare_cached(
+            "INSERT INTO images (request_id, mime, bytes, base64_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            delivery.request_id,
+            image.format.mime(),
+            image.bytes,
+            base64_at
+        ])?;
+    }
+    Ok(())
+}
+
+/// A JSON list column: NULL when empty (`mentions`, `request_lints`), the common case.
+pub(super) fn json_unless_empty<T: serde::Serialize>(
+    list: &[T],
+) -> Result<Option<String>, StoreError> {
+    if list.is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(serde_json::to_string(list)?))
+    }
 }
 
 /// The post a blackboard message belongs to.

@@ -114,11 +114,13 @@ impl Store {
     pub async fn prune_media(&self, now: i64) -> Result<u64, StoreError> {
         let ids: Vec<String> = self
             .write(move |conn| {
+                // A request with media has its own `requests` row (`deliver.rs`), so its
+                // messages are those of `messages_by_request` (`raw_body IS NULL`).
                 let ids = {
                     let mut statement = conn.prepare(
                         "SELECT media_id FROM media WHERE expires_at <= ?1 AND placeholder = 0
                          AND NOT EXISTS (SELECT 1 FROM media_uses u
-                             JOIN messages m ON m.request_id = u.request_id
+                             JOIN messages m ON m.request_id = u.request_id AND m.raw_body IS NULL
                              WHERE u.media_id = media.media_id)",
                     )?;
                     let rows = statement.query_map([now], |row| row.get(0))?;

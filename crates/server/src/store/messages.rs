@@ -1,6 +1,7 @@
 //! Reading, clearing and pruning messages.
 
 use hookpit_protocol::MsgType;
+use hookpit_protocol::reply::SEND_OK_BODY;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
@@ -16,8 +17,9 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
     let msgtype: String = row.get(7)?;
     let content: String = row.get(8)?;
     let visible: String = row.get(9)?;
-    let mentions: String = row.get(10)?;
-    let request_lints: String = row.get(12)?;
+    // NULL: none (migration 10).
+    let mentions: Option<String> = row.get(10)?;
+    let request_lints: Option<String> = row.get(12)?;
     let from_user: String = row.get(13)?;
     Ok(StoredMessage {
         id: row.get(0)?,
@@ -35,9 +37,17 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
-        mentions: serde_json::from_str(&mentions)?,
-        request_lints: serde_json::from_str(&request_lints)?,
+        mentions: json_list(mentions.as_deref())?,
+        request_lints: json_list(request_lints.as_deref())?,
         created_at: row.get(11)?,
+    })
+}
+
+/// A JSON list column: NULL is the empty list.
+fn json_list<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<Vec<T>, StoreError> {
+    Ok(match text {
+        Some(text) => serde_json::from_str(text)?,
+        None => Vec::new(),
     })
 }
 
@@ -310,17 +320,19 @@ impl Store {
         self.read(move |conn| self::query(conn, &query)).await
     }
 
-    /// One message with its request's raw body and reply.
+    /// One message with its request's raw body and reply, from the message's row when the
+    /// request is kept there (`deliver.rs`), else from `requests`.
     pub async fn get_message(&self, id: i64) -> Result<MessageDetail, StoreError> {
         self.read(move |conn| {
             let sql = format!(
-                "SELECT {COLUMNS}, (SELECT raw_body FROM requests r WHERE r.id = m.request_id),
-                        (SELECT reply FROM requests r WHERE r.id = m.request_id),
-                        (SELECT from_ip FROM requests r WHERE r.id = m.request_id),
-                        (SELECT base64_at FROM images i WHERE i.request_id = m.request_id),
-                        (SELECT bytes FROM images i WHERE i.request_id = m.request_id
-                            AND i.base64_at IS NOT NULL)
-                 FROM messages m WHERE id = ?1"
+                "SELECT {}, m.raw_body, m.raw_content_at, m.reply, m.from_ip,
+                        r.raw_body, r.reply, r.from_ip, i.base64_at, i.bytes
+                 FROM messages m
+                 LEFT JOIN requests r ON m.raw_body IS NULL AND r.id = m.request_id
+                 LEFT JOIN images i ON m.raw_body IS NULL AND i.request_id = m.request_id
+                     AND i.base64_at IS NOT NULL
+                 WHERE m.id = ?1",
+                m_columns()
             );
             let mut statement = conn.prepare_cached(&sql)?;
             let mut rows = statement.query([id])?;
@@ -328,18 +340,35 @@ impl Store {
                 return Err(StoreError::not_found("message", &id.to_string()));
             };
             // The request's columns follow the message's own.
-            let mut raw: Option<Vec<u8>> = row.get(14)?;
-            let base64_at: Option<i64> = row.get(17)?;
-            let picture: Option<Vec<u8>> = row.get(18)?;
-            if let (Some(stored), Some(at), Some(picture)) = (&raw, base64_at, picture) {
-                let at = usize::try_from(at).unwrap_or(usize::MAX);
-                raw = Some(super::raw_body::rebuild(stored, at, &picture));
-            }
+            let own: Option<Vec<u8>> = row.get(14)?;
+            let (raw, reply, from_ip) = if let Some(stored) = own {
+                let content: String = row.get(8)?;
+                let raw = super::raw_body::unfold(stored, row.get(15)?, &content);
+                let reply = row.get::<_, Option<String>>(16)?;
+                (
+                    raw,
+                    reply.unwrap_or_else(|| SEND_OK_BODY.to_owned()),
+                    row.get::<_, Option<String>>(17)?.unwrap_or_default(),
+                )
+            } else {
+                let mut raw: Vec<u8> = row.get::<_, Option<Vec<u8>>>(18)?.unwrap_or_default();
+                let base64_at: Option<i64> = row.get(21)?;
+                let picture: Option<Vec<u8>> = row.get(22)?;
+                if let (Some(at), Some(picture)) = (base64_at, picture) {
+                    let at = usize::try_from(at).unwrap_or(usize::MAX);
+                    raw = super::raw_body::rebuild(&raw, at, &picture);
+                }
+                (
+                    raw,
+                    row.get::<_, Option<String>>(19)?.unwrap_or_default(),
+                    row.get::<_, Option<String>>(20)?.unwrap_or_default(),
+                )
+            };
             Ok(MessageDetail {
                 message: message_from_row(row)?,
-                raw_request: String::from_utf8_lossy(&raw.unwrap_or_default()).into_owned(),
-                reply: row.get::<_, Option<String>>(15)?.unwrap_or_default(),
-                from_ip: row.get::<_, Option<String>>(16)?.unwrap_or_default(),
+                raw_request: String::from_utf8_lossy(&raw).into_owned(),
+                reply,
+                from_ip,
             })
         })
         .await
@@ -428,7 +457,15 @@ impl Store {
         self.write(move |conn| {
             let mut deleted = 0;
             if let Some(cutoff) = older_than {
-                deleted += conn.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])?;
+                // Ids follow time, so the messages older than `cutoff` are those below the
+                // first that is not: a walk from the oldest that stops there (no index on time
+                // to keep up for every message), then an id range.
+                deleted += conn.execute(
+                    "DELETE FROM messages WHERE id < COALESCE(
+                         (SELECT id FROM messages WHERE created_at >= ?1 ORDER BY id LIMIT 1),
+                         (SELECT MAX(id) + 1 FROM messages))",
+                    [cutoff],
+                )?;
             }
             if let Some(keep) = keep_newest {
                 let keep = i64::try_from(keep).unwrap_or(i64::MAX);
@@ -438,12 +475,15 @@ impl Store {
                 )?;
             }
             if deleted > 0 {
+                // Requests and pictures belong to messages without a request of their own
+                // (`raw_body IS NULL`): `messages_by_request` covers only those.
                 conn.execute_batch(
-                    "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id);
+                    "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM messages m
+                         WHERE m.request_id = requests.id AND m.raw_body IS NULL);
                      DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id =
                          CASE WHEN instr(images.request_id, '/') > 0
                               THEN substr(images.request_id, 1, instr(images.request_id, '/') - 1)
-                              ELSE images.request_id END);
+                              ELSE images.request_id END AND m.raw_body IS NULL);
                      DELETE FROM posts WHERE message_id IS NOT NULL
                         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.post_id = posts.post_id);
                      UPDATE chats SET message_count = (SELECT COUNT(*) FROM messages m WHERE m.chatid = chats.chatid);",

@@ -253,6 +253,59 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (upstream, media_id)
     ) WITHOUT ROWID;
     ",
+    // 10: fewer bytes and B-trees per message (docs/PERFORMANCE.md, "Bytes on disk").
+    // - A request that is its message's alone (one target, no picture, no media, no relay: a
+    //   plain text or markdown) is kept in the message row (`raw_body`, `reply`, `from_ip`)
+    //   instead of a `requests` row and its primary key; the body without the `content` it
+    //   holds verbatim (`raw_content_at`: where to splice it back, `raw_body.rs`); `reply`
+    //   NULL for the 27-byte success reply. Other requests stay in `requests`; their messages
+    //   (raw_body NULL) alone are in `messages_by_request`, which is partial for that.
+    // - No `search_text` (the text search reads `content`: `search.rs`, `indexer.rs`).
+    // - No `messages_by_time`: ids follow time, so pruning by age deletes an id range.
+    // - `mentions` and `request_lints` NULL when empty.
+    // Rows are copied as they are (their requests stay in `requests`); the AUTOINCREMENT
+    // counter is carried over, so ids of cleared messages are still never handed out again.
+    r"
+    CREATE TABLE messages_v10 (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id     TEXT NOT NULL,
+        bot_id         TEXT NOT NULL,
+        bot_name       TEXT NOT NULL,
+        chatid         TEXT NOT NULL,
+        chat_kind      TEXT NOT NULL,
+        post_id        TEXT,
+        msgtype        TEXT NOT NULL,
+        content        TEXT NOT NULL,
+        visible_to     TEXT NOT NULL DEFAULT '',
+        audience       TEXT NOT NULL DEFAULT '',
+        mentions       TEXT,
+        created_at     INTEGER NOT NULL,
+        request_lints  TEXT,
+        from_user      TEXT NOT NULL DEFAULT '',
+        raw_body       BLOB,
+        raw_content_at INTEGER,
+        reply          TEXT,
+        from_ip        TEXT
+    );
+    INSERT INTO messages_v10 (id, request_id, bot_id, bot_name, chatid, chat_kind, post_id,
+        msgtype, content, visible_to, audience, mentions, created_at, request_lints, from_user)
+    SELECT id, request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype, content,
+        visible_to, audience, NULLIF(mentions, '[]'), created_at, NULLIF(request_lints, '[]'),
+        from_user
+    FROM messages ORDER BY id;
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'messages_v10', 0
+        WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages_v10');
+    UPDATE sqlite_sequence
+        SET seq = max(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
+        WHERE name = 'messages_v10';
+    DROP TABLE messages;
+    ALTER TABLE messages_v10 RENAME TO messages;
+    CREATE INDEX messages_by_chat ON messages(chatid, id);
+    CREATE INDEX messages_by_bot ON messages(bot_id, id);
+    CREATE INDEX messages_by_post ON messages(post_id, id) WHERE post_id IS NOT NULL;
+    CREATE INDEX messages_by_request ON messages(request_id) WHERE raw_body IS NULL;
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.
@@ -275,4 +328,295 @@ fn run_up_to(conn: &mut Connection, last: usize) -> Result<(), StoreError> {
         tracing::info!(migration = index + 1, "applied database migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use rusqlite::params;
+
+    use super::*;
+    use crate::config::SyncMode;
+    use crate::domain::MessageQuery;
+    use crate::store::Store;
+
+    const OK: &str = r#"{"errcode":0,"errmsg":"ok"}"#;
+
+    /// A request and its messages as version 9 stored them: a `requests` row, and per message
+    /// `search_text` and `mentions`/`request_lints` as JSON lists.
+    struct V9<'a> {
+        request_id: &'a str,
+        bot_id: &'a str,
+        body: &'a [u8],
+        reply: &'a str,
+        from_ip: &'a str,
+        msgtype: &'a str,
+        content: &'a str,
+        chats: &'a [&'a str],
+        from_user: &'a str,
+        created_at: i64,
+    }
+
+    fn insert_v9(conn: &Connection, r: &V9<'_>) {
+        conn.execute(
+            "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                r.request_id,
+                r.bot_id,
+                r.body,
+                r.reply,
+                r.from_ip,
+                r.created_at
+            ],
+        )
+        .unwrap();
+        for chatid in r.chats {
+            conn.execute(
+                "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, msgtype,
+                     content, visible_to, audience, mentions, search_text, created_at,
+                     request_lints, from_user)
+                 VALUES (?1, ?2, 'B', ?3, 'group', ?4, ?5, '', '', ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    r.request_id,
+                    r.bot_id,
+                    chatid,
+                    r.msgtype,
+                    r.content,
+                    if r.msgtype == "text" {
+                        r#"["zhangsan"]"#
+                    } else {
+                        "[]"
+                    },
+                    "search text of version 9",
+                    r.created_at,
+                    if r.msgtype == "markdown" {
+                        r#"[{"code":"x","message":"y"}]"#
+                    } else {
+                        "[]"
+                    },
+                    r.from_user,
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_of_version_9_keeps_every_message_detail_search_prune_and_relay_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let picture: Vec<u8> = (0..3000u32)
+            .map(|i| u8::try_from(i % 251).unwrap())
+            .collect();
+        let base64 = base64::engine::general_purpose::STANDARD.encode(&picture);
+        let image_body = format!(
+            r#"{{"chatid":"g1","msgtype":"image","image":{{"base64":"{base64}","md5":"m"}}}}"#
+        );
+        let base64_at = image_body.find(&base64).unwrap();
+        let stripped = image_body.replacen(&base64, "", 1);
+        let text_body = r#"{"chatid":"g1","msgtype":"text","text":{"content":"磁盘 alert one","mentioned_list":["zhangsan"]}}"#;
+        let markdown_body =
+            r#"{"chatid":"g1","msgtype":"markdown","markdown":{"content":"**two**"}}"#;
+        let broadcast_body =
+            r#"{"chatid":"@all_group","msgtype":"text","text":{"content":"three to all"}}"#;
+        let person_body = r#"{"from":"zhangsan","msgtype":"text","post_id":null}"#;
+        {
+            let mut conn = Connection::open(dir.path().join("hookpit.db")).unwrap();
+            run_up_to(&mut conn, 9).unwrap();
+            let requests = [
+                V9 {
+                    request_id: "r1",
+                    bot_id: "b",
+                    body: text_body.as_bytes(),
+                    reply: OK,
+                    from_ip: "10.0.0.1",
+                    msgtype: "text",
+                    content: r#"{"content":"磁盘 alert one","mentioned_list":["zhangsan"]}"#,
+                    chats: &["g1"],
+                    from_user: "",
+                    created_at: 1_000,
+                },
+                V9 {
+                    request_id: "r2",
+                    bot_id: "b",
+                    body: markdown_body.as_bytes(),
+                    reply: OK,
+                    from_ip: "10.0.0.2",
+                    msgtype: "markdown",
+                    content: r#"{"content":"**two**"}"#,
+                    chats: &["g1"],
+                    from_user: "",
+                    created_at: 2_000,
+                },
+                V9 {
+                    request_id: "r3",
+                    bot_id: "b",
+                    body: stripped.as_bytes(),
+                    reply: OK,
+                    from_ip: "10.0.0.3",
+                    msgtype: "image",
+                    content: r#"{"format":"image/png","md5":"m","size":3000}"#,
+                    chats: &["g1"],
+                    from_user: "",
+                    created_at: 3_000,
+                },
+                V9 {
+                    request_id: "r4",
+                    bot_id: "b",
+                    body: broadcast_body.as_bytes(),
+                    reply: OK,
+                    from_ip: "10.0.0.4",
+                    msgtype: "text",
+                    content: r#"{"content":"three to all"}"#,
+                    chats: &["g1", "g2"],
+                    from_user: "",
+                    created_at: 4_000,
+                },
+                V9 {
+                    request_id: "r5",
+                    bot_id: "",
+                    body: person_body.as_bytes(),
+                    reply: "",
+                    from_ip: "inbox",
+                    msgtype: "text",
+                    content: r#"{"content":"a person's alert"}"#,
+                    chats: &["g1"],
+                    from_user: "zhangsan",
+                    created_at: 5_000,
+                },
+                V9 {
+                    request_id: "r6",
+                    bot_id: "b",
+                    body: br#"{"msgtype":"text","text":{"content":"cleared"}}"#,
+                    reply: OK,
+                    from_ip: "10.0.0.6",
+                    msgtype: "text",
+                    content: r#"{"content":"cleared"}"#,
+                    chats: &["g1"],
+                    from_user: "",
+                    created_at: 6_000,
+                },
+            ];
+            for request in &requests {
+                insert_v9(&conn, request);
+            }
+            conn.execute(
+                "INSERT INTO images (request_id, mime, bytes, base64_at) VALUES ('r3', 'image/png', ?1, ?2)",
+                params![picture, i64::try_from(base64_at).unwrap()],
+            )
+            .unwrap();
+            // The newest was pruned: its id must never come back.
+            conn.execute_batch("DELETE FROM messages WHERE request_id = 'r6'; DELETE FROM requests WHERE id = 'r6';")
+                .unwrap();
+        }
+
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        let detail = |id: i64| {
+            let store = &store;
+            async move { store.get_message(id).await.unwrap() }
+        };
+        // Ids 1..=6: r1, r2, r3, r4 (two messages), r5.
+        let one = detail(1).await;
+        assert_eq!(one.raw_request, text_body);
+        assert_eq!((one.reply.as_str(), one.from_ip.as_str()), (OK, "10.0.0.1"));
+        assert_eq!(one.message.mentions, ["zhangsan"]);
+        assert_eq!(detail(2).await.raw_request, markdown_body);
+        assert_eq!(detail(2).await.message.request_lints.len(), 1);
+        assert!(detail(2).await.message.mentions.is_empty());
+        let image = detail(3).await;
+        assert_eq!(image.raw_request, image_body);
+        assert!(image.message.request_lints.is_empty());
+        assert_eq!(store.message_picture(3, 0).await.unwrap().1, picture);
+        for id in [4, 5] {
+            let copy = detail(id).await;
+            assert_eq!(copy.raw_request, broadcast_body);
+            assert_eq!(copy.reply, OK);
+        }
+        let person = detail(6).await;
+        assert_eq!(person.raw_request, person_body);
+        assert_eq!(
+            (person.reply.as_str(), person.from_ip.as_str()),
+            ("", "inbox")
+        );
+        assert_eq!(person.message.from_user.as_deref(), Some("zhangsan"));
+        assert_eq!(
+            store.raw_request("r3").await.unwrap().as_deref(),
+            Some(image_body.as_bytes())
+        );
+        assert_eq!(
+            store.raw_request("r4").await.unwrap().as_deref(),
+            Some(broadcast_body.as_bytes())
+        );
+
+        let search = |q: &str| {
+            let store = &store;
+            let query = MessageQuery {
+                text: Some(q.to_owned()),
+                limit: 50,
+                ..MessageQuery::default()
+            };
+            async move {
+                let found = store.list_messages(query).await.unwrap();
+                found.iter().map(|m| m.id).collect::<Vec<i64>>()
+            }
+        };
+        assert_eq!(search("alert").await, [6, 1]);
+        store.index_search().await.unwrap();
+        assert_eq!(search("alert").await, [6, 1]);
+        assert_eq!(search("磁盘").await, [1]);
+
+        // The AUTOINCREMENT counter came along: the next id is 8, not the pruned 7.
+        let next = store
+            .write(|conn| {
+                conn.execute(
+                    "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
+                         msgtype, content, created_at)
+                     VALUES ('r7', 'b', 'B', 'g1', 'group', 'text', '{}', 7000)",
+                    [],
+                )?;
+                Ok(conn.last_insert_rowid())
+            })
+            .await
+            .unwrap();
+        assert_eq!(next, 8);
+
+        // Older than 3.5 s: r1, r2, r3 go with their requests and picture.
+        assert_eq!(store.prune(Some(3_500), None).await.unwrap(), 3);
+        assert!(store.get_message(3).await.is_err());
+        assert_eq!(store.raw_request("r3").await.unwrap(), None);
+        assert_eq!(store.raw_request("r1").await.unwrap(), None);
+        assert!(store.message_picture(3, 0).await.is_err());
+        assert_eq!(detail(4).await.raw_request, broadcast_body);
+        assert_eq!(search("alert").await, [6]);
+        let left: Vec<String> = store
+            .read(|conn| {
+                let mut statement = conn.prepare("SELECT id FROM requests ORDER BY id")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, ["r4", "r5"]);
+        let schema: Vec<String> = store
+            .read(|conn| {
+                let mut statement = conn.prepare(
+                    "SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' ORDER BY name",
+                )?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            schema,
+            [
+                "messages",
+                "messages_by_bot",
+                "messages_by_chat",
+                "messages_by_post",
+                "messages_by_request"
+            ]
+        );
+        store.close().await.unwrap();
+    }
 }

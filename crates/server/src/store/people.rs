@@ -115,20 +115,32 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
     };
     let opens_post =
         kind == ChatKind::Blackboard && (message.new_post || message.post_id.is_none());
-    conn.prepare_cached(
-        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
-         VALUES (?1, '', ?2, '', 'inbox', ?3)",
-    )?
-    .execute(params![
-        message.request_id,
-        message.raw_request.as_bytes(),
-        message.now
-    ])?;
-    let pictures = message.items.iter().filter_map(|item| match item {
-        PersonItem::Image(image) => Some(image),
-        PersonItem::Text(_) => None,
-    });
-    for (n, picture) in pictures.enumerate() {
+    let pictures: Vec<_> = message
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            PersonItem::Image(image) => Some(image),
+            PersonItem::Text(_) => None,
+        })
+        .collect();
+    let content_text = serde_json::to_string(&content)?;
+    // Without pictures (which `images` finds by request id) the request is kept in the
+    // message's row, as a bot's single-target request is (`deliver.rs`).
+    let folded = pictures
+        .is_empty()
+        .then(|| super::raw_body::fold(message.raw_request.as_bytes(), &content_text));
+    if folded.is_none() {
+        conn.prepare_cached(
+            "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+             VALUES (?1, '', ?2, '', 'inbox', ?3)",
+        )?
+        .execute(params![
+            message.request_id,
+            message.raw_request.as_bytes(),
+            message.now
+        ])?;
+    }
+    for (n, picture) in pictures.into_iter().enumerate() {
         conn.prepare_cached(
             "INSERT INTO images (request_id, mime, bytes, public_token) VALUES (?1, ?2, ?3, ?4)",
         )?
@@ -139,10 +151,16 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
             picture.public_token
         ])?;
     }
+    let (raw_body, raw_content_at) = match &folded {
+        Some((body, at)) => (Some(body.as_ref()), *at),
+        None => (None, None),
+    };
+    // A person's request has no reply: '' (NULL would mean the webhook's success reply).
     conn.prepare_cached(
         "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype,
-             content, visible_to, audience, mentions, search_text, created_at, from_user)
-         VALUES (?1, '', '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11)",
+             content, visible_to, audience, mentions, created_at, from_user,
+             raw_body, raw_content_at, reply, from_ip)
+         VALUES (?1, '', '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         message.request_id,
@@ -150,12 +168,15 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
         kind.as_str(),
         post_id,
         msgtype.as_str(),
-        serde_json::to_string(&content)?,
+        content_text,
         audience,
-        serde_json::to_string(&message.mentions)?,
-        text,
+        super::deliver::json_unless_empty(&message.mentions)?,
         message.now,
         message.userid,
+        raw_body,
+        raw_content_at,
+        folded.as_ref().map(|_| ""),
+        folded.as_ref().map(|_| "inbox"),
     ])?;
     let id = conn.last_insert_rowid();
     if let (true, Some(post_id)) = (opens_post, &post_id) {

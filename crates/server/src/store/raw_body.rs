@@ -8,6 +8,13 @@
 //! This is only done when re-encoding gives back exactly the sent text: standard alphabet,
 //! padded, no whitespace, and written in the JSON without escapes. Anything else (wrapped
 //! lines, no padding, `\/`) is rare and is stored whole, as before.
+//!
+//! The same for the content of a message whose request is its own (`deliver.rs`): the
+//! `<msgtype>` object is usually in the body exactly as the stored `content` spells it, so the
+//! body is stored without it ([`cut`]) and `messages.raw_content_at` says where it goes back
+//! ([`splice`]).
+
+use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -40,6 +47,57 @@ pub(super) fn rebuild(stored: &[u8], at: usize, picture: &[u8]) -> Vec<u8> {
     body
 }
 
+/// `body` without the first occurrence of `piece`, and where it was; `None` when it has none.
+pub(super) fn cut(body: &[u8], piece: &[u8]) -> Option<(Vec<u8>, usize)> {
+    if piece.is_empty() || piece.len() > body.len() {
+        return None;
+    }
+    let at = body
+        .windows(piece.len())
+        .position(|window| window == piece)?;
+    let mut stripped = Vec::with_capacity(body.len() - piece.len());
+    stripped.extend_from_slice(&body[..at]);
+    stripped.extend_from_slice(&body[at + piece.len()..]);
+    Some((stripped, at))
+}
+
+/// `stored` with `piece` put back at `at` (what [`cut`] took out); an offset that does not fit
+/// (a damaged row) gives the stored body unchanged.
+pub(super) fn splice(stored: &[u8], at: usize, piece: &[u8]) -> Vec<u8> {
+    if at > stored.len() {
+        return stored.to_vec();
+    }
+    let mut body = Vec::with_capacity(stored.len() + piece.len());
+    body.extend_from_slice(&stored[..at]);
+    body.extend_from_slice(piece);
+    body.extend_from_slice(&stored[at..]);
+    body
+}
+
+/// A request kept in its message's row (`messages.raw_body`, `raw_content_at`, `reply`): the
+/// body without `content` when it holds it verbatim, and where it was.
+pub(super) fn fold<'a>(body: &'a [u8], content: &str) -> (Cow<'a, [u8]>, Option<i64>) {
+    match cut(body, content.as_bytes()) {
+        Some((stripped, at)) => match i64::try_from(at) {
+            Ok(at) => (Cow::Owned(stripped), Some(at)),
+            Err(_) => (Cow::Borrowed(body), None),
+        },
+        None => (Cow::Borrowed(body), None),
+    }
+}
+
+/// The body [`fold`] stored, as sent: `content` put back at `at` (`None`: stored whole).
+pub(super) fn unfold(stored: Vec<u8>, at: Option<i64>, content: &str) -> Vec<u8> {
+    match at {
+        Some(at) => splice(
+            &stored,
+            usize::try_from(at).unwrap_or(usize::MAX),
+            content.as_bytes(),
+        ),
+        None => stored,
+    }
+}
+
 /// Whether `text`, which decoded to `decoded_len` bytes, is exactly `STANDARD.encode` of them.
 ///
 /// The decoder accepted it (the alphabet is standard and it rejects non-zero trailing bits),
@@ -61,6 +119,68 @@ fn find_string_value(body: &[u8], text: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_piece_splices_back_byte_for_byte() {
+        let body = br#"{"chatid":"g","msgtype":"text","text":{"content":"hi"}}"#;
+        let (stored, at) = cut(body, br#"{"content":"hi"}"#).unwrap();
+        assert_eq!(stored, br#"{"chatid":"g","msgtype":"text","text":}"#);
+        assert_eq!(splice(&stored, at, br#"{"content":"hi"}"#), body);
+        assert_eq!(cut(body, b"absent"), None);
+        assert_eq!(splice(b"ab", 9, b"x"), b"ab");
+    }
+
+    #[test]
+    fn content_written_verbatim_is_folded_out_and_back() {
+        for (body, content) in [
+            (
+                r#"{"chatid":"g","msgtype":"text","text":{"content":"磁盘 91%\n\"quoted\""}}"#,
+                r#"{"content":"磁盘 91%\n\"quoted\""}"#,
+            ),
+            (
+                r#"{"msgtype":"markdown","markdown":{"content":"**x**"},"chatid":"g"}"#,
+                r#"{"content":"**x**"}"#,
+            ),
+        ] {
+            let (stored, at) = fold(body.as_bytes(), content);
+            assert_eq!(stored.len(), body.len() - content.len(), "{body}");
+            assert!(at.is_some());
+            assert_eq!(unfold(stored.into_owned(), at, content), body.as_bytes());
+        }
+    }
+
+    #[test]
+    fn content_spelled_otherwise_in_the_body_is_stored_whole() {
+        // The stored content is serde_json's spelling; these bodies say the same otherwise.
+        for (body, content) in [
+            (
+                r#"{"msgtype":"text","text":{"content":"\u4e2d"}}"#,
+                r#"{"content":"中"}"#,
+            ),
+            (
+                r#"{"msgtype":"text","text":{"content":"https:\/\/x"}}"#,
+                r#"{"content":"https://x"}"#,
+            ),
+            (
+                r#"{"msgtype":"text","text": { "content" : "hi" }}"#,
+                r#"{"content":"hi"}"#,
+            ),
+            (
+                r#"{"msgtype":"text","text":{"mentioned_list":["a"],"content":"hi"}}"#,
+                r#"{"content":"hi","mentioned_list":["a"]}"#,
+            ),
+        ] {
+            let (stored, at) = fold(body.as_bytes(), content);
+            assert_eq!((stored.as_ref(), at), (body.as_bytes(), None), "{body}");
+            assert_eq!(unfold(stored.into_owned(), at, content), body.as_bytes());
+        }
+    }
+
+    #[test]
+    fn a_damaged_content_offset_gives_the_stored_body() {
+        assert_eq!(unfold(b"ab".to_vec(), Some(9), "x"), b"ab");
+        assert_eq!(unfold(b"ab".to_vec(), Some(-1), "x"), b"ab");
+    }
 
     fn body_of(text: &str) -> Vec<u8> {
         format!(r#"{{"msgtype":"image","image":{{"base64":"{text}","md5":"x"}}}}"#).into_bytes()

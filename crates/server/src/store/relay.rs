@@ -111,7 +111,8 @@ impl Store {
     }
 
     /// The raw body of request `request_id`, byte for byte as it arrived (an image's picture
-    /// spliced back in), if it is still stored.
+    /// spliced back in), if it is still stored. A relayed request always has its own row in
+    /// `requests` (only requests without a relay entry are kept in their message's row).
     pub async fn raw_request(&self, request_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         /// The stored body, and where an image's picture was cut out of it.
         type Found = (Vec<u8>, Option<i64>, Option<Vec<u8>>);

@@ -160,3 +160,67 @@ async fn request_ids_are_strings_that_sort_in_arrival_order() {
     assert!(ids.iter().all(|id| uuid::Uuid::parse_str(id).is_ok()));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_single_target_request_kept_in_its_message_row_comes_back_byte_for_byte() {
+    let server = TestServer::start().await;
+    let (key, _) = server
+        .create_bot(
+            "two groups",
+            &[DEMO_GROUP, hookpit_server::store::DEMO_CURL_GROUP],
+            &[],
+        )
+        .await;
+    let g = DEMO_GROUP;
+    // The first two hold their content as stored (cut out on disk); the others spell it
+    // otherwise (escapes, spacing, key order) and are kept whole.
+    let bodies = [
+        format!(
+            r#"{{"chatid":"{g}","msgtype":"text","text":{{"content":"disk 91% on db-1\n\"x\""}}}}"#
+        ),
+        format!(
+            r#"{{"chatid":"{g}","msgtype":"markdown","markdown":{{"content":"**磁盘** <@zhangsan>"}}}}"#
+        ),
+        format!(
+            r#"{{"chatid":"{g}","msgtype":"text","text":{{"content":"\u4e2d\u6587 https:\/\/x"}}}}"#
+        ),
+        format!(
+            "{{ \"chatid\": \"{g}\",\n  \"msgtype\": \"text\", \"text\": {{ \"content\": \"spaced\" }} }}"
+        ),
+        format!(
+            r#"{{"chatid":"{g}","msgtype":"text","text":{{"mentioned_list":["@all"],"content":"hi"}}}}"#
+        ),
+    ];
+    for body in &bodies {
+        assert_eq!(server.send_as(&key, body).await.errcode(), 0, "{body}");
+    }
+    let broadcast = format!(
+        r#"{{"chatid":"{g}|{}","msgtype":"text","text":{{"content":"to both"}}}}"#,
+        hookpit_server::store::DEMO_CURL_GROUP
+    );
+    assert_eq!(server.send_as(&key, &broadcast).await.errcode(), 0);
+    let mut messages = server.messages().await;
+    messages.sort_by_key(|m| m.id);
+    let store = &server.server.state().store;
+    let wanted = bodies.iter().chain([&broadcast, &broadcast]);
+    assert_eq!(messages.len(), bodies.len() + 2);
+    for (message, body) in messages.iter().zip(wanted) {
+        let detail = store.get_message(message.id).await.unwrap();
+        assert_eq!(&detail.raw_request, body);
+        assert_eq!(detail.reply, hookpit_protocol::reply::SEND_OK_BODY);
+        assert_eq!(detail.from_ip, "127.0.0.1");
+    }
+    let db = rusqlite::Connection::open(server.data_path().join("hookpit.db")).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |row| row.get(0)).unwrap() };
+    // Only the request that reached two chats has a row of its own.
+    assert_eq!(count("SELECT COUNT(*) FROM requests"), 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE raw_body IS NOT NULL AND reply IS NULL"),
+        5
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE raw_content_at IS NOT NULL"),
+        2
+    );
+    server.stop().await;
+}
