@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookpit-target}"
+source "$root/scripts/target-dir.sh"
 release_flag=()
 [[ $profile == release ]] && release_flag=(--release)
 cargo_flags=()

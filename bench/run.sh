@@ -43,7 +43,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookpit-target}"
+source "$root/scripts/target-dir.sh"
 packages=(-p hookpit-bench)
 [[ -z "${HOOKPIT_BIN:-}" ]] && packages+=(-p hookpit)
 (cd "$root" && cargo build --release -q "${packages[@]}") </dev/null

@@ -4,7 +4,7 @@
 # files built here. Deterministic; run it after the cases change and commit the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookpit-target}"
+source scripts/target-dir.sh
 seeds="$PWD/fuzz/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds"

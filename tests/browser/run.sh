@@ -10,15 +10,15 @@
 #   tests/browser/run.sh xss.test.js     some files (arguments go to `node --test`)
 #   tests/browser/run.sh bench           the benchmark: open a chat of 100,000 messages
 #
-# Environment: HOOKPIT_BIN and ECHO_BOT_BIN (prebuilt binaries: skip the build), CARGO_TARGET_DIR (default
-# ~/.cache/hookpit-target), HOOKPIT_SCREENSHOTS (default tests/browser/screenshots), CHROMIUM
+# Environment: HOOKPIT_BIN and ECHO_BOT_BIN (prebuilt binaries: skip the build), CARGO_TARGET_DIR (default:
+# cargo's own, scripts/target-dir.sh), HOOKPIT_SCREENSHOTS (default tests/browser/screenshots), CHROMIUM
 # (default /usr/bin/chromium); the benchmark's own variables are listed in bench-open-chat.js.
 set -euo pipefail
 exec </dev/null # nothing below may wait for a keyboard
 cd "$(dirname "$0")"
 root="$(cd ../.. && pwd)"
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hookpit-target}"
+source "$root/scripts/target-dir.sh"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export HOOKPIT_SCREENSHOTS="${HOOKPIT_SCREENSHOTS:-$PWD/screenshots}"
 mode="test"
