@@ -149,7 +149,8 @@ impl Store {
         let chatid = chatid.to_owned();
         self.write(move |conn| {
             let updated = conn.execute(
-                "UPDATE chats SET read_upto = COALESCE((SELECT MAX(id) FROM messages WHERE chatid = ?1), 0)
+                "UPDATE chats SET read_upto = COALESCE((SELECT MAX(id) FROM message_rows
+                     WHERE chat_key = (SELECT key FROM message_keys WHERE value = ?1)), 0)
                  WHERE chatid = ?1",
                 [&chatid],
             )?;

@@ -231,7 +231,7 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
     let mut rows: Vec<(i64, String)> = Vec::new();
     {
         let mut statement = messages.prepare_cached(
-            "SELECT id, content FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT id, content FROM message_rows WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
         let mut found = statement.query(params![upto, BATCH])?;
         while let Some(row) = found.next()? {
@@ -261,7 +261,7 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
 fn forget_deleted(index: &Connection, messages: &Connection) -> Result<(), StoreError> {
     let upto = meta(index, "indexed_upto")?.unwrap_or(0);
     let lowest: Option<i64> =
-        messages.query_row("SELECT MIN(id) FROM messages", [], |row| row.get(0))?;
+        messages.query_row("SELECT MIN(id) FROM message_rows", [], |row| row.get(0))?;
     let gone_below = lowest.unwrap_or(upto + 1).min(upto + 1);
     let cleaned_below = meta(index, "cleaned_below")?.unwrap_or(0);
     if gone_below <= cleaned_below {

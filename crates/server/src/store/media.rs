@@ -115,7 +115,7 @@ impl Store {
         let ids: Vec<String> = self
             .write(move |conn| {
                 // A request with media has its own `requests` row (`deliver.rs`), so its
-                // messages are those of `messages_by_request` (`raw_body IS NULL`).
+                // messages are those of `message_rows_by_request` (`raw_body IS NULL`).
                 let ids = {
                     let mut statement = conn.prepare(
                         "SELECT media_id FROM media WHERE expires_at <= ?1 AND placeholder = 0

@@ -241,7 +241,7 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     let indexed = format!(
         "SELECT {columns} FROM search.grams g CROSS JOIN messages m ON m.id = g.rowid
          WHERE g.grams MATCH ? AND g.rowid <= ?
-           AND g.rowid >= (SELECT COALESCE(MIN(id), 0) FROM messages){}
+           AND g.rowid >= (SELECT COALESCE(MIN(id), 0) FROM message_rows){}
          ORDER BY g.rowid {order}",
         c.and()
     );
@@ -342,8 +342,11 @@ impl Store {
             // The request's columns follow the message's own.
             let own: Option<Vec<u8>> = row.get(14)?;
             let (raw, reply, from_ip) = if let Some(stored) = own {
+                let chatid: String = row.get(4)?;
+                let msgtype: String = row.get(7)?;
                 let content: String = row.get(8)?;
-                let raw = super::raw_body::unfold(stored, row.get(15)?, &content);
+                let raw =
+                    super::raw_body::restore(stored, row.get(15)?, &chatid, &msgtype, &content);
                 let reply = row.get::<_, Option<String>>(16)?;
                 (
                     raw,
@@ -382,7 +385,7 @@ impl Store {
     ) -> Result<(String, Vec<u8>), StoreError> {
         self.read(move |conn| {
             let request_id: String = conn
-                .prepare_cached("SELECT request_id FROM messages WHERE id = ?1")?
+                .prepare_cached("SELECT request_id FROM message_rows WHERE id = ?1")?
                 .query_row([id], |row| row.get(0))
                 .optional()?
                 .ok_or_else(|| StoreError::not_found("message", &id.to_string()))?;
@@ -415,7 +418,7 @@ impl Store {
     pub async fn count_messages(&self) -> Result<u64, StoreError> {
         self.read(|conn| {
             let count: i64 =
-                conn.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?;
+                conn.query_row("SELECT COUNT(*) FROM message_rows", [], |row| row.get(0))?;
             Ok(u64::try_from(count).unwrap_or(0))
         })
         .await
@@ -425,7 +428,7 @@ impl Store {
     pub async fn last_message_id(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
             Ok(
-                conn.query_row("SELECT COALESCE(MAX(id), 0) FROM messages", [], |row| {
+                conn.query_row("SELECT COALESCE(MAX(id), 0) FROM message_rows", [], |row| {
                     row.get(0)
                 })?,
             )
@@ -436,7 +439,7 @@ impl Store {
     /// Deletes every message, request, picture and bot-made post.
     pub async fn clear_messages(&self) -> Result<u64, StoreError> {
         self.write(|conn| {
-            let deleted = conn.execute("DELETE FROM messages", [])?;
+            let deleted = conn.execute("DELETE FROM message_rows", [])?;
             conn.execute_batch(
                 "DELETE FROM requests; DELETE FROM images;
                  DELETE FROM posts WHERE message_id IS NOT NULL;
@@ -461,31 +464,31 @@ impl Store {
                 // first that is not: a walk from the oldest that stops there (no index on time
                 // to keep up for every message), then an id range.
                 deleted += conn.execute(
-                    "DELETE FROM messages WHERE id < COALESCE(
-                         (SELECT id FROM messages WHERE created_at >= ?1 ORDER BY id LIMIT 1),
-                         (SELECT MAX(id) + 1 FROM messages))",
+                    "DELETE FROM message_rows WHERE id < COALESCE(
+                         (SELECT id FROM message_rows WHERE created_at >= ?1 ORDER BY id LIMIT 1),
+                         (SELECT MAX(id) + 1 FROM message_rows))",
                     [cutoff],
                 )?;
             }
             if let Some(keep) = keep_newest {
                 let keep = i64::try_from(keep).unwrap_or(i64::MAX);
                 deleted += conn.execute(
-                    "DELETE FROM messages WHERE id <= (SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                    "DELETE FROM message_rows WHERE id <= (SELECT id FROM message_rows ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                     [keep],
                 )?;
             }
             if deleted > 0 {
                 // Requests and pictures belong to messages without a request of their own
-                // (`raw_body IS NULL`): `messages_by_request` covers only those.
+                // (`raw_body IS NULL`): `message_rows_by_request` covers only those.
                 conn.execute_batch(
-                    "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM messages m
+                    "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM message_rows m
                          WHERE m.request_id = requests.id AND m.raw_body IS NULL);
-                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.request_id =
+                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM message_rows m WHERE m.request_id =
                          CASE WHEN instr(images.request_id, '/') > 0
                               THEN substr(images.request_id, 1, instr(images.request_id, '/') - 1)
                               ELSE images.request_id END AND m.raw_body IS NULL);
                      DELETE FROM posts WHERE message_id IS NOT NULL
-                        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.post_id = posts.post_id);
+                        AND NOT EXISTS (SELECT 1 FROM message_rows m WHERE m.post_id = posts.post_id);
                      UPDATE chats SET message_count = (SELECT COUNT(*) FROM messages m WHERE m.chatid = chats.chatid);",
                 )?;
             }

@@ -306,6 +306,91 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_by_post ON messages(post_id, id) WHERE post_id IS NOT NULL;
     CREATE INDEX messages_by_request ON messages(request_id) WHERE raw_body IS NULL;
     ",
+    // 11: fewer bytes per message (docs/PERFORMANCE.md, "Bytes on disk").
+    // - The chat and bot of a message are integer keys (`message_keys`, never deleted, so a key
+    //   never names two ids) in its row and in the by-chat and by-bot indexes, instead of the
+    //   32- and 13-character ids. `messages` is a view that spells them out again, so reads
+    //   are unchanged; writes go to `message_rows` (`deliver.rs`), or through the view's trigger.
+    // - A row's `raw_body` may be empty: the request was spelled the usual way, which the row
+    //   rebuilds byte for byte (`raw_body.rs`, checked at write time).
+    // Rows are copied as they are; the AUTOINCREMENT counter is carried over.
+    r"
+    CREATE TABLE message_keys (
+        key   INTEGER PRIMARY KEY,
+        value TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE message_rows (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id     TEXT NOT NULL,
+        bot_key        INTEGER NOT NULL,
+        bot_name       TEXT NOT NULL,
+        chat_key       INTEGER NOT NULL,
+        chat_kind      TEXT NOT NULL,
+        post_id        TEXT,
+        msgtype        TEXT NOT NULL,
+        content        TEXT NOT NULL,
+        visible_to     TEXT NOT NULL DEFAULT '',
+        audience       TEXT NOT NULL DEFAULT '',
+        mentions       TEXT,
+        created_at     INTEGER NOT NULL,
+        request_lints  TEXT,
+        from_user      TEXT NOT NULL DEFAULT '',
+        raw_body       BLOB,
+        raw_content_at INTEGER,
+        reply          TEXT,
+        from_ip        TEXT
+    );
+    INSERT OR IGNORE INTO message_keys (value)
+        SELECT chatid FROM messages UNION SELECT bot_id FROM messages;
+    INSERT INTO message_rows (id, request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
+        msgtype, content, visible_to, audience, mentions, created_at, request_lints, from_user,
+        raw_body, raw_content_at, reply, from_ip)
+    SELECT m.id, m.request_id, b.key, m.bot_name, c.key, m.chat_kind, m.post_id, m.msgtype,
+        m.content, m.visible_to, m.audience, m.mentions, m.created_at, m.request_lints,
+        m.from_user, m.raw_body, m.raw_content_at, m.reply, m.from_ip
+    FROM messages m
+    JOIN message_keys c ON c.value = m.chatid
+    JOIN message_keys b ON b.value = m.bot_id
+    ORDER BY m.id;
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'message_rows', 0
+        WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'message_rows');
+    UPDATE sqlite_sequence
+        SET seq = max(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0))
+        WHERE name = 'message_rows';
+    DELETE FROM sqlite_sequence WHERE name = 'messages';
+    DROP TABLE messages;
+    CREATE INDEX message_rows_by_chat ON message_rows(chat_key, id);
+    CREATE INDEX message_rows_by_bot ON message_rows(bot_key, id);
+    CREATE INDEX message_rows_by_post ON message_rows(post_id, id) WHERE post_id IS NOT NULL;
+    CREATE INDEX message_rows_by_request ON message_rows(request_id) WHERE raw_body IS NULL;
+    CREATE VIEW messages AS
+    SELECT r.id, r.request_id, b.value AS bot_id, r.bot_name, c.value AS chatid, r.chat_kind,
+        r.post_id, r.msgtype, r.content, r.visible_to, r.audience, r.mentions, r.created_at,
+        r.request_lints, r.from_user, r.raw_body, r.raw_content_at, r.reply, r.from_ip,
+        r.chat_key, r.bot_key
+    FROM message_rows r
+    JOIN message_keys c ON c.key = r.chat_key
+    JOIN message_keys b ON b.key = r.bot_key;
+    CREATE TRIGGER messages_insert INSTEAD OF INSERT ON messages
+    BEGIN
+        INSERT OR IGNORE INTO message_keys (value) VALUES (NEW.chatid), (NEW.bot_id);
+        INSERT INTO message_rows (id, request_id, bot_key, bot_name, chat_key, chat_kind,
+            post_id, msgtype, content, visible_to, audience, mentions, created_at,
+            request_lints, from_user, raw_body, raw_content_at, reply, from_ip)
+        VALUES (NEW.id, NEW.request_id,
+            (SELECT key FROM message_keys WHERE value = NEW.bot_id), NEW.bot_name,
+            (SELECT key FROM message_keys WHERE value = NEW.chatid), NEW.chat_kind,
+            NEW.post_id, NEW.msgtype, NEW.content, COALESCE(NEW.visible_to, ''),
+            COALESCE(NEW.audience, ''), NEW.mentions, NEW.created_at, NEW.request_lints,
+            COALESCE(NEW.from_user, ''), NEW.raw_body, NEW.raw_content_at, NEW.reply,
+            NEW.from_ip);
+    END;
+    CREATE TRIGGER messages_delete INSTEAD OF DELETE ON messages
+    BEGIN
+        DELETE FROM message_rows WHERE id = OLD.id;
+    END;
+    ",
 ];
 
 /// Runs the migrations not yet applied to `conn`.
@@ -568,13 +653,17 @@ mod tests {
         // The AUTOINCREMENT counter came along: the next id is 8, not the pruned 7.
         let next = store
             .write(|conn| {
+                // Through the view's trigger (migration 11), whose insert does not set
+                // `last_insert_rowid`.
                 conn.execute(
                     "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
                          msgtype, content, created_at)
                      VALUES ('r7', 'b', 'B', 'g1', 'group', 'text', '{}', 7000)",
                     [],
                 )?;
-                Ok(conn.last_insert_rowid())
+                Ok(conn.query_row("SELECT MAX(id) FROM messages", [], |row| {
+                    row.get::<_, i64>(0)
+                })?)
             })
             .await
             .unwrap();
@@ -600,7 +689,7 @@ mod tests {
         let schema: Vec<String> = store
             .read(|conn| {
                 let mut statement = conn.prepare(
-                    "SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' ORDER BY name",
+                    "SELECT name FROM sqlite_schema WHERE tbl_name = 'message_rows' ORDER BY name",
                 )?;
                 let rows = statement.query_map([], |row| row.get(0))?;
                 Ok(rows.collect::<Result<Vec<String>, _>>()?)
@@ -610,13 +699,242 @@ mod tests {
         assert_eq!(
             schema,
             [
-                "messages",
-                "messages_by_bot",
-                "messages_by_chat",
-                "messages_by_post",
-                "messages_by_request"
+                "message_rows",
+                "message_rows_by_bot",
+                "message_rows_by_chat",
+                "message_rows_by_post",
+                "message_rows_by_request"
             ]
         );
+        store.close().await.unwrap();
+    }
+
+    /// A request kept in its message's row: body as stored, `raw_content_at`, reply, from_ip.
+    type OwnRequest<'a> = (&'a [u8], Option<i64>, Option<&'a str>, &'a str);
+
+    /// A message row as version 10 stored it (text chat and bot ids).
+    #[allow(clippy::too_many_arguments)]
+    fn insert_v10(
+        conn: &Connection,
+        request_id: &str,
+        bot_id: &str,
+        chatid: &str,
+        msgtype: &str,
+        content: &str,
+        own: Option<OwnRequest<'_>>,
+        from_user: &str,
+        created_at: i64,
+    ) {
+        let (raw_body, raw_content_at, reply, from_ip) = match own {
+            Some((body, at, reply, from_ip)) => (Some(body), at, reply, Some(from_ip)),
+            None => (None, None, None, None),
+        };
+        conn.execute(
+            "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, msgtype,
+                 content, mentions, created_at, request_lints, from_user, raw_body,
+                 raw_content_at, reply, from_ip)
+             VALUES (?1, ?2, 'B', ?3, 'group', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                request_id,
+                bot_id,
+                chatid,
+                msgtype,
+                content,
+                (msgtype == "text").then_some(r#"["zhangsan"]"#),
+                created_at,
+                (msgtype == "markdown").then_some(r#"[{"code":"x","message":"y"}]"#),
+                from_user,
+                raw_body,
+                raw_content_at,
+                reply,
+                from_ip,
+            ],
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_of_version_10_reads_back_every_kind_of_message_with_integer_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let chat = "wrkSFfCgAAqV2wKpMX9Y8AhlVCXd0Ahw";
+        let other = "wrkSFfCgAAqV2wKpMX9Y8AhlVCXd0Ah2";
+        let text_content = r#"{"content":"磁盘 alert one","mentioned_list":["zhangsan"]}"#;
+        let text_body = format!(r#"{{"chatid":"{chat}","msgtype":"text","text":{text_content}}}"#);
+        let text_at = text_body.find(text_content).unwrap();
+        let folded = text_body.replacen(text_content, "", 1);
+        let markdown_body = format!(
+            r#"{{"chatid":"{chat}", "msgtype":"markdown","markdown":{{"content":"**two**"}}}}"#
+        );
+        let broadcast_body =
+            r#"{"chatid":"@all_group","msgtype":"text","text":{"content":"three to all"}}"#;
+        let person_body = r#"{"from":"zhangsan","msgtype":"text","post_id":null}"#;
+        let failed = r#"{"errcode":0,"errmsg":"ok","note":"x"}"#;
+        {
+            let mut conn = Connection::open(dir.path().join("hookpit.db")).unwrap();
+            run_up_to(&mut conn, 10).unwrap();
+            let at = i64::try_from(text_at).unwrap();
+            insert_v10(
+                &conn,
+                "r1",
+                "bot-a",
+                chat,
+                "text",
+                text_content,
+                Some((folded.as_bytes(), Some(at), None, "10.0.0.1")),
+                "",
+                1_000,
+            );
+            insert_v10(
+                &conn,
+                "r2",
+                "bot-a",
+                chat,
+                "markdown",
+                r#"{"content":"**two**"}"#,
+                Some((markdown_body.as_bytes(), None, Some(failed), "10.0.0.2")),
+                "",
+                2_000,
+            );
+            conn.execute(
+                "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+                 VALUES ('r3', 'bot-b', ?1, ?2, '10.0.0.3', 3000)",
+                params![broadcast_body.as_bytes(), OK],
+            )
+            .unwrap();
+            for chatid in [chat, other] {
+                insert_v10(
+                    &conn,
+                    "r3",
+                    "bot-b",
+                    chatid,
+                    "text",
+                    r#"{"content":"three to all"}"#,
+                    None,
+                    "",
+                    3_000,
+                );
+            }
+            insert_v10(
+                &conn,
+                "r4",
+                "",
+                other,
+                "text",
+                r#"{"content":"a person's alert"}"#,
+                Some((person_body.as_bytes(), None, Some(""), "inbox")),
+                "zhangsan",
+                4_000,
+            );
+            insert_v10(
+                &conn,
+                "r5",
+                "bot-a",
+                chat,
+                "text",
+                r#"{"content":"cleared"}"#,
+                Some((b"{}", None, None, "10.0.0.5")),
+                "",
+                5_000,
+            );
+            // The newest was pruned: its id must never come back.
+            conn.execute("DELETE FROM messages WHERE request_id = 'r5'", [])
+                .unwrap();
+        }
+
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        let detail = |id: i64| {
+            let store = &store;
+            async move { store.get_message(id).await.unwrap() }
+        };
+        // Ids 1..=5: r1, r2, r3 (two messages), r4.
+        let one = detail(1).await;
+        assert_eq!(one.raw_request, text_body);
+        assert_eq!((one.reply.as_str(), one.from_ip.as_str()), (OK, "10.0.0.1"));
+        assert_eq!(
+            (one.message.chatid.as_str(), one.message.bot_id.as_str()),
+            (chat, "bot-a")
+        );
+        assert_eq!(one.message.mentions, ["zhangsan"]);
+        let two = detail(2).await;
+        assert_eq!(two.raw_request, markdown_body);
+        assert_eq!(
+            (two.reply.as_str(), two.from_ip.as_str()),
+            (failed, "10.0.0.2")
+        );
+        assert_eq!(two.message.request_lints.len(), 1);
+        for (id, chatid) in [(3, chat), (4, other)] {
+            let copy = detail(id).await;
+            assert_eq!(copy.raw_request, broadcast_body);
+            assert_eq!(
+                (copy.reply.as_str(), copy.from_ip.as_str()),
+                (OK, "10.0.0.3")
+            );
+            assert_eq!(
+                (copy.message.chatid.as_str(), copy.message.bot_id.as_str()),
+                (chatid, "bot-b")
+            );
+        }
+        let person = detail(5).await;
+        assert_eq!(person.raw_request, person_body);
+        assert_eq!(
+            (person.reply.as_str(), person.from_ip.as_str()),
+            ("", "inbox")
+        );
+        assert_eq!(person.message.from_user.as_deref(), Some("zhangsan"));
+        assert_eq!(person.message.bot_id, "");
+
+        let list = |chatid: Option<&str>, bot_id: Option<&str>, text: Option<&str>| {
+            let store = &store;
+            let query = MessageQuery {
+                chatid: chatid.map(str::to_owned),
+                bot_id: bot_id.map(str::to_owned),
+                text: text.map(str::to_owned),
+                limit: 50,
+                ..MessageQuery::default()
+            };
+            async move {
+                let found = store.list_messages(query).await.unwrap();
+                found.iter().map(|m| m.id).collect::<Vec<i64>>()
+            }
+        };
+        assert_eq!(list(Some(chat), None, None).await, [3, 2, 1]);
+        assert_eq!(list(Some(other), None, None).await, [5, 4]);
+        assert_eq!(list(None, Some("bot-a"), None).await, [2, 1]);
+        assert_eq!(list(None, Some("bot-b"), None).await, [4, 3]);
+        assert_eq!(list(None, None, None).await, [5, 4, 3, 2, 1]);
+        assert_eq!(list(None, None, Some("alert")).await, [5, 1]);
+        assert_eq!(
+            list(None, None, Some(&format!("chat:{other} alert"))).await,
+            [5]
+        );
+        store.index_search().await.unwrap();
+        assert_eq!(list(None, None, Some("alert")).await, [5, 1]);
+        assert_eq!(list(None, None, Some("bot:bot-b")).await, [4, 3]);
+
+        // The AUTOINCREMENT counter came along: the next id is 7, not the pruned 6.
+        let next = store
+            .write(|conn| {
+                conn.execute(
+                    "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
+                         msgtype, content, created_at)
+                     VALUES ('r7', 'bot-c', 'B', 'g9', 'group', 'text', '{}', 7000)",
+                    [],
+                )?;
+                Ok(conn.query_row("SELECT MAX(id) FROM messages", [], |row| {
+                    row.get::<_, i64>(0)
+                })?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(next, 7);
+        assert_eq!(list(Some("g9"), Some("bot-c"), None).await, [7]);
+
+        // Older than 3.5 s: r1, r2 and r3's two messages and request go.
+        assert_eq!(store.prune(Some(3_500), None).await.unwrap(), 4);
+        assert!(store.get_message(1).await.is_err());
+        assert_eq!(store.raw_request("r3").await.unwrap(), None);
+        assert_eq!(detail(5).await.raw_request, person_body);
+        assert_eq!(list(None, None, None).await, [7, 5]);
         store.close().await.unwrap();
     }
 }

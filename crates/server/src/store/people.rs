@@ -157,14 +157,14 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
     };
     // A person's request has no reply: '' (NULL would mean the webhook's success reply).
     conn.prepare_cached(
-        "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype,
-             content, visible_to, audience, mentions, created_at, from_user,
+        "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
+             msgtype, content, visible_to, audience, mentions, created_at, from_user,
              raw_body, raw_content_at, reply, from_ip)
-         VALUES (?1, '', '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?15, '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         message.request_id,
-        message.chatid,
+        super::deliver::message_key(conn, &message.chatid)?,
         kind.as_str(),
         post_id,
         msgtype.as_str(),
@@ -177,6 +177,7 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
         raw_content_at,
         folded.as_ref().map(|_| ""),
         folded.as_ref().map(|_| "inbox"),
+        super::deliver::message_key(conn, "")?,
     ])?;
     let id = conn.last_insert_rowid();
     if let (true, Some(post_id)) = (opens_post, &post_id) {

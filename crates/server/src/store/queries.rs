@@ -19,7 +19,7 @@ use crate::domain::{Chat, ChatKind, Media, Post};
 pub const UNREAD_CAP: u64 = 999;
 
 /// The chat columns; the unread count walks at most [`UNREAD_CAP`] + 1 entries of
-/// `messages_by_chat` past the read mark.
+/// `message_rows_by_chat` past the read mark.
 const CHAT_SQL: &str = "SELECT c.chatid, c.kind, c.name, c.created_at, c.last_message_at, \
      c.message_count, \
      (SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.chatid = c.chatid \
@@ -92,7 +92,7 @@ pub(super) fn chat(conn: &Connection, chatid: &str) -> Result<Option<Chat>, Stor
 }
 
 /// The posts of one blackboard (`?1`), newest first, each with its replies: the messages of
-/// the post other than the one that opened it, counted on `messages_by_post`.
+/// the post other than the one that opened it, counted on `message_rows_by_post`.
 const POSTS_SQL: &str = "SELECT p.post_id, p.chatid, p.title, p.message_id, p.created_at, \
      (SELECT COUNT(*) FROM messages m WHERE m.post_id = p.post_id \
         AND m.id <> COALESCE(p.message_id, 0)) \
@@ -200,8 +200,8 @@ mod tests {
             .read(|conn| Ok(plan(conn, &format!("{CHAT_SQL} WHERE c.chatid = 'x'"))))
             .await
             .unwrap();
-        assert!(text.contains("messages_by_chat"), "{text}");
-        assert!(!text.contains("SCAN m"), "{text}");
+        assert!(text.contains("message_rows_by_chat"), "{text}");
+        assert!(!text.contains("SCAN r"), "{text}");
     }
 
     #[test]
@@ -242,7 +242,7 @@ mod tests {
     async fn reply_counts_walk_the_post_index() {
         let (_dir, store) = store();
         let text = store.read(|conn| Ok(plan(conn, POSTS_SQL))).await.unwrap();
-        assert!(text.contains("messages_by_post"), "{text}");
-        assert!(!text.contains("SCAN m"), "{text}");
+        assert!(text.contains("message_rows_by_post"), "{text}");
+        assert!(!text.contains("SCAN r"), "{text}");
     }
 }

@@ -12,7 +12,8 @@
 //! The same for the content of a message whose request is its own (`deliver.rs`): the
 //! `<msgtype>` object is usually in the body exactly as the stored `content` spells it, so the
 //! body is stored without it ([`cut`]) and `messages.raw_content_at` says where it goes back
-//! ([`splice`]).
+//! ([`splice`]). When the whole body is the usual spelling ([`usual`]), nothing of it is
+//! stored: the row rebuilds it.
 
 use std::borrow::Cow;
 
@@ -98,6 +99,35 @@ pub(super) fn unfold(stored: Vec<u8>, at: Option<i64>, content: &str) -> Vec<u8>
     }
 }
 
+/// The usual spelling of a request that reached one chat, `{"chatid":C,"msgtype":T,"T":CONTENT}`
+/// with `CONTENT` as the stored `content` spells it. A body spelled so is stored empty
+/// (`deliver.rs`, checked byte for byte there) and rebuilt from its row ([`restore`]).
+pub(super) fn usual(chatid: &str, msgtype: &str, content: &str) -> Vec<u8> {
+    let quoted = |text: &str| serde_json::Value::from(text).to_string();
+    let msgtype = quoted(msgtype);
+    format!(
+        r#"{{"chatid":{},"msgtype":{msgtype},{msgtype}:{content}}}"#,
+        quoted(chatid)
+    )
+    .into_bytes()
+}
+
+/// The body of a request kept in its message's row, as sent: rebuilt from the row when it was
+/// stored empty (the usual spelling, [`usual`]), else [`unfold`]ed.
+pub(super) fn restore(
+    stored: Vec<u8>,
+    at: Option<i64>,
+    chatid: &str,
+    msgtype: &str,
+    content: &str,
+) -> Vec<u8> {
+    if stored.is_empty() && at.is_none() {
+        usual(chatid, msgtype, content)
+    } else {
+        unfold(stored, at, content)
+    }
+}
+
 /// Whether `text`, which decoded to `decoded_len` bytes, is exactly `STANDARD.encode` of them.
 ///
 /// The decoder accepted it (the alphabet is standard and it rejects non-zero trailing bits),
@@ -174,6 +204,23 @@ mod tests {
             assert_eq!((stored.as_ref(), at), (body.as_bytes(), None), "{body}");
             assert_eq!(unfold(stored.into_owned(), at, content), body.as_bytes());
         }
+    }
+
+    #[test]
+    fn a_body_spelled_the_usual_way_is_rebuilt_from_the_row() {
+        let content = r#"{"content":"磁盘 91%\n\"q\"","mentioned_list":["a"]}"#;
+        let body = format!(r#"{{"chatid":"wr\"k","msgtype":"text","text":{content}}}"#);
+        assert_eq!(usual("wr\"k", "text", content), body.as_bytes());
+        assert_eq!(
+            restore(Vec::new(), None, "wr\"k", "text", content),
+            body.as_bytes()
+        );
+        // Stored whole or folded, the stored body is what counts.
+        assert_eq!(restore(b"{}".to_vec(), None, "g", "text", content), b"{}");
+        assert_eq!(
+            restore(b"{\"text\":}".to_vec(), Some(8), "g", "text", "1"),
+            b"{\"text\":1}"
+        );
     }
 
     #[test]

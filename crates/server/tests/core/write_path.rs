@@ -172,8 +172,9 @@ async fn a_single_target_request_kept_in_its_message_row_comes_back_byte_for_byt
         )
         .await;
     let g = DEMO_GROUP;
-    // The first two hold their content as stored (cut out on disk); the others spell it
-    // otherwise (escapes, spacing, key order) and are kept whole.
+    // The first two are spelled the usual way (nothing of them stored: the row rebuilds
+    // them); the third holds its content as stored in another key order (cut out on disk);
+    // the others spell it otherwise (escapes, spacing, key order) and are kept whole.
     let bodies = [
         format!(
             r#"{{"chatid":"{g}","msgtype":"text","text":{{"content":"disk 91% on db-1\n\"x\""}}}}"#
@@ -181,6 +182,7 @@ async fn a_single_target_request_kept_in_its_message_row_comes_back_byte_for_byt
         format!(
             r#"{{"chatid":"{g}","msgtype":"markdown","markdown":{{"content":"**磁盘** <@zhangsan>"}}}}"#
         ),
+        format!(r#"{{"msgtype":"text","chatid":"{g}","text":{{"content":"folded"}}}}"#),
         format!(
             r#"{{"chatid":"{g}","msgtype":"text","text":{{"content":"\u4e2d\u6587 https:\/\/x"}}}}"#
         ),
@@ -216,11 +218,15 @@ async fn a_single_target_request_kept_in_its_message_row_comes_back_byte_for_byt
     assert_eq!(count("SELECT COUNT(*) FROM requests"), 1);
     assert_eq!(
         count("SELECT COUNT(*) FROM messages WHERE raw_body IS NOT NULL AND reply IS NULL"),
-        5
+        6
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM messages WHERE length(raw_body) = 0"),
+        2
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM messages WHERE raw_content_at IS NOT NULL"),
-        2
+        1
     );
     server.stop().await;
 }
