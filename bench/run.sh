@@ -57,9 +57,11 @@ results="$out/results.jsonl"
 : >"$results"
 pid=""
 data=""
+# `if`, not `[[ ]] && ...`: under `set -e` a false test as the trap's last command made every
+# run exit 1 once the data directory was gone.
 cleanup() {
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-    [[ -n "$data" ]] && rm -rf "$data"
+    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
+    if [[ -n "$data" ]]; then rm -rf "$data"; fi
 }
 trap cleanup EXIT
 
@@ -91,7 +93,7 @@ stop() {
 }
 
 remove_data() {
-    [[ -n "$data" ]] && rm -rf "$data"
+    if [[ -n "$data" ]]; then rm -rf "$data"; fi
     data=""
 }
 
