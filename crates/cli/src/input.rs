@@ -3,6 +3,8 @@
 use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 
+use hookpit_server::config::{TokenFileError, read_token_file};
+
 use crate::report::Failure;
 
 /// Whether `path` means stdin.
@@ -78,22 +80,17 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
 pub fn admin_token(token: Option<&str>, file: Option<&Path>) -> Result<Option<String>, Failure> {
     match (token, file) {
         (Some(token), _) => Ok(Some(token.trim().to_owned())),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                Failure::invalid(format!(
-                    "cannot read the admin token file {}: {error}",
-                    path.display()
-                ))
-            })?;
-            let token = text.lines().next().unwrap_or_default().trim();
-            if token.is_empty() {
-                return Err(Failure::invalid(format!(
-                    "the admin token file {} is empty: its first line is the token",
-                    path.display()
-                )));
-            }
-            Ok(Some(token.to_owned()))
-        }
+        (None, Some(path)) => match read_token_file(path) {
+            Ok(token) => Ok(Some(token)),
+            Err(TokenFileError::Unreadable(error)) => Err(Failure::invalid(format!(
+                "cannot read the admin token file {}: {error}",
+                path.display()
+            ))),
+            Err(TokenFileError::Empty) => Err(Failure::invalid(format!(
+                "the admin token file {} is empty: its first line is the token",
+                path.display()
+            ))),
+        },
         (None, None) => Ok(None),
     }
 }

@@ -42,7 +42,7 @@ pub use media::{MediaKind, MediaNeed};
 pub use message::{Message, MsgType, SendRequest};
 pub use reply::{SendReply, UploadReply};
 pub use target::{ChatTarget, ChatTargets};
-pub use text::{display_text, truncate_utf8};
+pub use text::{display_text, searchable_text, truncate_utf8};
 pub use upload::{UploadPolicy, ValidUpload, validate_upload, validate_upload_parts};
 pub use validate::{ImageData, ImageFormat, ValidSend, parse_send};
 pub use window::{RetryAfter, SlidingWindow};

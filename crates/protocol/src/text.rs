@@ -1,4 +1,7 @@
-//! Byte-based text helpers: WeCom counts and cuts UTF-8 bytes, never characters.
+//! Text helpers: byte-based cuts (WeCom counts and cuts UTF-8 bytes, never characters), and the
+//! searchable text of a stored message's content.
+
+use serde_json::Value;
 
 use crate::limit::TEXT_DISPLAY_MAX_BYTES;
 
@@ -29,6 +32,27 @@ pub fn display_text(content: &str) -> &str {
 /// Whether [`display_text`] cuts `content`.
 pub fn is_display_truncated(content: &str) -> bool {
     content.len() > TEXT_DISPLAY_MAX_BYTES
+}
+
+/// Every string of a message's `content` JSON, one per line: what the inbox search
+/// (`GET /api/v1/messages?q=`) and the SDK's `MessageItem::contains` match against, so that a
+/// server-side list and a client-side wait agree. Text, markdown, article titles and
+/// descriptions, card fields and URLs all count.
+pub fn searchable_text(content: &Value) -> String {
+    fn walk(value: &Value, out: &mut String) {
+        match value {
+            Value::String(text) => {
+                out.push_str(text);
+                out.push('\n');
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            Value::Object(map) => map.values().for_each(|item| walk(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    walk(content, &mut out);
+    out
 }
 
 #[cfg(test)]

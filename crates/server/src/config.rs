@@ -249,16 +249,15 @@ impl Config {
         if self.admin_token.is_some() {
             return Err("give either --admin-token or --admin-token-file, not both".to_owned());
         }
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            format!("cannot read --admin-token-file {}: {error}", path.display())
-        })?;
-        let token = text.lines().next().unwrap_or_default().trim().to_owned();
-        if token.is_empty() {
-            return Err(format!(
+        let token = read_token_file(path).map_err(|error| match error {
+            TokenFileError::Unreadable(error) => {
+                format!("cannot read --admin-token-file {}: {error}", path.display())
+            }
+            TokenFileError::Empty => format!(
                 "--admin-token-file {} is empty: its first line is the token",
                 path.display()
-            ));
-        }
+            ),
+        })?;
         self.admin_token = Some(token);
         Ok(())
     }
@@ -363,6 +362,29 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .finish()
     }
+}
+
+/// Why an admin token file gives no token.
+#[derive(Debug)]
+pub enum TokenFileError {
+    /// It cannot be read.
+    Unreadable(std::io::Error),
+    /// Its first line is blank.
+    Empty,
+}
+
+/// The admin token in the file at `path`: its first line, surrounding whitespace trimmed. The
+/// server (`--admin-token-file`) and the client commands read it the same way.
+///
+/// # Errors
+/// The file cannot be read, or its first line is blank.
+pub fn read_token_file(path: &std::path::Path) -> Result<String, TokenFileError> {
+    let text = std::fs::read_to_string(path).map_err(TokenFileError::Unreadable)?;
+    let token = text.lines().next().unwrap_or_default().trim();
+    if token.is_empty() {
+        return Err(TokenFileError::Empty);
+    }
+    Ok(token.to_owned())
 }
 
 /// An address to listen on: `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT` (loopback), or a bare

@@ -131,29 +131,10 @@ impl MessageItem {
     /// inbox search (`GET /api/v1/messages?q=`), so that a wait and a list agree. It looks at
     /// every string (text, markdown, article titles and descriptions, card fields, URLs).
     pub fn contains(&self, needle: &str) -> bool {
-        search_text(&self.content)
+        hookpit_protocol::searchable_text(&self.content)
             .to_ascii_lowercase()
             .contains(&needle.to_ascii_lowercase())
     }
-}
-
-/// Every string of `content`, one per line: what the server's `q` searches (the server builds
-/// the same text when it stores a message).
-pub(crate) fn search_text(content: &Value) -> String {
-    fn walk(value: &Value, out: &mut String) {
-        match value {
-            Value::String(text) => {
-                out.push_str(text);
-                out.push('\n');
-            }
-            Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
-            Value::Object(map) => map.values().for_each(|item| walk(item, out)),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    walk(content, &mut out);
-    out
 }
 
 #[cfg(test)]

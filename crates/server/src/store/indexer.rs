@@ -238,7 +238,10 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
             let id: i64 = row.get(0)?;
             let content: String = row.get(1)?;
             let content: serde_json::Value = serde_json::from_str(&content)?;
-            rows.push((id, index_tokens(&super::search::searchable_text(&content))));
+            rows.push((
+                id,
+                index_tokens(&hookpit_protocol::searchable_text(&content)),
+            ));
         }
     }
     let Some(&(last, _)) = rows.last() else {

@@ -199,13 +199,7 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     let order = if q.ascending { "ASC" } else { "DESC" };
     let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
     let columns = m_columns();
-    let checked_here = !search.include.is_empty()
-        || !search.exclude.is_empty()
-        || search
-            .fields
-            .iter()
-            .any(|(f, _)| matches!(f, Field::Has(_)));
-    if !checked_here {
+    if !search.checks_rows() {
         let sql = format!(
             "SELECT {columns} FROM messages m WHERE 1{} ORDER BY m.id {order} LIMIT ?",
             c.and()
@@ -247,40 +241,12 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     );
     let mut indexed_values = vec![SqlValue::Text(index_query), SqlValue::Integer(upto)];
     indexed_values.extend(c.values);
+    let mut parts = [(tail, tail_values), (indexed, indexed_values)];
     if q.ascending {
-        collect(
-            conn,
-            &indexed,
-            indexed_values,
-            Some(&search),
-            limit,
-            &mut messages,
-        )?;
-        collect(
-            conn,
-            &tail,
-            tail_values,
-            Some(&search),
-            limit,
-            &mut messages,
-        )?;
-    } else {
-        collect(
-            conn,
-            &tail,
-            tail_values,
-            Some(&search),
-            limit,
-            &mut messages,
-        )?;
-        collect(
-            conn,
-            &indexed,
-            indexed_values,
-            Some(&search),
-            limit,
-            &mut messages,
-        )?;
+        parts.reverse();
+    }
+    for (sql, values) in parts {
+        collect(conn, &sql, values, Some(&search), limit, &mut messages)?;
     }
     Ok(messages)
 }

@@ -32,7 +32,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::domain::{MessageType, StoredMessage};
-use hookpit_protocol::MsgType;
+use hookpit_protocol::{MsgType, searchable_text};
 
 /// Parts a query may have: far more than anyone types, few enough that a query stays cheap.
 const MAX_PARTS: usize = 32;
@@ -147,11 +147,19 @@ impl Search {
         Ok(search)
     }
 
-    /// Whether the content's searchable text (from [`searchable_text`], lowercased) passes the
+    /// Whether the content's searchable text ([`searchable_text`], lowercased) passes the
     /// text parts.
     pub fn matches_text(&self, text: &str) -> bool {
         self.include.iter().all(|term| text.contains(term.as_str()))
             && !self.exclude.iter().any(|term| text.contains(term.as_str()))
+    }
+
+    /// Whether some part is checked on each row ([`Search::matches`]) rather than by SQL: a text
+    /// part, or `has:`.
+    pub fn checks_rows(&self) -> bool {
+        !self.include.is_empty()
+            || !self.exclude.is_empty()
+            || self.fields.iter().any(|(f, _)| matches!(f, Field::Has(_)))
     }
 
     /// Whether `message` passes every part SQL does not check: the text, and `has:`.
@@ -290,25 +298,6 @@ fn date(value: &str) -> Result<i64, String> {
         .map_err(|_| bad())?
         .as_millis();
     i64::try_from(millis).map_err(|_| bad())
-}
-
-/// Every string of the content, one per line: what the text of `q` is matched against (the
-/// SDK's `search_text` builds the same).
-pub(super) fn searchable_text(content: &Value) -> String {
-    fn walk(value: &Value, out: &mut String) {
-        match value {
-            Value::String(text) => {
-                out.push_str(text);
-                out.push('\n');
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            Value::Object(map) => map.values().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    walk(content, &mut out);
-    out
 }
 
 /// The index tokens of `text` (searchable text, any case), space-separated: what the indexer
