@@ -26,15 +26,7 @@ if [ "${1:-}" = "bench" ]; then mode="bench"; shift; fi
 
 say() { printf 'browser tests: %s\n' "$*" >&2; }
 
-apt_install() {
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null; then say "need root or sudo to apt-get install $*"; return 1; fi
-    sudo=(sudo -n) # -n: fail rather than prompt for a password
-  fi
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
-}
+source "$root/scripts/apt-install.sh"
 
 # ---------------------------------------------------------------- what the tests need
 

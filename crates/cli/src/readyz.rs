@@ -56,7 +56,12 @@ pub async fn run(args: ReadyzArgs) -> Result<(), Failure> {
     };
     let status = response.status();
     if status == reqwest::StatusCode::OK {
-        println!("ready: {url}");
+        // Degraded is still ready (it accepts sends); say so, and why.
+        let body = response.text().await.unwrap_or_default();
+        match body.trim().strip_prefix("degraded: ") {
+            Some(why) => println!("ready, degraded ({why}): {url}"),
+            None => println!("ready: {url}"),
+        }
         return Ok(());
     }
     let body = response.text().await.unwrap_or_default();

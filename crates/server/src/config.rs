@@ -164,6 +164,11 @@ pub struct Config {
     /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
     /// proxy.
     pub public_url: Option<String>,
+
+    /// Share the rate limits and the identical-body rule with every instance on this Redis
+    /// (`redis://[:PASSWORD@]HOST[:PORT][/DB]`). While it is unreachable, sends are still
+    /// accepted under per-instance limits and `/readyz` says `degraded`.
+    pub redis: Option<String>,
 }
 
 impl Default for Config {
@@ -204,6 +209,7 @@ impl Default for Config {
             proxy_listen: None,
             tls_listen: None,
             public_url: None,
+            redis: None,
         }
     }
 }
@@ -360,6 +366,10 @@ impl fmt::Debug for Config {
             .field("proxy_listen", &self.proxy_listen)
             .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)
+            .field(
+                "redis",
+                &self.redis.as_deref().map(crate::cluster::redact_password),
+            )
             .finish()
     }
 }

@@ -50,6 +50,7 @@ pub mod api;
 pub mod app;
 pub mod callback;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod embedded;

@@ -19,6 +19,7 @@ use hookpit_protocol::limit::{
 };
 use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, SlidingWindow};
 
+use crate::cluster::{BodyClaim, Cluster, Window};
 use crate::config::{Config, LimitProfile};
 
 /// The numbers of one profile; `None` = unlimited.
@@ -84,22 +85,43 @@ enum Scope {
     Chat(String),
 }
 
-/// The rate limiter of the send endpoint.
+/// The rate limiter of the send endpoint: per instance, or shared by every instance through
+/// Redis (`--redis`, [`crate::cluster`]) with the per-instance windows as the fallback while
+/// Redis is unavailable.
 #[derive(Debug)]
 pub struct RateLimiter {
     limits: Limits,
     // A std Mutex: held for a few map operations, never across an await.
     windows: Mutex<HashMap<(String, Scope), SlidingWindow<Duration>>>,
     in_flight: Arc<Mutex<HashSet<u64>>>,
+    shared: Option<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    cluster: Arc<Cluster>,
+    /// How long a claimed identical-body slot lives in Redis if its instance dies before
+    /// releasing it.
+    body_ttl: Duration,
 }
 
 impl RateLimiter {
-    /// A limiter enforcing `limits`.
+    /// A per-instance limiter enforcing `limits`.
     pub fn new(limits: Limits) -> RateLimiter {
         RateLimiter {
             limits,
             windows: Mutex::new(HashMap::new()),
             in_flight: Arc::new(Mutex::new(HashSet::new())),
+            shared: None,
+        }
+    }
+
+    /// This limiter with its windows and identical-body slots in `cluster`'s Redis; a claimed
+    /// slot left behind by a dead instance expires after `body_ttl`.
+    pub fn shared(self, cluster: Arc<Cluster>, body_ttl: Duration) -> RateLimiter {
+        RateLimiter {
+            shared: Some(Shared { cluster, body_ttl }),
+            ..self
         }
     }
 
@@ -108,17 +130,50 @@ impl RateLimiter {
         self.limits
     }
 
+    /// The Redis the limits are shared through, if any.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.shared.as_ref().map(|shared| &shared.cluster)
+    }
+
     /// Charges one send by `bot_id` to `targets` at `now`.
     ///
     /// # Errors
     /// 45009 `api freq out of limit` if any window is full; nothing is charged then.
-    pub fn check_send(
+    pub async fn check_send(
         &self,
         bot_id: &str,
         targets: &ChatTargets,
         now: SystemTime,
     ) -> Result<(), ErrorCode> {
         let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+        let scopes = self.scopes(targets);
+        if scopes.is_empty() {
+            return Ok(());
+        }
+        if let Some(shared) = &self.shared {
+            let windows: Vec<Window> = scopes
+                .iter()
+                .map(|(scope, capacity)| Window {
+                    scope: scope.redis_name(),
+                    capacity: *capacity,
+                })
+                .collect();
+            match shared
+                .cluster
+                .check_windows(bot_id, &windows, RATE_WINDOW, now)
+                .await
+            {
+                Some(true) => return Ok(()),
+                Some(false) => return Err(ErrorCode::API_FREQ_OUT_OF_LIMIT),
+                // Redis is unavailable: this instance's own windows decide.
+                None => {}
+            }
+        }
+        self.check_locally(bot_id, scopes, now)
+    }
+
+    /// The windows a send to `targets` needs, with their capacities.
+    fn scopes(&self, targets: &ChatTargets) -> Vec<(Scope, usize)> {
         let mut scopes: Vec<(Scope, usize)> = Vec::new();
         if let Some(n) = self.limits.per_bot {
             scopes.push((Scope::Bot, n));
@@ -139,9 +194,15 @@ impl RateLimiter {
                 }
             }
         }
-        if scopes.is_empty() {
-            return Ok(());
-        }
+        scopes
+    }
+
+    fn check_locally(
+        &self,
+        bot_id: &str,
+        scopes: Vec<(Scope, usize)>,
+        now: Duration,
+    ) -> Result<(), ErrorCode> {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         for (scope, capacity) in &scopes {
             let window = windows
@@ -160,17 +221,36 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Claims the identical-body slot of (`key`, `body`) for the life of the returned guard.
+    /// Claims the identical-body slot of (`bot_id`, `body`) for the life of the returned guard.
     ///
     /// # Errors
-    /// 45033 `api concurrent out of limit` while another request with the same key and body is
-    /// in flight.
-    pub fn claim_body(&self, key: &str, body: &[u8]) -> Result<Option<InFlight>, ErrorCode> {
+    /// 45033 `api concurrent out of limit` while another request with the same bot and body is
+    /// in flight (on any instance, when the limits are shared).
+    pub async fn claim_body(
+        &self,
+        bot_id: &str,
+        body: &[u8],
+    ) -> Result<Option<InFlight>, ErrorCode> {
         if !self.limits.identical_body {
             return Ok(None);
         }
+        if let Some(shared) = &self.shared {
+            match shared
+                .cluster
+                .claim_body(bot_id, body, shared.body_ttl)
+                .await
+            {
+                Some(Some(claim)) => {
+                    return Ok(Some(InFlight {
+                        _slot: Slot::Shared(claim),
+                    }));
+                }
+                Some(None) => return Err(ErrorCode::API_CONCURRENT_OUT_OF_LIMIT),
+                None => {}
+            }
+        }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut hasher);
+        bot_id.hash(&mut hasher);
         body.hash(&mut hasher);
         let hash = hasher.finish();
         let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -178,12 +258,15 @@ impl RateLimiter {
             return Err(ErrorCode::API_CONCURRENT_OUT_OF_LIMIT);
         }
         Ok(Some(InFlight {
-            set: Arc::clone(&self.in_flight),
-            hash,
+            _slot: Slot::Local(LocalSlot {
+                set: Arc::clone(&self.in_flight),
+                hash,
+            }),
         }))
     }
 
-    /// Drops windows with nothing left in them (called periodically).
+    /// Drops windows with nothing left in them (called periodically). Shared windows expire in
+    /// Redis by themselves.
     pub fn sweep(&self, now: SystemTime) {
         let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
         self.windows
@@ -193,14 +276,37 @@ impl RateLimiter {
     }
 }
 
+impl Scope {
+    /// The scope's part of its Redis key.
+    fn redis_name(&self) -> String {
+        match self {
+            Scope::Bot => "bot".to_owned(),
+            Scope::Broadcast => "broadcast".to_owned(),
+            Scope::Chat(id) => format!("chat:{id}"),
+        }
+    }
+}
+
 /// An identical-body slot, released on drop (when the request finishes).
 #[derive(Debug)]
 pub struct InFlight {
+    _slot: Slot,
+}
+
+#[derive(Debug)]
+#[allow(dead_code, reason = "each slot is held for its Drop")]
+enum Slot {
+    Local(LocalSlot),
+    Shared(BodyClaim),
+}
+
+#[derive(Debug)]
+struct LocalSlot {
     set: Arc<Mutex<HashSet<u64>>>,
     hash: u64,
 }
 
-impl Drop for InFlight {
+impl Drop for LocalSlot {
     fn drop(&mut self) {
         self.set
             .lock()
@@ -219,79 +325,87 @@ mod tests {
         RateLimiter::new(Limits::from_config(&config))
     }
 
-    #[test]
-    fn a_second_identical_body_in_flight_is_45033_until_the_first_finishes() {
+    #[tokio::test]
+    async fn a_second_identical_body_in_flight_is_45033_until_the_first_finishes() {
         let limiter = limiter(LimitProfile::Internal);
-        let first = limiter.claim_body("k", b"body").unwrap();
-        assert_eq!(limiter.claim_body("k", b"body").unwrap_err().code(), 45033);
-        assert!(limiter.claim_body("other", b"body").is_ok());
+        let first = limiter.claim_body("k", b"body").await.unwrap();
+        assert_eq!(
+            limiter.claim_body("k", b"body").await.unwrap_err().code(),
+            45033
+        );
+        assert!(limiter.claim_body("other", b"body").await.is_ok());
         drop(first);
-        assert!(limiter.claim_body("k", b"body").is_ok());
+        assert!(limiter.claim_body("k", b"body").await.is_ok());
     }
 
-    #[test]
-    fn profile_off_disables_the_identical_body_rule() {
+    #[tokio::test]
+    async fn profile_off_disables_the_identical_body_rule() {
         let limiter = limiter(LimitProfile::Off);
-        let _first = limiter.claim_body("k", b"body").unwrap();
-        assert!(limiter.claim_body("k", b"body").unwrap().is_none());
+        let _first = limiter.claim_body("k", b"body").await.unwrap();
+        assert!(limiter.claim_body("k", b"body").await.unwrap().is_none());
     }
 
-    #[test]
-    fn the_internal_profile_allows_10_000_sends_per_bot_per_minute() {
+    #[tokio::test]
+    async fn the_internal_profile_allows_10_000_sends_per_bot_per_minute() {
         let limiter = limiter(LimitProfile::Internal);
         let start = SystemTime::now();
         // 100 chats × 100 messages: no chat window is full, the bot window is.
         for chat in 0..100 {
             let target = ChatTargets::parse(Some(&format!("wrk{chat}"))).unwrap();
             for _ in 0..100 {
-                limiter.check_send("bot", &target, start).unwrap();
+                limiter.check_send("bot", &target, start).await.unwrap();
             }
         }
         let fresh = ChatTargets::parse(Some("wrkFresh")).unwrap();
-        let refused = limiter.check_send("bot", &fresh, start).unwrap_err();
+        let refused = limiter.check_send("bot", &fresh, start).await.unwrap_err();
         assert_eq!(refused.code(), 45009);
-        assert!(limiter.check_send("other bot", &fresh, start).is_ok());
+        assert!(limiter.check_send("other bot", &fresh, start).await.is_ok());
         let later = start + RATE_WINDOW;
-        assert!(limiter.check_send("bot", &fresh, later).is_ok());
+        assert!(limiter.check_send("bot", &fresh, later).await.is_ok());
     }
 
-    #[test]
-    fn sweeping_forgets_only_idle_windows() {
+    #[tokio::test]
+    async fn sweeping_forgets_only_idle_windows() {
         let limiter = limiter(LimitProfile::Public);
         let start = SystemTime::now();
         let target = ChatTargets::parse(None).unwrap();
         for _ in 0..20 {
-            limiter.check_send("bot", &target, start).unwrap();
+            limiter.check_send("bot", &target, start).await.unwrap();
         }
         limiter.sweep(start);
         assert!(
-            limiter.check_send("bot", &target, start).is_err(),
+            limiter.check_send("bot", &target, start).await.is_err(),
             "a busy window is kept"
         );
         limiter.sweep(start + RATE_WINDOW);
         assert!(
             limiter
                 .check_send("bot", &target, start + RATE_WINDOW)
+                .await
                 .is_ok()
         );
     }
 
-    #[test]
-    fn a_refused_send_charges_no_window() {
+    #[tokio::test]
+    async fn a_refused_send_charges_no_window() {
         let limiter = limiter(LimitProfile::Internal);
         let now = SystemTime::now();
         let a = ChatTargets::parse(Some("a")).unwrap();
         let ab = ChatTargets::parse(Some("a|b")).unwrap();
         for _ in 0..100 {
-            limiter.check_send("bot", &a, now).unwrap();
+            limiter.check_send("bot", &a, now).await.unwrap();
         }
         assert_eq!(
-            limiter.check_send("bot", &ab, now).unwrap_err().code(),
+            limiter
+                .check_send("bot", &ab, now)
+                .await
+                .unwrap_err()
+                .code(),
             45009
         );
         let b = ChatTargets::parse(Some("b")).unwrap();
         for _ in 0..100 {
-            limiter.check_send("bot", &b, now).unwrap();
+            limiter.check_send("bot", &b, now).await.unwrap();
         }
     }
 }

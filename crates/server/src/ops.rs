@@ -37,14 +37,20 @@ async fn livez() -> &'static str {
     "ok\n"
 }
 
-/// The store answers a read and a write.
+/// The store answers a read and a write. With `--redis`, an unreachable Redis makes the
+/// instance `degraded`: still ready (it accepts sends, under per-instance limits), so a load
+/// balancer keeps it, but a probe or a person can see it.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n"),
-        Err(error) => {
-            tracing::warn!(error = %error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n")
-        }
+    if let Err(error) = state.store.ping().await {
+        tracing::warn!(error = %error, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n");
+    }
+    match state.limiter.cluster() {
+        Some(cluster) if !cluster.ping().await => (
+            StatusCode::OK,
+            "degraded: Redis unavailable, rate limits are per instance\n",
+        ),
+        _ => (StatusCode::OK, "ok\n"),
     }
 }
 
@@ -79,7 +85,11 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
                     })
                     .collect();
             }
-            state.metrics.render(bytes, &process)
+            let mut text = state.metrics.render(bytes, &process);
+            if let Some(cluster) = state.limiter.cluster() {
+                cluster.render_metrics(&mut text);
+            }
+            text
         },
     )
 }

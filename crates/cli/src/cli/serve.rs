@@ -238,6 +238,18 @@ pub struct ServeArgs {
     /// proxy.
     #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+
+    /// Share the rate limits and the identical-body rule (45009, 45033) with every instance on
+    /// this Redis, e.g. `redis://127.0.0.1:6379` or `redis://:PASSWORD@HOST:6379/0`. While it
+    /// is unreachable, sends are still accepted under per-instance limits, a warning is logged
+    /// once and `/readyz` says `degraded`; shared limits resume when it is back.
+    #[arg(
+        long,
+        env = "HOOKPIT_REDIS",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
 }
 
 impl ServeArgs {
@@ -278,6 +290,7 @@ impl ServeArgs {
             relay_merge: self.relay_merge,
             faults: self.faults,
             public_url: self.public_url,
+            redis: self.redis,
         }
     }
 }

@@ -60,3 +60,18 @@ async fn readyz_of_a_server_with_an_admin_token_needs_the_token() {
         .await;
     assert_eq!(with.code, 0, "{}", with.snapshot());
 }
+
+#[tokio::test]
+async fn readyz_of_a_server_whose_redis_is_unreachable_exits_0_and_says_degraded() {
+    // Nothing listens on port 1: the server starts anyway and accepts sends per instance.
+    let hookpit =
+        TestServer::with(|config| config.redis = Some("redis://127.0.0.1:1".to_owned())).await;
+    let base = hookpit.server.base_url().to_owned();
+    let output = hookpit.run(&["readyz", "--url", &base], "").await;
+    assert_snapshot!(output.snapshot(), @r"
+    exit: 0
+    --- stdout
+    ready, degraded (Redis unavailable, rate limits are per instance): [BASE]/readyz
+    --- stderr
+    ");
+}

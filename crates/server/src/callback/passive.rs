@@ -146,6 +146,7 @@ async fn post(
             &ChatTargets(vec![ChatTarget::Id(rate_target)]),
             state.clock.now(),
         )
+        .await
         .map_err(|error| {
             format!(
                 "{} {}: the reply was not posted",

@@ -98,6 +98,7 @@ pub async fn run(state: AppState) {
             let targets = ChatTargets::parse_unchecked(Some(&lane.1));
             if pacing
                 .check_send(&config.upstream_key(), &targets, state.clock.now())
+                .await
                 .is_err()
             {
                 let pace = i64::try_from(PACE.as_millis()).unwrap_or(1000);
@@ -192,7 +193,9 @@ async fn seed_pacing(state: &AppState, pacing: &RateLimiter) {
         };
         let at = std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(at).unwrap_or(0));
         let targets = ChatTargets::parse_unchecked(Some(&chat));
-        let _ = pacing.check_send(&config.upstream_key(), &targets, at);
+        let _ = pacing
+            .check_send(&config.upstream_key(), &targets, at)
+            .await;
     }
 }
 

@@ -126,6 +126,13 @@ impl ServerBuilder {
         };
         let addr = listener.local_addr()?;
         config.validate(addr).map_err(ServeError::Config)?;
+        // Before the store is touched: a mistyped URL changes nothing on disk.
+        let cluster = match &config.redis {
+            Some(url) => Some(Arc::new(
+                crate::cluster::Cluster::new(url).map_err(ServeError::Config)?,
+            )),
+            None => None,
+        };
 
         let data = config.data.clone();
         {
@@ -155,7 +162,12 @@ impl ServerBuilder {
             .unwrap_or_else(|| format!("http://{addr}"));
         let (shutdown_sender, shutdown) = watch::channel(false);
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let limiter = RateLimiter::new(Limits::from_config(&config));
+        let mut limiter = RateLimiter::new(Limits::from_config(&config));
+        if let Some(cluster) = cluster {
+            tracing::info!(redis = %cluster.shown_url(), "rate limits shared through Redis");
+            // A slot outlives the longest request it can guard, then expires by itself.
+            limiter = limiter.shared(cluster, config.request_timeout * 2);
+        }
         let state = AppState(Arc::new(Inner {
             proxy_trust: config.proxy_trust(),
             faults: crate::fault::Faults::from_specs(&config.faults, clock.now())

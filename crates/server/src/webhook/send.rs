@@ -101,7 +101,7 @@ pub(super) async fn send(
     }
 
     // 10. The identical-body slot is held until this call is answered.
-    let _in_flight = match state.limiter.claim_body(&bot.id, &body) {
+    let _in_flight = match state.limiter.claim_body(&bot.id, &body).await {
         Ok(guard) => guard,
         Err(error) => return call.refuse(&state, &error, &body),
     };
@@ -112,6 +112,7 @@ pub(super) async fn send(
     if let Err(error) = state
         .limiter
         .check_send(&bot.id, &rate_targets, state.clock.now())
+        .await
     {
         return call.refuse(&state, &error, &body);
     }

@@ -157,6 +157,7 @@ async fn a_second_identical_body_in_flight_is_45033() {
     let first = state
         .limiter
         .claim_body(DEMO_BOT_ID, body.as_bytes())
+        .await
         .unwrap();
     let second = server.send(&body).await;
     assert_eq!(
@@ -200,6 +201,7 @@ async fn profile_off_disables_every_limit_and_the_identical_body_rule() {
     let held = state
         .limiter
         .claim_body(DEMO_BOT_ID, body.as_bytes())
+        .await
         .unwrap();
     assert!(held.is_none());
     assert_eq!(server.send(&body).await.errcode(), 0);

@@ -19,6 +19,7 @@ mod relay;
 mod routing;
 mod sdk;
 mod send;
+mod shared_limits;
 mod single_chat;
 mod timeouts;
 mod write_path;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod receiver;
+pub mod redis;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
