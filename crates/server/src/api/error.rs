@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn database_errors_become_opaque_500s() {
-        let error = ApiError::from(StoreError::Database(rusqlite::Error::InvalidQuery));
+        let error = ApiError::from(StoreError::from(rusqlite::Error::InvalidQuery));
         assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!error.message.contains("query"), "{}", error.message);
     }

@@ -1,7 +1,7 @@
 //! Bots: CRUD, lookup by key, chat membership and subscription scope (their single chats are
 //! in `single_chat.rs`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, chats, random_id, users};
 use crate::clock::rfc3339;

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, bots, outbox};
 use crate::domain::{CallbackConfig, NewOutboxEntry};
 
-fn config_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CallbackConfig> {
+fn config_from_row(row: &crate::store::db::Row<'_>) -> crate::store::db::Result<CallbackConfig> {
     Ok(CallbackConfig {
         bot_id: row.get(0)?,
         url: row.get(1)?,

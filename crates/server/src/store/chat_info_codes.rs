@@ -2,7 +2,7 @@
 //! is queued, in the outbox's transaction: `outbox.rs`); a code is valid for 5 minutes and used
 //! once.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::domain::ChatInfoCode;

@@ -1,7 +1,7 @@
 //! Chats (groups, blackboards, single chats), their members, read marks and blackboard posts:
 //! the writes. The reads the inbox makes are in `queries.rs`.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, queries, random_id};
 use crate::clock::rfc3339;
@@ -18,7 +18,7 @@ pub(super) fn kind_of(conn: &Connection, chatid: &str) -> Result<Option<ChatKind
 
 /// Whether `userid` is a member of `chatid`.
 pub(super) fn is_member(conn: &Connection, chatid: &str, userid: &str) -> Result<bool, StoreError> {
-    use rusqlite::OptionalExtension;
+    use crate::store::db::OptionalExtension;
     Ok(conn
         .prepare_cached("SELECT 1 FROM chat_members WHERE chatid = ?1 AND userid = ?2")?
         .query_row([chatid, userid], |_| Ok(()))

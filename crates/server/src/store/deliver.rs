@@ -11,9 +11,9 @@
 //!   markdown).
 //! - Mentions: on a blackboard only inline `<@userid>` counts ("mentioned_list 暂不支持小黑板").
 
+use crate::store::db::{Connection, OptionalExtension, params};
 use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::route::{Target, refuse, route};
@@ -145,7 +145,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             folded.as_ref().and(reply),
             folded.as_ref().map(|_| delivery.from_ip.as_str()),
         ])?;
-        let id = conn.last_insert_rowid();
+        let id = conn.last_insert_rowid()?;
         if let Some(Post::New(post_id)) = &post {
             chats::insert_post(
                 conn,
@@ -233,7 +233,7 @@ pub(super) fn message_key(conn: &Connection, value: &str) -> Result<i64, StoreEr
     }
     conn.prepare_cached("INSERT INTO message_keys (value) VALUES (?1)")?
         .execute([value])?;
-    Ok(conn.last_insert_rowid())
+    conn.last_insert_rowid().map_err(StoreError::from)
 }
 
 /// A JSON list column: NULL when empty (`mentions`, `request_lints`), the common case.

@@ -87,7 +87,7 @@ impl Store {
                     "INSERT OR IGNORE INTO media (media_id, bot_id, kind, filename, content_type,
                          size, created_at, expires_at, voice_duration_ms, placeholder)
                      VALUES (?1, ?2, ?3, ?4, 'application/octet-stream', ?5, ?6, ?7, ?8, 1)",
-                    rusqlite::params![
+                    crate::store::db::params![
                         media_id,
                         DEMO_BOT_ID,
                         kind,
@@ -120,7 +120,7 @@ impl Store {
     async fn create_demo(&self, now: i64) -> Result<Bot, StoreError> {
         self.write_bots(move |conn| {
             let existing: Option<String> = {
-                use rusqlite::OptionalExtension;
+                use crate::store::db::OptionalExtension;
                 conn.query_row("SELECT id FROM bots WHERE is_demo = 1", [], |row| {
                     row.get(0)
                 })

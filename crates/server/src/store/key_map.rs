@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rusqlite::Connection;
+use crate::store::db::Connection;
 
 use super::StoreError;
 use crate::domain::BotIdentity;

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::store::db::{OptionalExtension, params};
 use hookpit_protocol::MediaKind;
-use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::domain::Media;
@@ -14,7 +14,7 @@ pub(super) const MEDIA_COLUMNS: &str = "media_id, bot_id, kind, filename, conten
      created_at, expires_at, voice_duration_ms, placeholder";
 
 /// An upload from a row of [`MEDIA_COLUMNS`].
-pub(super) fn media_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
+pub(super) fn media_from_row(row: &crate::store::db::Row<'_>) -> crate::store::db::Result<Media> {
     let kind: String = row.get(2)?;
     let size: i64 = row.get(5)?;
     Ok(Media {

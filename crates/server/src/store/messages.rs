@@ -1,9 +1,9 @@
 //! Reading, clearing and pruning messages.
 
+use crate::store::db::Value as SqlValue;
+use crate::store::db::{Connection, OptionalExtension, params_from_iter};
 use hookpit_protocol::MsgType;
 use hookpit_protocol::reply::SEND_OK_BODY;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::search::{Field, Search};
 use super::{Store, StoreError};
@@ -12,7 +12,7 @@ use crate::domain::{ChatKind, MessageDetail, MessageQuery, MessageType, StoredMe
 const COLUMNS: &str = "id, request_id, bot_id, bot_name, chatid, chat_kind, post_id, msgtype, \
                        content, visible_to, mentions, created_at, request_lints, from_user";
 
-fn message_from_row(row: &rusqlite::Row<'_>) -> Result<StoredMessage, StoreError> {
+fn message_from_row(row: &crate::store::db::Row<'_>) -> Result<StoredMessage, StoreError> {
     let kind: String = row.get(5)?;
     let msgtype: String = row.get(7)?;
     let content: String = row.get(8)?;
@@ -201,7 +201,7 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     let columns = m_columns();
     if !search.checks_rows() {
         let sql = format!(
-            "SELECT {columns} FROM messages m WHERE 1{} ORDER BY m.id {order} LIMIT ?",
+            "SELECT {columns} FROM messages m WHERE TRUE{} ORDER BY m.id {order} LIMIT ?",
             c.and()
         );
         let mut values = c.values.clone();
@@ -211,11 +211,15 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
         return Ok(messages);
     }
     let mut messages = Vec::new();
-    let Some(index_query) = search.index_query() else {
+    // The n-gram index is SQLite's (`search.db`); PostgreSQL scans.
+    let index = conn
+        .sqlite()
+        .and_then(|sqlite| Some((sqlite, search.index_query()?)));
+    let Some((sqlite, index_query)) = index else {
         // No term the index can answer (`ok`, `-x`, `has:image`): a scan, newest first, that
         // stops at a full page.
         let sql = format!(
-            "SELECT {columns} FROM messages m WHERE 1{} ORDER BY m.id {order}",
+            "SELECT {columns} FROM messages m WHERE TRUE{} ORDER BY m.id {order}",
             c.and()
         );
         collect(conn, &sql, c.values, Some(&search), limit, &mut messages)?;
@@ -223,7 +227,7 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     };
     // Candidates from the index up to its watermark, the tail above it scanned; in the order
     // asked for (newest first: the tail, then the index).
-    let upto = super::indexer::indexed_upto(conn)?;
+    let upto = super::indexer::indexed_upto(sqlite)?;
     let tail = format!(
         "SELECT {columns} FROM messages m WHERE m.id > ?{} ORDER BY m.id {order}",
         c.and()
@@ -266,7 +270,7 @@ fn collect(
     let mut statement = conn.prepare_cached(sql)?;
     let mut rows = statement.query(params_from_iter(values))?;
     while let Some(row) = rows.next()? {
-        let message = message_from_row(row)?;
+        let message = message_from_row(&row)?;
         if search.is_none_or(|search| search.matches(&message)) {
             out.push(message);
             if out.len() >= limit {
@@ -334,7 +338,7 @@ impl Store {
                 )
             };
             Ok(MessageDetail {
-                message: message_from_row(row)?,
+                message: message_from_row(&row)?,
                 raw_request: String::from_utf8_lossy(&raw).into_owned(),
                 reply,
                 from_ip,
@@ -519,7 +523,7 @@ mod tests {
         store.indexer.stop().await;
         insert(&store, &["新的告警 new disk alert", "still nothing"]).await;
         let upto = store
-            .read(super::super::indexer::indexed_upto)
+            .read(|conn| super::super::indexer::indexed_upto(conn.sqlite().unwrap()))
             .await
             .unwrap();
         assert_eq!(upto, 2, "the tail is not indexed");

@@ -27,6 +27,7 @@ mod callbacks;
 mod chat_info_codes;
 mod chats;
 mod checkpoint;
+pub mod db;
 mod deliver;
 mod demo;
 mod indexer;
@@ -79,10 +80,10 @@ pub enum StoreError {
     Invalid(String),
     // The text is for logs: the admin API never shows it (`api/error.rs`).
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] db::Error),
     /// The commit holding this write failed; the write is not stored.
     #[error("commit failed: {0}")]
-    Commit(Arc<rusqlite::Error>),
+    Commit(Arc<db::Error>),
     #[error("file error")]
     Io(#[from] std::io::Error),
     #[error("stored JSON is invalid")]
@@ -96,6 +97,12 @@ pub enum StoreError {
     /// Another server holds the data directory.
     #[error("{}", lock::locked_message(.dir, *.pid))]
     Locked { dir: PathBuf, pid: Option<u32> },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Database(db::Error::from(error))
+    }
 }
 
 impl StoreError {
@@ -142,6 +149,7 @@ impl Store {
         let db_path = data_dir.join("hookpit.db");
         let mut conn = sqlite::open_writer(&db_path, sync)?;
         migrations::run(&mut conn)?;
+        let conn = db::Connection::Sqlite(conn);
         let keys = Arc::new(KeyMap::load(&conn)?);
         let search_path = indexer::path_of(&db_path);
         let index = indexer::open(&search_path)?;
@@ -149,7 +157,7 @@ impl Store {
         let indexer = indexer::Indexer::start(index, &db_path)?;
         let checkpointer =
             checkpoint::Checkpointer::start(sqlite::open_checkpointer(&db_path, sync)?)?;
-        let writer = Writer::start(conn, checkpointer)?;
+        let writer = Writer::start(conn, Some(checkpointer))?;
         Ok(Store {
             reads,
             writer,
@@ -166,7 +174,7 @@ impl Store {
     pub(crate) async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&db::Connection) -> Result<R, StoreError> + Send + 'static,
     {
         self.reads.run(f).await
     }
@@ -175,7 +183,7 @@ impl Store {
     pub(crate) async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&db::Connection) -> Result<R, StoreError> + Send + 'static,
     {
         self.writer.run(f).await
     }
@@ -185,7 +193,7 @@ impl Store {
     pub(crate) async fn write_bots<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&db::Connection) -> Result<R, StoreError> + Send + 'static,
     {
         let keys = Arc::clone(&self.keys);
         self.writer.run_then(f, move |conn| keys.reload(conn)).await

@@ -7,7 +7,7 @@
 //! and records it ([`Store::finish_attempt`]): delivered, failed for good, or pending again at a
 //! later time. Entries pending at shutdown are simply due again after the restart.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::{Store, StoreError};
@@ -39,7 +39,7 @@ pub(super) fn enqueue(
             serde_json::to_string(&entry.item)?,
             entry.reference,
         ])?;
-        ids.push(conn.last_insert_rowid());
+        ids.push(conn.last_insert_rowid()?);
         if let Some(code) = &entry.chat_info_code {
             super::chat_info_codes::insert(conn, code)?;
         }
@@ -47,7 +47,7 @@ pub(super) fn enqueue(
     Ok(ids)
 }
 
-fn record_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxRecord, StoreError> {
+fn record_from_row(row: &crate::store::db::Row<'_>) -> Result<OutboxRecord, StoreError> {
     let consumer: String = row.get(1)?;
     let status: String = row.get(4)?;
     let item: String = row.get(8)?;
@@ -132,7 +132,7 @@ impl Store {
             let mut rows = statement.query(params![consumer.as_str(), now, fetch])?;
             let mut due = Vec::new();
             while let Some(row) = rows.next()? {
-                let record = record_from_row(row)?;
+                let record = record_from_row(&row)?;
                 if !busy.contains(&record.id) && due.len() < usize::try_from(limit).unwrap_or(0) {
                     due.push(record);
                 }
@@ -160,7 +160,7 @@ impl Store {
             let mut rows = statement.query(params![consumer.as_str(), limit])?;
             let mut pending = Vec::new();
             while let Some(row) = rows.next()? {
-                pending.push(record_from_row(row)?);
+                pending.push(record_from_row(&row)?);
             }
             pending
                 .into_iter()
@@ -330,7 +330,7 @@ impl Store {
                 done.id,
                 number,
                 done.now,
-                done.attempt.http_status,
+                done.attempt.http_status.map(i64::from),
                 i64::try_from(done.attempt.latency_ms).unwrap_or(i64::MAX),
                 done.attempt.error,
             ])?;
@@ -398,7 +398,7 @@ impl Store {
             ])?;
             let mut records = Vec::new();
             while let Some(row) = rows.next()? {
-                records.push(record_from_row(row)?);
+                records.push(record_from_row(&row)?);
             }
             records
                 .into_iter()

@@ -5,9 +5,9 @@
 //! and pictures in order). Pictures go to `images` under the request id (`ID`, `ID/1`, `ID/2`,
 //! ... for the second and later ones), each with the token of its public URL.
 
+use crate::store::db::{Connection, params};
 use hookpit_protocol::MsgType;
 use hookpit_protocol::limit::SINGLE_CHAT_PROACTIVE_QUOTA;
-use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 
 use super::{Store, StoreError, chats, outbox, random_id, single_chat, users};
@@ -179,7 +179,7 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
         folded.as_ref().map(|_| "inbox"),
         super::deliver::message_key(conn, "")?,
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = conn.last_insert_rowid()?;
     if let (true, Some(post_id)) = (opens_post, &post_id) {
         let title: String = text.lines().next().unwrap_or("").chars().take(64).collect();
         let title = if title.trim().is_empty() {

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, params_from_iter};
+use crate::store::db::Value as SqlValue;
+use crate::store::db::{Connection, params_from_iter};
 
 use super::media::MEDIA_COLUMNS;
 use super::{Store, StoreError};
@@ -176,11 +176,14 @@ mod tests {
     use crate::config::SyncMode;
 
     fn plan(conn: &Connection, sql: &str) -> String {
+        let conn = conn.sqlite().expect("query plans are SQLite's");
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         // Unbound parameters are NULL: the plan does not depend on the values.
-        let nulls = vec![SqlValue::Null; statement.parameter_count()];
+        let nulls = vec![rusqlite::types::Value::Null; statement.parameter_count()];
         let rows = statement
-            .query_map(params_from_iter(nulls), |row| row.get::<_, String>(3))
+            .query_map(rusqlite::params_from_iter(nulls), |row| {
+                row.get::<_, String>(3)
+            })
             .unwrap()
             .collect::<Result<Vec<_>, _>>()
             .unwrap();

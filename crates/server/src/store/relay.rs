@@ -1,12 +1,12 @@
 //! The relay's state: each bot's upstream, the media already uploaded to an upstream, and a
 //! request's raw body (what is forwarded).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, bots};
 use crate::domain::{RelayConfig, RelayMode};
 
-fn config_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RelayConfig> {
+fn config_from_row(row: &crate::store::db::Row<'_>) -> crate::store::db::Result<RelayConfig> {
     let mode: String = row.get(2)?;
     Ok(RelayConfig {
         bot_id: row.get(0)?,

@@ -17,8 +17,8 @@
 
 use std::collections::HashSet;
 
+use crate::store::db::{Connection, OptionalExtension};
 use hookpit_protocol::{ChatTarget, ErrorCode, MsgType};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::deliver::Delivery;
 use super::{StoreError, bots, chats, single_chat, users};

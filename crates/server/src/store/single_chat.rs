@@ -1,8 +1,8 @@
 //! Single chats between a bot and a user: opened when the user acts (which grants the bot 3
 //! proactive messages), or by the bot itself for a user in its subscription scope.
 
+use crate::store::db::{Connection, OptionalExtension, params};
 use hookpit_protocol::limit::SINGLE_CHAT_PROACTIVE_QUOTA;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, bots, chats, random_id, users};
 use crate::domain::{ChatKind, SingleChat};

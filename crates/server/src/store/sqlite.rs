@@ -72,7 +72,7 @@ fn synchronous(sync: SyncMode) -> &'static str {
 #[derive(Debug)]
 pub struct ReadPool {
     // A std Mutex: held only to pop or push a connection, never across an await.
-    connections: Mutex<Vec<Connection>>,
+    connections: Mutex<Vec<super::db::Connection>>,
     available: Semaphore,
 }
 
@@ -92,7 +92,7 @@ impl ReadPool {
             conn.busy_timeout(Duration::from_secs(5))?;
             conn.set_prepared_statement_cache_capacity(64);
             conn.execute("ATTACH DATABASE ?1 AS search", [search])?;
-            connections.push(conn);
+            connections.push(super::db::Connection::Sqlite(conn));
         }
         Ok(ReadPool {
             connections: Mutex::new(connections),
@@ -104,7 +104,7 @@ impl ReadPool {
     pub(super) async fn run<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        F: FnOnce(&super::db::Connection) -> Result<R, StoreError> + Send + 'static,
     {
         let _permit = self
             .available

@@ -1,11 +1,11 @@
 //! Users: CRUD and lookups by userid and mobile.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::domain::User;
 
-fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn user_from_row(row: &crate::store::db::Row<'_>) -> crate::store::db::Result<User> {
     Ok(User {
         userid: row.get(0)?,
         name: row.get(1)?,

@@ -19,7 +19,7 @@
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use rusqlite::Connection;
+use super::db::{self, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
@@ -33,7 +33,7 @@ const IDLE_YIELDS: usize = 16;
 
 /// Called once the batch's commit is known (`Ok` if committed), on the writer thread, with the
 /// connection outside any transaction.
-type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<rusqlite::Error>>) + Send>;
+type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<db::Error>>) + Send>;
 /// Runs on the connection (`None`: the transaction could not begin, so only fail).
 type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
 
@@ -42,15 +42,15 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
 pub struct Writer {
     // A std Mutex: locked only to clone or take the sender.
     sender: Mutex<Option<mpsc::UnboundedSender<Job>>>,
-    thread: Mutex<Option<JoinHandle<Result<(), rusqlite::Error>>>>,
+    thread: Mutex<Option<JoinHandle<Result<(), db::Error>>>>,
 }
 
 impl Writer {
-    /// Starts the thread owning `conn`; `checkpointer` is stopped when the writer stops, before
-    /// the final checkpoint.
+    /// Starts the thread owning `conn`; `checkpointer` (SQLite's) is stopped when the writer
+    /// stops, before the final checkpoint.
     pub(super) fn start(
         conn: Connection,
-        checkpointer: Checkpointer,
+        checkpointer: Option<Checkpointer>,
     ) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::unbounded_channel::<Job>();
         let thread = std::thread::Builder::new()
@@ -88,7 +88,7 @@ impl Writer {
                 None => Err(StoreError::Closed),
             };
             Box::new(
-                move |conn: &Connection, commit: Result<(), Arc<rusqlite::Error>>| {
+                move |conn: &Connection, commit: Result<(), Arc<db::Error>>| {
                     let result = match commit {
                         Ok(()) => result,
                         Err(error) => result.and(Err(StoreError::Commit(error))),
@@ -141,6 +141,19 @@ fn in_savepoint<R>(
     result
 }
 
+/// How a batch's transaction begins. SQLite: take the write lock now (`IMMEDIATE`), not at the
+/// first write. PostgreSQL: every instance's batches take one transaction-level advisory lock
+/// first, so batches commit one at a time across instances and message ids (taken inside the
+/// batch) appear in commit order — a reader that resumes after id N never misses one that
+/// commits later with a smaller id.
+fn begin_statement(conn: &Connection) -> &'static str {
+    if conn.is_postgres() {
+        "BEGIN; SELECT pg_advisory_xact_lock(7271)"
+    } else {
+        "BEGIN IMMEDIATE"
+    }
+}
+
 /// The next job: what is queued, else after a few yields, else parked until one comes.
 /// `None` once every sender is gone.
 fn next_job(receiver: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
@@ -158,11 +171,11 @@ fn next_job(receiver: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
 fn run(
     conn: &Connection,
     mut receiver: mpsc::UnboundedReceiver<Job>,
-    checkpointer: Checkpointer,
-) -> Result<(), rusqlite::Error> {
+    checkpointer: Option<Checkpointer>,
+) -> Result<(), db::Error> {
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = next_job(&mut receiver) {
-        let begin = conn.execute_batch("BEGIN IMMEDIATE").map_err(Arc::new);
+        let begin = conn.execute_batch(begin_statement(conn)).map_err(Arc::new);
         if let Err(error) = begin {
             tracing::error!(error = %error, "store: cannot begin a transaction");
             first(None)(conn, Err(error));
@@ -183,21 +196,28 @@ fn run(
         for finish in finishers.drain(..) {
             finish(conn, commit.clone());
         }
-        if checkpointer.take_reset_request() {
-            super::checkpoint::reset_from_writer(conn);
+        if let (Some(checkpointer), Some(sqlite)) = (&checkpointer, conn.sqlite())
+            && checkpointer.take_reset_request()
+        {
+            super::checkpoint::reset_from_writer(sqlite);
         }
     }
     // Every sender is gone: stop the background checkpoints, then flush the WAL into the
     // database file so a restart starts clean.
-    checkpointer.stop();
-    let flushed = final_checkpoint(conn);
+    if let Some(checkpointer) = checkpointer {
+        checkpointer.stop();
+    }
+    let flushed = match conn.sqlite() {
+        Some(sqlite) => final_checkpoint(sqlite).map_err(db::Error::from),
+        None => Ok(()),
+    };
     tracing::debug!("store writer stopped");
     flushed
 }
 
 /// `wal_checkpoint(TRUNCATE)`, which reports a checkpoint it could not complete (a reader still
 /// in the WAL, an I/O error) through its `busy` column or an error.
-fn final_checkpoint(conn: &Connection) -> Result<(), rusqlite::Error> {
+fn final_checkpoint(conn: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
     let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
     if busy != 0 {
         return Err(rusqlite::Error::SqliteFailure(
