@@ -165,6 +165,10 @@ pub struct Config {
     /// proxy.
     pub public_url: Option<String>,
 
+    /// Store everything in this PostgreSQL database (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`)
+    /// instead of SQLite in `data`; `data` still holds this instance's local files.
+    pub database: Option<String>,
+
     /// Share the rate limits and the identical-body rule with every instance on this Redis
     /// (`redis://[:PASSWORD@]HOST[:PORT][/DB]`). While it is unreachable, sends are still
     /// accepted under per-instance limits and `/readyz` says `degraded`.
@@ -209,6 +213,7 @@ impl Default for Config {
             proxy_listen: None,
             tls_listen: None,
             public_url: None,
+            database: None,
             redis: None,
         }
     }
@@ -366,6 +371,13 @@ impl fmt::Debug for Config {
             .field("proxy_listen", &self.proxy_listen)
             .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)
+            .field(
+                "database",
+                &self
+                    .database
+                    .as_deref()
+                    .map(crate::cluster::redact_password),
+            )
             .field(
                 "redis",
                 &self.redis.as_deref().map(crate::cluster::redact_password),

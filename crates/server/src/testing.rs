@@ -3,6 +3,10 @@
 //! 2026-01-01T00:00:00Z, so that minute-long rate windows and 3-day media expiry are tested in
 //! milliseconds. The server's, the SDK's and the CLI's test suites all start theirs here.
 //!
+//! With `HOOKPIT_TEST_DATABASE=postgres://USER@HOST:PORT/DB` set (as `scripts/test` does, on a
+//! throwaway cluster it starts), each sandbox gets a fresh database of its own on that server
+//! instead of SQLite, so the same suites run on both stores.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use hookpit_server::testing::Sandbox;
@@ -21,6 +25,49 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::clock::ManualClock;
 use crate::config::{Config, SyncMode};
 use crate::server::{RunningServer, Server};
+
+/// The PostgreSQL server the sandboxes use instead of SQLite, if any.
+pub const TEST_DATABASE_VARIABLE: &str = "HOOKPIT_TEST_DATABASE";
+
+/// A new, empty database on the server `HOOKPIT_TEST_DATABASE` names (its URL), or `None` when
+/// the variable is not set.
+///
+/// # Panics
+/// The server refuses: a suite asked to run on PostgreSQL must not fall back to SQLite.
+pub async fn fresh_test_database() -> Option<String> {
+    let base = std::env::var(TEST_DATABASE_VARIABLE)
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let name = format!("hookpit_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = base.clone();
+    let create = name.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{TEST_DATABASE_VARIABLE}: cannot connect: {e}"));
+        client
+            .batch_execute(&format!("CREATE DATABASE {create}"))
+            .unwrap_or_else(|e| panic!("{TEST_DATABASE_VARIABLE}: CREATE DATABASE: {e}"));
+    })
+    .await
+    .expect("the database is created");
+    Some(with_database(&base, &name))
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (before_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(a, q)| (a, Some(q)));
+    let after_scheme = before_query.find("://").map_or(0, |at| at + 3);
+    let base = match before_query[after_scheme..].find('/') {
+        Some(slash) => &before_query[..after_scheme + slash],
+        None => before_query,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
 
 /// 2026-01-01T00:00:00Z: where every sandbox's clock starts, so tests never depend on the date.
 pub fn epoch() -> SystemTime {
@@ -77,6 +124,7 @@ impl Sandbox {
         let dir = tempfile::tempdir().expect("a temporary data directory");
         let mut config = Config::new(dir.path());
         config.sync = SyncMode::Normal;
+        config.database = fresh_test_database().await;
         adjust(&mut config);
         Sandbox::boot(config, Arc::new(ManualClock::new(epoch())), Some(dir)).await
     }

@@ -239,6 +239,17 @@ pub struct ServeArgs {
     #[arg(long, env = "HOOKPIT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
+    /// Store everything in PostgreSQL instead of SQLite in --data, e.g.
+    /// `postgres://hookpit:PASSWORD@db.internal:5432/hookpit`; migrations run at start-up (one
+    /// instance at a time). --data still holds this instance's local files.
+    #[arg(
+        long,
+        env = "HOOKPIT_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+
     /// Share the rate limits and the identical-body rule (45009, 45033) with every instance on
     /// this Redis, e.g. `redis://127.0.0.1:6379` or `redis://:PASSWORD@HOST:6379/0`. While it
     /// is unreachable, sends are still accepted under per-instance limits, a warning is logged
@@ -290,6 +301,7 @@ impl ServeArgs {
             relay_merge: self.relay_merge,
             faults: self.faults,
             public_url: self.public_url,
+            database: self.database,
             redis: self.redis,
         }
     }

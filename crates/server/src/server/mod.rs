@@ -143,9 +143,13 @@ impl ServerBuilder {
                 .map_err(ServeError::Config)?;
         }
         let sync = config.sync;
-        let store = tokio::task::spawn_blocking(move || Store::open(&data, sync))
-            .await
-            .map_err(|_| ServeError::Store(StoreError::Closed))??;
+        let database = config.database.clone();
+        let store = tokio::task::spawn_blocking(move || match database {
+            Some(url) => Store::open_postgres(&url, &data),
+            None => Store::open(&data, sync),
+        })
+        .await
+        .map_err(|_| ServeError::Store(StoreError::Closed))??;
         let store = Arc::new(store);
         let relays = load_relays(&store, &config, clock.now_millis()).await?;
         let demo_key = if config.no_demo {

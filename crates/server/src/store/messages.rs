@@ -127,7 +127,7 @@ fn conditions(
     }
     if let Some(user) = &q.as_user {
         c.add(
-            "(m.visible_to = '' OR instr(m.visible_to, '|' || ? || '|') > 0)",
+            "(m.visible_to = '' OR instr(m.visible_to, '|' || CAST(? AS TEXT) || '|') > 0)",
             [text(user)],
         );
         c.add("(m.audience = '' OR m.audience = ?)", [text(user)]);
@@ -150,8 +150,14 @@ fn conditions(
                     users.push("@all".to_owned());
                 }
                 let (inner, values) = one_of("j.value", &users);
+                // The list of mentioned userids, as rows named `j.value`.
+                let elements = if conn.is_postgres() {
+                    "json_array_elements_text(CAST(m.mentions AS json)) j(value)"
+                } else {
+                    "json_each(m.mentions) j"
+                };
                 (
-                    format!("EXISTS (SELECT 1 FROM json_each(m.mentions) j WHERE {inner})"),
+                    format!("EXISTS (SELECT 1 FROM {elements} WHERE {inner})"),
                     values,
                 )
             }
@@ -520,7 +526,7 @@ mod tests {
         insert(&store, &["旧的告警 old disk alert", "nothing here"]).await;
         store.index_search().await.unwrap();
         // No more indexing: what comes now stays above the watermark.
-        store.indexer.stop().await;
+        store.indexer.as_ref().unwrap().stop().await;
         insert(&store, &["新的告警 new disk alert", "still nothing"]).await;
         let upto = store
             .read(|conn| super::super::indexer::indexed_upto(conn.sqlite().unwrap()))

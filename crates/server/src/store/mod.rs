@@ -38,6 +38,7 @@ mod messages;
 pub mod migrations;
 mod outbox;
 mod people;
+mod pg_migrations;
 mod queries;
 mod raw_body;
 mod relay;
@@ -120,10 +121,12 @@ pub struct Store {
     reads: Arc<ReadPool>,
     writer: Writer,
     keys: Arc<KeyMap>,
-    indexer: indexer::Indexer,
+    /// SQLite's search indexer (`None` on PostgreSQL, whose searches scan).
+    indexer: Option<indexer::Indexer>,
     media_dir: PathBuf,
     temp_dir: PathBuf,
-    db_path: PathBuf,
+    /// SQLite's database file (`None` on PostgreSQL).
+    db_path: Option<PathBuf>,
     /// Released by [`Store::close`], so a server started next on this directory may open it
     /// even while something still holds this `Store`.
     lock: std::sync::Mutex<Option<lock::DataLock>>,
@@ -135,17 +138,7 @@ impl Store {
     /// # Errors
     /// The directory or the database cannot be opened or migrated.
     pub fn open(data_dir: &Path, sync: SyncMode) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir)?;
-        // First, before anything in the directory is touched.
-        let lock = lock::DataLock::acquire(data_dir)?;
-        let media_dir = data_dir.join("media");
-        std::fs::create_dir_all(&media_dir)?;
-        // Uploads in progress; whatever a crash left there is garbage (never acknowledged).
-        let temp_dir = data_dir.join("tmp");
-        if temp_dir.exists() {
-            std::fs::remove_dir_all(&temp_dir)?;
-        }
-        std::fs::create_dir_all(&temp_dir)?;
+        let local = LocalDirs::prepare(data_dir)?;
         let db_path = data_dir.join("hookpit.db");
         let mut conn = sqlite::open_writer(&db_path, sync)?;
         migrations::run(&mut conn)?;
@@ -162,11 +155,41 @@ impl Store {
             reads,
             writer,
             keys,
-            indexer,
-            media_dir,
-            temp_dir,
-            db_path,
-            lock: std::sync::Mutex::new(Some(lock)),
+            indexer: Some(indexer),
+            media_dir: local.media_dir,
+            temp_dir: local.temp_dir,
+            db_path: Some(db_path),
+            lock: std::sync::Mutex::new(Some(local.lock)),
+        })
+    }
+
+    /// Opens the store in the PostgreSQL database at `url` (`postgres://…`) and runs pending
+    /// migrations (under an advisory lock: several instances may start at once). `data_dir`
+    /// still holds this instance's local files (uploads in progress, media, the CA).
+    ///
+    /// # Errors
+    /// PostgreSQL is unreachable or refuses the login, or a migration failed.
+    pub fn open_postgres(url: &str, data_dir: &Path) -> Result<Store, StoreError> {
+        let local = LocalDirs::prepare(data_dir)?;
+        let connect = || -> Result<db::Connection, StoreError> {
+            Ok(db::Connection::Postgres(Box::new(
+                db::PgConnection::connect(url)?,
+            )))
+        };
+        let conn = connect()?;
+        pg_migrations::run(&conn)?;
+        let keys = Arc::new(KeyMap::load(&conn)?);
+        let reads = (0..4).map(|_| connect()).collect::<Result<Vec<_>, _>>()?;
+        let writer = Writer::start(conn, None)?;
+        Ok(Store {
+            reads: Arc::new(ReadPool::of(reads)),
+            writer,
+            keys,
+            indexer: None,
+            media_dir: local.media_dir,
+            temp_dir: local.temp_dir,
+            db_path: None,
+            lock: std::sync::Mutex::new(Some(local.lock)),
         })
     }
 
@@ -206,7 +229,10 @@ impl Store {
     /// # Errors
     /// The index could not be written, or the store is closed.
     pub async fn index_search(&self) -> Result<(), StoreError> {
-        self.indexer.flush().await
+        match &self.indexer {
+            Some(indexer) => indexer.flush().await,
+            None => Ok(()),
+        }
     }
 
     /// Where uploaded media files live.
@@ -228,7 +254,9 @@ impl Store {
             wal.push("-wal");
             file(path) + file(Path::new(&wal))
         };
-        let mut total = with_wal(&self.db_path) + with_wal(&indexer::path_of(&self.db_path));
+        let mut total = self.db_path.as_deref().map_or(0, |db_path| {
+            with_wal(db_path) + with_wal(&indexer::path_of(db_path))
+        });
         if let Ok(entries) = std::fs::read_dir(&self.media_dir) {
             total += entries
                 .filter_map(Result::ok)
@@ -248,7 +276,7 @@ impl Store {
         self.write(|conn| {
             conn.prepare_cached(
                 "INSERT INTO health (id, checks) VALUES (1, 1)
-                 ON CONFLICT (id) DO UPDATE SET checks = checks + 1",
+                 ON CONFLICT (id) DO UPDATE SET checks = health.checks + 1",
             )?
             .execute([])?;
             Ok(())
@@ -263,10 +291,40 @@ impl Store {
     /// The final checkpoint failed (a full disk, say): every committed write is still in the
     /// WAL, which SQLite replays at the next start, but the database file is not up to date.
     pub async fn close(&self) -> Result<(), StoreError> {
-        self.indexer.stop().await;
+        if let Some(indexer) = &self.indexer {
+            indexer.stop().await;
+        }
         let flushed = self.writer.close().await;
         drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()).take());
         flushed
+    }
+}
+
+/// The local folders of a store: its lock, media and uploads in progress.
+struct LocalDirs {
+    lock: lock::DataLock,
+    media_dir: PathBuf,
+    temp_dir: PathBuf,
+}
+
+impl LocalDirs {
+    fn prepare(data_dir: &Path) -> Result<LocalDirs, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        // First, before anything in the directory is touched.
+        let lock = lock::DataLock::acquire(data_dir)?;
+        let media_dir = data_dir.join("media");
+        std::fs::create_dir_all(&media_dir)?;
+        // Uploads in progress; whatever a crash left there is garbage (never acknowledged).
+        let temp_dir = data_dir.join("tmp");
+        if temp_dir.exists() {
+            std::fs::remove_dir_all(&temp_dir)?;
+        }
+        std::fs::create_dir_all(&temp_dir)?;
+        Ok(LocalDirs {
+            lock,
+            media_dir,
+            temp_dir,
+        })
     }
 }
 

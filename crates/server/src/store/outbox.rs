@@ -381,12 +381,12 @@ impl Store {
             if query.bot_id.is_some() {
                 sql.push_str(" AND bot_id = ?2");
             } else {
-                sql.push_str(" AND ?2 IS NULL");
+                sql.push_str(" AND CAST(?2 AS TEXT) IS NULL");
             }
             if query.chatid.is_some() {
                 sql.push_str(" AND chatid = ?3");
             } else {
-                sql.push_str(" AND ?3 IS NULL");
+                sql.push_str(" AND CAST(?3 AS TEXT) IS NULL");
             }
             sql.push_str(" ORDER BY id DESC LIMIT ?4");
             let mut statement = conn.prepare_cached(&sql)?;

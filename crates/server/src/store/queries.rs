@@ -23,7 +23,7 @@ pub const UNREAD_CAP: u64 = 999;
 const CHAT_SQL: &str = "SELECT c.chatid, c.kind, c.name, c.created_at, c.last_message_at, \
      c.message_count, \
      (SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.chatid = c.chatid \
-        AND m.id > c.read_upto LIMIT 1000)) \
+        AND m.id > c.read_upto LIMIT 1000) unread) \
      FROM chats c";
 
 /// Ids (userids or bot ids) by chat id.
@@ -41,11 +41,11 @@ fn memberships(conn: &Connection, chatid: Option<&str>) -> Result<(IdLists, IdLi
         Ok(map)
     };
     let members = load(
-        "SELECT chatid, userid FROM chat_members WHERE ?1 IS NULL OR chatid = ?1 \
+        "SELECT chatid, userid FROM chat_members WHERE CAST(?1 AS TEXT) IS NULL OR chatid = ?1 \
          ORDER BY chatid, userid",
     )?;
     let bots = load(
-        "SELECT chatid, bot_id FROM bot_chats WHERE ?1 IS NULL OR chatid = ?1 \
+        "SELECT chatid, bot_id FROM bot_chats WHERE CAST(?1 AS TEXT) IS NULL OR chatid = ?1 \
          ORDER BY chatid, bot_id",
     )?;
     Ok((members, bots))
@@ -108,7 +108,7 @@ impl Store {
         self.read(move |conn| {
             chats(
                 conn,
-                "(?1 IS NULL OR c.kind = ?1)",
+                "(CAST(?1 AS TEXT) IS NULL OR c.kind = ?1)",
                 kind.map(ChatKind::as_str),
                 None,
             )

@@ -100,6 +100,15 @@ impl ReadPool {
         })
     }
 
+    /// A pool of `connections` (PostgreSQL's sessions).
+    pub(super) fn of(connections: Vec<super::db::Connection>) -> ReadPool {
+        let size = connections.len();
+        ReadPool {
+            connections: Mutex::new(connections),
+            available: Semaphore::new(size),
+        }
+    }
+
     /// Runs `f` on a free connection on the blocking pool.
     pub(super) async fn run<R, F>(&self, f: F) -> Result<R, StoreError>
     where

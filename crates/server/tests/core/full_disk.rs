@@ -89,7 +89,10 @@ async fn a_full_disk_refuses_sends_flips_readiness_and_recovers_when_space_retur
         }
     };
     let data = disk.path().join("data");
+    // SQLite's store on a full disk: this test is about the local file, whatever backend the
+    // rest of the suite runs on.
     let server = TestServer::start_with(|config| {
+        config.database = None;
         config.data = data.clone();
         config.sync = hookpit_server::config::SyncMode::Full;
         config.limits = hookpit_server::config::LimitProfile::Off;

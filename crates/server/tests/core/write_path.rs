@@ -115,12 +115,7 @@ async fn an_image_is_stored_once_and_its_raw_request_comes_back_byte_for_byte() 
     assert_eq!(detail.raw_request, body);
     assert_eq!(store.message_picture(id, 0).await.unwrap().1, picture);
     // On disk, the request row holds the body without the base64.
-    let db = rusqlite::Connection::open(server.data_path().join("hookpit.db")).unwrap();
-    let stored: i64 = db
-        .query_row("SELECT length(raw_body) FROM requests", [], |row| {
-            row.get(0)
-        })
-        .unwrap();
+    let stored = server.stored_integer("SELECT length(raw_body) FROM requests");
     assert_eq!(
         usize::try_from(stored).unwrap(),
         body.len() - image.base64.len()
@@ -212,8 +207,7 @@ async fn a_single_target_request_kept_in_its_message_row_comes_back_byte_for_byt
         assert_eq!(detail.reply, hookpit_protocol::reply::SEND_OK_BODY);
         assert_eq!(detail.from_ip, "127.0.0.1");
     }
-    let db = rusqlite::Connection::open(server.data_path().join("hookpit.db")).unwrap();
-    let count = |sql: &str| -> i64 { db.query_row(sql, [], |row| row.get(0)).unwrap() };
+    let count = |sql: &str| server.stored_integer(sql);
     // Only the request that reached two chats has a row of its own.
     assert_eq!(count("SELECT COUNT(*) FROM requests"), 1);
     assert_eq!(

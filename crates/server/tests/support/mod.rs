@@ -85,6 +85,17 @@ impl Reply {
     }
 }
 
+/// With `HOOKPIT_TEST_LOG=FILTER` (e.g. `warn`), the servers' logs go to the test's stderr: what
+/// a 500 says in "see the server log".
+fn log_if_asked() {
+    if let Ok(filter) = std::env::var("HOOKPIT_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 /// 2026-01-01T00:00:00Z: a fixed start so tests never depend on the real date.
 pub fn epoch() -> SystemTime {
     hookpit_server::testing::epoch()
@@ -100,11 +111,13 @@ impl TestServer {
 
     /// A server with default settings.
     pub async fn start() -> TestServer {
+        log_if_asked();
         TestServer::of(Sandbox::start().await)
     }
 
     /// A server whose configuration `adjust` changes.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        log_if_asked();
         TestServer::of(Sandbox::start_with(adjust).await)
     }
 
@@ -124,6 +137,31 @@ impl TestServer {
     /// Shuts down.
     pub async fn stop(self) {
         self.sandbox.stop().await;
+    }
+
+    /// The one integer `sql` answers, read straight from the store's database (SQLite's file or
+    /// the PostgreSQL database the sandbox runs on): for tests of what is physically stored.
+    pub fn stored_integer(&self, sql: &str) -> i64 {
+        match &self.config().database {
+            Some(url) => {
+                let (url, sql) = (url.clone(), sql.to_owned());
+                // The blocking client runs a runtime of its own: not on this test's.
+                std::thread::spawn(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let row = client.query_one(sql.as_str(), &[]).unwrap();
+                    match row.columns()[0].type_() {
+                        &postgres::types::Type::INT4 => i64::from(row.get::<_, i32>(0)),
+                        _ => row.get::<_, i64>(0),
+                    }
+                })
+                .join()
+                .unwrap()
+            }
+            None => rusqlite::Connection::open(self.data_dir().join("hookpit.db"))
+                .unwrap()
+                .query_row(sql, [], |row| row.get(0))
+                .unwrap(),
+        }
     }
 
     pub fn data_path(&self) -> PathBuf {

@@ -2,6 +2,7 @@
 //! two spell differently. Everything else is written in the subset both accept.
 //!
 //! - Placeholders: `?1` (numbered) and `?` (next) become `$N`.
+//! - `instr(` becomes `strpos(`.
 //! - `INSERT OR IGNORE INTO …` at the start of a statement becomes
 //!   `INSERT INTO … ON CONFLICT DO NOTHING` (before any `RETURNING`).
 //!
@@ -10,6 +11,8 @@
 /// The PostgreSQL spelling of `sql`.
 pub fn to_postgres(sql: &str) -> String {
     let sql = placeholders(sql);
+    // Same arguments (haystack, needle), same answer (1-based position, 0 when absent).
+    let sql = sql.replace("instr(", "strpos(");
     insert_or_ignore(&sql)
 }
 

@@ -24,6 +24,11 @@ pub use self::postgres::PgConnection;
 pub enum Error {
     Sqlite(rusqlite::Error),
     Postgres(::postgres::Error),
+    /// PostgreSQL refused to prepare a statement (its text, as sent, says which).
+    Prepare {
+        sql: String,
+        source: ::postgres::Error,
+    },
     /// `query_row` found no row (see [`OptionalExtension`]).
     NoRows,
     /// A column could not be read as the type asked for.
@@ -37,12 +42,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Sqlite(error) => write!(f, "{error}"),
-            // `Display` of a postgres error is only its kind; the server's message is the
-            // source's.
-            Error::Postgres(error) => match error.as_db_error() {
-                Some(db) => write!(f, "{}: {}", db.code().code(), db.message()),
-                None => write!(f, "{error}"),
-            },
+            Error::Postgres(error) => f.write_str(&Error::postgres_display(error)),
+            Error::Prepare { sql, source } => {
+                write!(f, "{} in: {sql}", Error::postgres_display(source))
+            }
             Error::NoRows => f.write_str("query returned no rows"),
             Error::Type { column, wanted } => {
                 write!(f, "column {column} is not a {wanted}")
@@ -51,11 +54,21 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    fn postgres_display(error: &::postgres::Error) -> String {
+        // `Display` of a postgres error is only its kind; the server's message is the source's.
+        match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => error.to_string(),
+        }
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Sqlite(error) => Some(error),
-            Error::Postgres(error) => Some(error),
+            Error::Postgres(error) | Error::Prepare { source: error, .. } => Some(error),
             _ => None,
         }
     }
@@ -94,20 +107,89 @@ impl<T> OptionalExtension<T> for Result<T> {
 }
 
 /// A value both drivers can bind.
+///
+/// PostgreSQL is strict where SQLite is not: every integer column is `bigint`, so every integer
+/// (and `bool`, stored as 0/1 as in SQLite) is bound as an `i64` whatever its Rust width.
 pub trait Param {
     fn as_sqlite(&self) -> &dyn rusqlite::ToSql;
-    fn as_postgres(&self) -> &(dyn ::postgres::types::ToSql + Sync);
+    fn to_postgres(&self) -> PgValue<'_>;
 }
 
-impl<T> Param for T
-where
-    T: rusqlite::ToSql + ::postgres::types::ToSql + Sync,
-{
+/// A parameter as the PostgreSQL driver binds it.
+pub enum PgValue<'a> {
+    Integer(Option<i64>),
+    Borrowed(&'a (dyn ::postgres::types::ToSql + Sync)),
+}
+
+impl PgValue<'_> {
+    pub(crate) fn as_to_sql(&self) -> &(dyn ::postgres::types::ToSql + Sync) {
+        match self {
+            PgValue::Integer(value) => value,
+            PgValue::Borrowed(value) => *value,
+        }
+    }
+}
+
+macro_rules! borrowed_params {
+    ($($ty:ty),*) => {$(
+        impl Param for $ty {
+            fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_postgres(&self) -> PgValue<'_> {
+                PgValue::Borrowed(self)
+            }
+        }
+    )*};
+}
+borrowed_params!(
+    String,
+    &str,
+    Vec<u8>,
+    &[u8],
+    Option<String>,
+    Option<&str>,
+    Option<Vec<u8>>,
+    Option<&[u8]>
+);
+
+macro_rules! integer_params {
+    ($($ty:ty),*) => {$(
+        impl Param for $ty {
+            fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_postgres(&self) -> PgValue<'_> {
+                PgValue::Integer(Some(i64::try_from(*self).unwrap_or(i64::MAX)))
+            }
+        }
+        impl Param for Option<$ty> {
+            fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+                self
+            }
+            fn to_postgres(&self) -> PgValue<'_> {
+                PgValue::Integer(self.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+        }
+    )*};
+}
+integer_params!(i64, i32, i16, u8, u16, u32, u64, usize);
+
+impl Param for bool {
     fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
         self
     }
-    fn as_postgres(&self) -> &(dyn ::postgres::types::ToSql + Sync) {
-        self
+    fn to_postgres(&self) -> PgValue<'_> {
+        PgValue::Integer(Some(i64::from(*self)))
+    }
+}
+
+impl<T: Param> Param for &T {
+    fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+        (**self).as_sqlite()
+    }
+    fn to_postgres(&self) -> PgValue<'_> {
+        (**self).to_postgres()
     }
 }
 
@@ -129,13 +211,12 @@ impl Param for Value {
             Value::Blob(value) => value,
         }
     }
-    fn as_postgres(&self) -> &(dyn ::postgres::types::ToSql + Sync) {
-        const NULL: Option<i64> = None;
+    fn to_postgres(&self) -> PgValue<'_> {
         match self {
-            Value::Null => &NULL,
-            Value::Integer(value) => value,
-            Value::Text(value) => value,
-            Value::Blob(value) => value,
+            Value::Null => PgValue::Integer(None),
+            Value::Integer(value) => PgValue::Integer(Some(*value)),
+            Value::Text(value) => PgValue::Borrowed(value),
+            Value::Blob(value) => PgValue::Borrowed(value),
         }
     }
 }

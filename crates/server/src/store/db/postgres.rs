@@ -6,13 +6,14 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::{Error, Param, Result, dialect};
+use super::{Error, Param, PgValue, Result, dialect};
 
 /// One PostgreSQL session.
 pub struct PgConnection {
     // RefCell: the store's modules take `&Connection` (as rusqlite does); a connection is only
     // ever used by the one thread that holds it.
-    client: RefCell<::postgres::Client>,
+    // `Option` only so that `Drop` can move the client out (see there).
+    client: RefCell<Option<::postgres::Client>>,
     statements: RefCell<HashMap<String, ::postgres::Statement>>,
 }
 
@@ -24,14 +25,25 @@ impl PgConnection {
     pub fn connect(url: &str) -> Result<PgConnection> {
         let client = ::postgres::Client::connect(url, ::postgres::NoTls)?;
         Ok(PgConnection {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         })
     }
 
     /// Whether the session is gone (the server restarted or the socket broke).
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.client
+            .borrow()
+            .as_ref()
+            .is_none_or(::postgres::Client::is_closed)
+    }
+
+    /// Runs `f` on the client.
+    fn with<T>(&self, f: impl FnOnce(&mut ::postgres::Client) -> Result<T>) -> Result<T> {
+        let mut client = self.client.borrow_mut();
+        // Only `Drop` empties it.
+        let client = client.as_mut().expect("a connection in use is not dropped");
+        f(client)
     }
 
     /// The statement for `sql` (SQLite's text), prepared once.
@@ -43,7 +55,14 @@ impl PgConnection {
             });
         }
         let translated = dialect::to_postgres(sql);
-        let statement = self.client.borrow_mut().prepare(&translated)?;
+        let statement = self.with(|client| {
+            client
+                .prepare(&translated)
+                .map_err(|source| Error::Prepare {
+                    sql: translated.clone(),
+                    source,
+                })
+        })?;
         self.statements
             .borrow_mut()
             .insert(sql.to_owned(), statement.clone());
@@ -55,7 +74,33 @@ impl PgConnection {
 
     /// Runs statements without parameters (`BEGIN`, `COMMIT`, schema).
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        let translated = dialect::to_postgres(sql);
+        self.with(|client| {
+            client
+                .batch_execute(&translated)
+                .map_err(|source| Error::Prepare {
+                    sql: translated.clone(),
+                    source,
+                })
+        })
+    }
+}
+
+impl Drop for PgConnection {
+    fn drop(&mut self) {
+        // The blocking client's drop runs its runtime to say goodbye to the server, which panics
+        // on a thread that drives async tasks (the store is dropped in async code): there, it is
+        // dropped on a thread of its own.
+        let Some(client) = self.client.get_mut().take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("hookpit-pg-close".to_owned())
+                .spawn(move || drop(client));
+        } else {
+            drop(client);
+        }
     }
 }
 
@@ -67,24 +112,20 @@ pub struct PgStatement<'conn> {
 
 impl PgStatement<'_> {
     pub(super) fn execute(&mut self, params: &[&dyn Param]) -> Result<usize> {
+        let owned: Vec<PgValue<'_>> = params.iter().map(|p| p.to_postgres()).collect();
         let values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p.as_postgres()).collect();
+            owned.iter().map(PgValue::as_to_sql).collect();
         let changed = self
             .conn
-            .client
-            .borrow_mut()
-            .execute(&self.statement, &values)
-            .map_err(Error::from)?;
+            .with(|client| Ok(client.execute(&self.statement, &values)?))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
     pub(super) fn query(&mut self, params: &[&dyn Param]) -> Result<Vec<::postgres::Row>> {
+        let owned: Vec<PgValue<'_>> = params.iter().map(|p| p.to_postgres()).collect();
         let values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p.as_postgres()).collect();
-        Ok(self
-            .conn
-            .client
-            .borrow_mut()
-            .query(&self.statement, &values)?)
+            owned.iter().map(PgValue::as_to_sql).collect();
+        self.conn
+            .with(|client| Ok(client.query(&self.statement, &values)?))
     }
 }
