@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL cluster for the tests: `scripts/postgres.sh start DIR` creates one in
 # DIR (initdb, trust auth, a free loopback port; as the `postgres` user when run as root, since
 # initdb refuses root), starts it and prints its URL; `scripts/postgres.sh stop DIR` stops it
-# and removes DIR. Debian's `postgresql` is installed when no initdb is found. Never touches a
+# and removes DIR; `pause DIR` stops it as a crash would and `resume DIR` starts it again (the
+# outage tests). Debian's `postgresql` is installed when no initdb is found. Never touches a
 # server the machine already runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +42,25 @@ start() {
   as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 \
     --locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  echo "$port" >"$dir/port"
+  resume "$dir"
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# Starts a stopped cluster again, on the port it had.
+resume() {
+  local dir="$1" bin port
+  bin="$(bindir)"
+  port="$(cat "$dir/port")"
   # Many test databases at once (a sandbox each): more connections than the default 100.
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=400" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# Stops the cluster as a crash would (immediate), keeping its files for `resume`.
+pause() {
+  as_owner "$(bindir)/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null
 }
 
 stop() {
@@ -58,7 +73,6 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start "${2:?usage: scripts/postgres.sh start DIR}" ;;
-  stop) stop "${2:?usage: scripts/postgres.sh stop DIR}" ;;
-  *) echo "usage: scripts/postgres.sh start|stop DIR" >&2; exit 2 ;;
+  start | stop | pause | resume) "$1" "${2:?usage: scripts/postgres.sh $1 DIR}" ;;
+  *) echo "usage: scripts/postgres.sh start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

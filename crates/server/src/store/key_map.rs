@@ -8,6 +8,9 @@
 //!
 //! Bots are few (people create them by hand; sandbox mode adds one per new key), so reloading
 //! the whole table is simpler than patching the map and cannot drift from it.
+//!
+//! On a database other instances write too (PostgreSQL), a bot may change on another instance
+//! at any time, so the map is not used: every lookup asks the database ([`KeyMap::shared`]).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -25,6 +28,8 @@ pub(super) struct KeyMap {
     bots: RwLock<HashMap<String, BotIdentity>>,
     /// Set when a reload failed: lookups go to the database until a reload succeeds.
     stale: AtomicBool,
+    /// Other instances write bots too: lookups always go to the database.
+    shared: bool,
 }
 
 fn load(conn: &Connection) -> Result<HashMap<String, BotIdentity>, StoreError> {
@@ -50,7 +55,17 @@ impl KeyMap {
         Ok(KeyMap {
             bots: RwLock::new(load(conn)?),
             stale: AtomicBool::new(false),
+            shared: false,
         })
+    }
+
+    /// A map that sends every lookup to the database, for a store other instances share.
+    pub(super) fn shared() -> KeyMap {
+        KeyMap {
+            bots: RwLock::new(HashMap::new()),
+            stale: AtomicBool::new(true),
+            shared: true,
+        }
     }
 
     /// The bot holding `key`: `Err(())` when the map is stale and the caller must ask the
@@ -69,6 +84,9 @@ impl KeyMap {
 
     /// Reloads from `conn` (the writer's, after a commit).
     pub(super) fn reload(&self, conn: &Connection) {
+        if self.shared {
+            return;
+        }
         match load(conn) {
             Ok(bots) => {
                 *self.bots.write().unwrap_or_else(|e| e.into_inner()) = bots;

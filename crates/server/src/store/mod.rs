@@ -178,7 +178,7 @@ impl Store {
         };
         let conn = connect()?;
         pg_migrations::run(&conn)?;
-        let keys = Arc::new(KeyMap::load(&conn)?);
+        let keys = Arc::new(KeyMap::shared());
         let reads = (0..4).map(|_| connect()).collect::<Result<Vec<_>, _>>()?;
         let writer = Writer::start(conn, None)?;
         Ok(Store {

@@ -127,7 +127,10 @@ impl ReadPool {
             .pop()
             .ok_or(StoreError::Closed)?;
         let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = f(&conn);
+            let result = match conn.revive() {
+                Ok(()) => f(&conn),
+                Err(error) => Err(StoreError::from(error)),
+            };
             (conn, result)
         })
         .await

@@ -175,7 +175,10 @@ fn run(
 ) -> Result<(), db::Error> {
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = next_job(&mut receiver) {
-        let begin = conn.execute_batch(begin_statement(conn)).map_err(Arc::new);
+        let begin = conn
+            .revive()
+            .and_then(|()| conn.execute_batch(begin_statement(conn)))
+            .map_err(Arc::new);
         if let Err(error) = begin {
             tracing::error!(error = %error, "store: cannot begin a transaction");
             first(None)(conn, Err(error));

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod receiver;
 pub mod redis;
 
@@ -147,10 +148,10 @@ impl TestServer {
                 let (url, sql) = (url.clone(), sql.to_owned());
                 // The blocking client runs a runtime of its own: not on this test's.
                 std::thread::spawn(move || {
-                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
                     let row = client.query_one(sql.as_str(), &[]).unwrap();
                     match row.columns()[0].type_() {
-                        &postgres::types::Type::INT4 => i64::from(row.get::<_, i32>(0)),
+                        &::postgres::types::Type::INT4 => i64::from(row.get::<_, i32>(0)),
                         _ => row.get::<_, i64>(0),
                     }
                 })

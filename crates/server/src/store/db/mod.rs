@@ -416,6 +416,15 @@ impl Connection {
         matches!(self, Connection::Postgres(_))
     }
 
+    /// Makes a broken PostgreSQL session usable again (a no-op on SQLite), before a batch or a
+    /// read.
+    pub fn revive(&self) -> Result<()> {
+        match self {
+            Connection::Sqlite(_) => Ok(()),
+            Connection::Postgres(conn) => conn.revive(),
+        }
+    }
+
     /// A statement from the connection's cache (prepared once per text).
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
         match self {

@@ -10,6 +10,7 @@ use super::{Error, Param, PgValue, Result, dialect};
 
 /// One PostgreSQL session.
 pub struct PgConnection {
+    url: String,
     // RefCell: the store's modules take `&Connection` (as rusqlite does); a connection is only
     // ever used by the one thread that holds it.
     // `Option` only so that `Drop` can move the client out (see there).
@@ -25,6 +26,7 @@ impl PgConnection {
     pub fn connect(url: &str) -> Result<PgConnection> {
         let client = ::postgres::Client::connect(url, ::postgres::NoTls)?;
         Ok(PgConnection {
+            url: url.to_owned(),
             client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         })
@@ -36,6 +38,22 @@ impl PgConnection {
             .borrow()
             .as_ref()
             .is_none_or(::postgres::Client::is_closed)
+    }
+
+    /// Connects again if the session is gone (PostgreSQL restarted, the network broke): the
+    /// store recovers by itself once the server is back. Until then this fails, and so do the
+    /// writes and reads that needed it (senders get -1: nothing was acknowledged).
+    pub fn revive(&self) -> Result<()> {
+        if !self.is_closed() {
+            return Ok(());
+        }
+        let client = ::postgres::Client::connect(&self.url, ::postgres::NoTls)?;
+        // Statements belong to the old session.
+        self.statements.borrow_mut().clear();
+        let old = self.client.borrow_mut().replace(client);
+        drop(old);
+        tracing::info!("PostgreSQL: connected again");
+        Ok(())
     }
 
     /// Runs `f` on the client.

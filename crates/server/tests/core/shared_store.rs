@@ -1,0 +1,141 @@
+//! Several instances on one PostgreSQL database (`--database`): each sees what any other
+//! stored, the demo workspace is created once however many start at once, limits hold across
+//! them with Redis, and an outage of PostgreSQL is answered with -1 (nothing acknowledged) until
+//! it is back, without a restart. Each test starts its own cluster.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use hookpit_server::store::{DEMO_BOT_ID, DEMO_GROUP};
+
+use crate::support::postgres::Postgres;
+use crate::support::redis::Redis;
+use crate::support::{TestServer, text};
+
+async fn on(database: &str, redis: Option<&Redis>) -> TestServer {
+    let database = database.to_owned();
+    let redis = redis.map(Redis::url);
+    TestServer::start_with(move |c| {
+        c.database = Some(database);
+        c.redis = redis;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn instances_started_at_once_share_one_workspace_and_see_each_others_writes() {
+    let pg = Postgres::start();
+    let database = pg.database();
+    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    // The demo workspace exists once, as on a single instance.
+    let alone = TestServer::start_with(|c| c.database = None).await;
+    let demo_bots = "SELECT COUNT(*) FROM bots WHERE is_demo = 1";
+    assert_eq!(a.stored_integer(demo_bots), alone.stored_integer(demo_bots));
+    let chats = "SELECT COUNT(*) FROM chats";
+    assert_eq!(a.stored_integer(chats), alone.stored_integer(chats));
+    alone.stop().await;
+
+    // A bot created on one instance sends through the other at once.
+    let (key, _) = a.create_bot("made on a", &[DEMO_GROUP], &[]).await;
+    let reply = b
+        .send_as(&key, &text(Some(DEMO_GROUP), "sent through b"))
+        .await;
+    assert_eq!(reply.errcode(), 0, "{}", reply.text);
+    // What one stored, the other lists.
+    assert_eq!(b.send(&text(Some(DEMO_GROUP), "from b")).await.errcode(), 0);
+    assert_eq!(a.send(&text(Some(DEMO_GROUP), "from a")).await.errcode(), 0);
+    for server in [&a, &b] {
+        let texts: Vec<String> = server
+            .messages_in(DEMO_GROUP)
+            .await
+            .iter()
+            .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            texts,
+            ["sent through b", "from b", "from a"],
+            "oldest first"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn with_redis_exactly_100_of_150_sends_spread_over_instances_are_stored() {
+    let pg = Postgres::start();
+    let database = pg.database();
+    let redis = Redis::start();
+    let (a, b) = tokio::join!(on(&database, Some(&redis)), on(&database, Some(&redis)));
+    let sends = (0..150).map(|i| {
+        let server = if i % 2 == 0 { &a } else { &b };
+        async move {
+            server
+                .send(&text(Some(DEMO_GROUP), &format!("spread {i}")))
+                .await
+                .errcode()
+        }
+    });
+    let codes = join_all(sends).await;
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 100, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == 45009).count(),
+        50,
+        "{codes:?}"
+    );
+    assert_eq!(a.messages_in(DEMO_GROUP).await.len(), 100, "one store");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn while_postgres_is_down_sends_get_minus_1_and_it_recovers_without_a_restart() {
+    let pg = Postgres::start();
+    let server = on(&pg.database(), None).await;
+    assert_eq!(
+        server
+            .send(&text(Some(DEMO_GROUP), "before"))
+            .await
+            .errcode(),
+        0
+    );
+
+    pg.pause();
+    for i in 0..3 {
+        let reply = server
+            .send(&text(Some(DEMO_GROUP), &format!("during {i}")))
+            .await;
+        assert_eq!(reply.errcode(), -1, "nothing acknowledged: {}", reply.text);
+    }
+    let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+
+    pg.resume();
+    let mut code = -2;
+    for _ in 0..50 {
+        code = server
+            .send(&text(Some(DEMO_GROUP), "after"))
+            .await
+            .errcode();
+        if code == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code, 0, "accepted again once PostgreSQL is back");
+    let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let texts: Vec<String> = server
+        .messages_in(DEMO_GROUP)
+        .await
+        .iter()
+        .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        texts,
+        ["before", "after"],
+        "every acknowledged message, and only those"
+    );
+    assert_eq!(DEMO_BOT_ID, server.messages().await[0].bot_id);
+    server.stop().await;
+}
