@@ -101,6 +101,10 @@ pub enum Command {
     /// to capture its https://qyapi.weixin.qq.com calls (`serve --proxy-listen`/`--tls-listen`).
     #[command(after_help = CA_AFTER_HELP)]
     Ca(CaArgs),
+    /// Run the store's migrations and exit: a deploy step before starting instances of a new
+    /// version (`serve` runs them too, one instance at a time).
+    #[command(after_help = MIGRATE_AFTER_HELP)]
+    Migrate(MigrateArgs),
     /// Exit 0 when a Hookpit's /readyz answers 200, else 1: a container's health check.
     #[command(after_help = READYZ_AFTER_HELP)]
     Readyz(ReadyzArgs),
@@ -132,6 +136,48 @@ pub struct CaArgs {
         default_value = hookpit_server::config::DEFAULT_DATA
     )]
     pub data: PathBuf,
+}
+
+const MIGRATE_AFTER_HELP: &str = "Examples:
+  hookpit migrate --data /var/lib/hookpit
+  HOOKPIT_DATABASE=postgres://hookpit@db.internal/hookpit hookpit migrate";
+
+/// `hookpit migrate`.
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// The data directory (as `serve --data`): the SQLite store, or this instance's local files
+    /// with --database.
+    #[arg(
+        long = "data",
+        env = "HOOKPIT_DATA",
+        value_name = "DIR",
+        default_value = hookpit_server::config::DEFAULT_DATA
+    )]
+    pub data: PathBuf,
+
+    /// The PostgreSQL database to migrate (as `serve --database`).
+    #[arg(
+        long,
+        env = "HOOKPIT_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+}
+
+impl std::fmt::Debug for MigrateArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MigrateArgs")
+            .field("data", &self.data)
+            .field(
+                "database",
+                &self
+                    .database
+                    .as_deref()
+                    .map(hookpit_server::cluster::redact_password),
+            )
+            .finish()
+    }
 }
 
 const READYZ_AFTER_HELP: &str = "\

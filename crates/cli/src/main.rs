@@ -58,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Messages(args) => block_on(inbox::messages(args)),
         Command::Clear(args) => block_on(inbox::clear(args)),
         Command::Ca(args) => ca(&args),
+        Command::Migrate(args) => block_on(migrate(args)),
         Command::Readyz(args) => block_on(readyz::run(args)),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
@@ -113,6 +114,31 @@ fn ca(args: &cli::CaArgs) -> Result<(), Failure> {
             .map_err(|error| Failure::other(report::chain(&error)))?;
     print!("{}", ca.cert_pem());
     eprintln!("Hookpit's CA certificate: {}", ca.cert_path().display());
+    Ok(())
+}
+
+/// `hookpit migrate`: opens the store (which runs what migrations it lacks) and closes it.
+async fn migrate(args: cli::MigrateArgs) -> Result<(), Failure> {
+    use hookpit_server::store::Store;
+    let shown = match &args.database {
+        Some(url) => hookpit_server::cluster::redact_password(url),
+        None => args.data.join("hookpit.db").display().to_string(),
+    };
+    let (data, database) = (args.data.clone(), args.database.clone());
+    let store = tokio::task::spawn_blocking(move || match database {
+        Some(url) => Store::open_postgres(&url, &data),
+        None => Store::open(&data, hookpit_server::config::SyncMode::Full),
+    })
+    .await
+    .map_err(|error| Failure::other(format!("cannot migrate: {error}")))?
+    .map_err(|error| {
+        Failure::other(format!("cannot migrate {shown}: {}", report::chain(&error)))
+    })?;
+    store
+        .close()
+        .await
+        .map_err(|error| Failure::other(format!("{shown}: {}", report::chain(&error))))?;
+    println!("up to date: {shown}");
     Ok(())
 }
 

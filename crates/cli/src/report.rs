@@ -246,7 +246,11 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        let _ = write!(message, ": {cause}");
+        // A cause whose text its error already spells out (`"database error: {0}"`) once.
+        let said = cause.to_string();
+        if !message.ends_with(&said) {
+            let _ = write!(message, ": {said}");
+        }
         source = cause.source();
     }
     message

@@ -302,7 +302,7 @@ fn the_man_page_of_an_unknown_command_is_a_usage_error_that_lists_the_commands()
     --- stdout
     --- stderr
     error: hookpit has no command "sned"
-    hint: the commands are serve, send, upload, lint, wait, messages, clear, ca, readyz, completions, man
+    hint: the commands are serve, send, upload, lint, wait, messages, clear, ca, migrate, readyz, completions, man
     "#);
 }
 
@@ -327,4 +327,29 @@ fn readyz_refuses_a_url_that_is_not_http() {
     error: --url "127.0.0.1:8765" is not an http(s) URL
     hint: --url takes the server's base URL, e.g. http://127.0.0.1:8765
     "#);
+}
+
+#[test]
+fn migrate_brings_a_new_data_directory_up_to_date_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for _ in 0..2 {
+        let output = run_in(dir.path(), &["migrate", "--data", "data"], "");
+        assert_eq!(
+            (output.code, output.stdout.as_str()),
+            (0, "up to date: data/hookpit.db\n"),
+            "{}",
+            output.snapshot()
+        );
+    }
+    assert!(dir.path().join("data/hookpit.db").is_file());
+}
+
+#[test]
+fn migrate_of_an_unreachable_database_exits_1_without_showing_its_password() {
+    let port = free_port();
+    let url = format!("postgres://hookpit:s3cret@127.0.0.1:{port}/hookpit");
+    let output = run(&["migrate", "--database", &url]);
+    let stderr = output.stderr.replace(&port.to_string(), "[PORT]");
+    assert_eq!((output.code, output.stdout.as_str()), (1, ""));
+    assert_snapshot!(stderr, @"error: cannot migrate postgres://hookpit:***@127.0.0.1:[PORT]/hookpit: database error: error connecting to server: Connection refused (os error 111)");
 }

@@ -57,10 +57,20 @@ impl fmt::Display for Error {
 impl Error {
     fn postgres_display(error: &::postgres::Error) -> String {
         // `Display` of a postgres error is only its kind; the server's message is the source's.
-        match error.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => error.to_string(),
+        if let Some(db) = error.as_db_error() {
+            return format!("{}: {}", db.code().code(), db.message());
         }
+        // The driver's causes (e.g. the socket's error), each once.
+        let mut text = error.to_string();
+        let mut cause = std::error::Error::source(error);
+        while let Some(inner) = cause {
+            let said = inner.to_string();
+            if !text.contains(&said) {
+                text = format!("{text}: {said}");
+            }
+            cause = inner.source();
+        }
+        text
     }
 }
 
@@ -68,7 +78,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Sqlite(error) => Some(error),
-            Error::Postgres(error) | Error::Prepare { source: error, .. } => Some(error),
+            // Their text is in this error's own (`postgres_display`): a chain of causes would
+            // repeat it.
+            Error::Postgres(_) | Error::Prepare { .. } => None,
             _ => None,
         }
     }
