@@ -16,6 +16,7 @@
 //! queued behind it. The writer only helps when asked, with a short passive checkpoint between
 //! two batches that lets the WAL start over (why: `checkpoint.rs`).
 
+use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -36,6 +37,23 @@ const IDLE_YIELDS: usize = 16;
 type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<rusqlite::Error>>) + Send>;
 /// Runs on the connection (`None`: the transaction could not begin, so only fail).
 type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+
+thread_local! {
+    /// Rollbacks on this thread so far (`None` on any thread but a writer): memos of what the
+    /// transaction wrote (`deliver::message_key`) are dropped when it moves, since a rollback
+    /// can undo a row they remember.
+    static ROLLBACKS: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The writer thread's count of savepoints and transactions rolled back, `None` on any other
+/// thread. A memo of rows the writer made is good while it stays the same.
+pub(super) fn rollbacks() -> Option<u64> {
+    ROLLBACKS.get()
+}
+
+fn count_rollback() {
+    ROLLBACKS.set(ROLLBACKS.get().map(|n| n + 1));
+}
 
 /// Handle to the writer thread.
 #[derive(Debug)]
@@ -132,6 +150,18 @@ fn in_savepoint<R>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<R, StoreError>,
 ) -> Result<R, StoreError> {
+    let result = savepoint(conn, f);
+    if result.is_err() {
+        // Whatever failed, the job's writes may be gone.
+        count_rollback();
+    }
+    result
+}
+
+fn savepoint<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
     control(conn, "SAVEPOINT job")?;
     let result = f(conn);
     match &result {
@@ -170,6 +200,7 @@ fn run(
     mut receiver: mpsc::UnboundedReceiver<Job>,
     checkpointer: Checkpointer,
 ) -> Result<(), rusqlite::Error> {
+    ROLLBACKS.set(Some(0));
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = next_job(&mut receiver) {
         let begin = control(conn, "BEGIN IMMEDIATE").map_err(Arc::new);
@@ -187,6 +218,7 @@ fn run(
         }
         let commit = control(conn, "COMMIT").map_err(Arc::new);
         if let Err(error) = &commit {
+            count_rollback();
             tracing::error!(error = %error, batch = finishers.len(), "store: commit failed");
             let _ = control(conn, "ROLLBACK");
         }
