@@ -27,7 +27,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::search::{INDEX_VERSION, index_tokens};
+use super::search::{INDEX_VERSION, TokenScratch, index_tokens_into};
 
 /// How often the thread looks for new messages.
 const POLL: Duration = Duration::from_millis(50);
@@ -226,37 +226,39 @@ fn catch_up(
 }
 
 /// Indexes the next [`BATCH`] messages above the watermark; returns how many.
+///
+/// Each message's tokens go to FTS5 as they are read (two connections, two files), through one
+/// reused buffer: no list of the batch's texts, no allocation per message.
 fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreError> {
     let upto = meta(index, "indexed_upto")?.unwrap_or(0);
-    let mut rows: Vec<(i64, String)> = Vec::new();
+    let mut scratch = TokenScratch::default();
+    let mut last = None;
+    let mut count: i64 = 0;
+    let tx = index.unchecked_transaction()?;
     {
         let mut statement = messages.prepare_cached(
             "SELECT id, content FROM message_rows WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
+        let mut insert = tx.prepare_cached("INSERT INTO grams (rowid, tokens) VALUES (?1, ?2)")?;
         let mut found = statement.query(params![upto, BATCH])?;
         while let Some(row) = found.next()? {
             let id: i64 = row.get(0)?;
-            let content: String = row.get(1)?;
-            let content: serde_json::Value = serde_json::from_str(&content)?;
-            rows.push((
-                id,
-                index_tokens(&hookpit_protocol::searchable_text(&content)),
-            ));
+            let content: serde_json::Value =
+                serde_json::from_str(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
+            index_tokens_into(&hookpit_protocol::searchable_text(&content), &mut scratch);
+            insert.execute(params![id, scratch.tokens])?;
+            last = Some(id);
+            count += 1;
         }
     }
-    let Some(&(last, _)) = rows.last() else {
+    let Some(last) = last else {
+        // Nothing new: the empty transaction ends without a write.
+        tx.rollback()?;
         return Ok(0);
     };
-    let tx = index.unchecked_transaction()?;
-    {
-        let mut insert = tx.prepare_cached("INSERT INTO grams (rowid, tokens) VALUES (?1, ?2)")?;
-        for (id, tokens) in &rows {
-            insert.execute(params![id, tokens])?;
-        }
-    }
     set_meta(&tx, "indexed_upto", last)?;
     tx.commit()?;
-    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+    Ok(count)
 }
 
 /// Removes the tokens of messages below the lowest stored id (pruned or cleared: ids are never
