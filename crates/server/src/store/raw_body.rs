@@ -112,6 +112,35 @@ pub(super) fn usual(chatid: &str, msgtype: &str, content: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Whether `body` is exactly [`usual`]`(chatid, msgtype, content)`, compared piece by piece:
+/// building the spelling to compare was 5% of the writer's time.
+pub(super) fn is_usual(body: &[u8], chatid: &str, msgtype: &str, content: &str) -> bool {
+    // serde_json escapes only `"`, `\` and control characters; an id with one is rare.
+    let plain = |text: &str| !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    if !plain(chatid) || !plain(msgtype) {
+        return usual(chatid, msgtype, content) == body;
+    }
+    let mut rest = body;
+    let mut take = |piece: &[u8]| match rest.strip_prefix(piece) {
+        Some(after) => {
+            rest = after;
+            true
+        }
+        None => false,
+    };
+    let msgtype = msgtype.as_bytes();
+    take(br#"{"chatid":""#)
+        && take(chatid.as_bytes())
+        && take(br#"","msgtype":""#)
+        && take(msgtype)
+        && take(br#"",""#)
+        && take(msgtype)
+        && take(br#"":"#)
+        && take(content.as_bytes())
+        && take(b"}")
+        && rest.is_empty()
+}
+
 /// The body of a request kept in its message's row, as sent: rebuilt from the row when it was
 /// stored empty (the usual spelling, [`usual`]), else [`unfold`]ed.
 pub(super) fn restore(
@@ -149,6 +178,28 @@ fn find_string_value(body: &[u8], text: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usual_spelling_is_recognised_exactly() {
+        let content = r#"{"content":"hi \"you\""}"#;
+        for (chatid, msgtype) in [("g1", "text"), ("a\"b", "text"), ("g\\", "mark\ndown")] {
+            let body = usual(chatid, msgtype, content);
+            assert!(is_usual(&body, chatid, msgtype, content), "{chatid}");
+            assert!(!is_usual(&body[..body.len() - 1], chatid, msgtype, content));
+            let mut longer = body.clone();
+            longer.push(b' ');
+            assert!(!is_usual(&longer, chatid, msgtype, content));
+            assert!(!is_usual(&body, "g2", msgtype, content));
+            assert!(!is_usual(&body, chatid, "image", content));
+            assert!(!is_usual(&body, chatid, msgtype, r#"{"content":"ho"}"#));
+        }
+        assert!(!is_usual(
+            br#"{"msgtype":"text","chatid":"g1","text":{}}"#,
+            "g1",
+            "text",
+            "{}"
+        ));
+    }
 
     #[test]
     fn a_cut_piece_splices_back_byte_for_byte() {

@@ -115,9 +115,13 @@ fn broadcast_kinds(target: &ChatTarget, msgtype: MsgType) -> &'static [ChatKind]
 
 fn route_id(conn: &Connection, delivery: &Delivery, id: &str) -> Result<Target, StoreError> {
     let msgtype = delivery.send.msgtype();
-    match chats::kind_of(conn, id)? {
+    let (kind, bot_in_chat) = match kind_and_membership(conn, &delivery.bot_id, id)? {
+        Some((kind, member)) => (Some(kind), member),
+        None => (None, false),
+    };
+    match kind {
         Some(kind @ (ChatKind::Group | ChatKind::Blackboard)) => {
-            if !in_chat(conn, &delivery.bot_id, id)? {
+            if !bot_in_chat {
                 return Err(refuse(ErrorCode::ROBOT_NOT_IN_CHAT));
             }
             if !kind.accepts(msgtype) {
@@ -178,12 +182,21 @@ fn permit_single(
     }
 }
 
-fn in_chat(conn: &Connection, bot_id: &str, chatid: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM bot_chats WHERE bot_id = ?1 AND chatid = ?2")?
-        .query_row([bot_id, chatid], |_| Ok(()))
-        .optional()?
-        .is_some())
+/// The kind of chat `chatid` is (`None`: no chat) and whether the bot is in it, in one query:
+/// a send to one chat asks both, and as two statements they were 9% of the writer's time.
+fn kind_and_membership(
+    conn: &Connection,
+    bot_id: &str,
+    chatid: &str,
+) -> Result<Option<(ChatKind, bool)>, StoreError> {
+    let found: Option<(String, bool)> = conn
+        .prepare_cached(
+            "SELECT c.kind, EXISTS (SELECT 1 FROM bot_chats b WHERE b.bot_id = ?1 AND b.chatid = ?2)
+             FROM chats c WHERE c.chatid = ?2",
+        )?
+        .query_row([bot_id, chatid], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    Ok(found.and_then(|(kind, member)| Some((ChatKind::parse(&kind)?, member))))
 }
 
 fn bot_chats(conn: &Connection, bot_id: &str, kind: ChatKind) -> Result<Vec<String>, StoreError> {

@@ -27,8 +27,6 @@
 //! character, or of two ASCII ones, selects nothing in the index; when a query has no other
 //! term, it is answered by a scan (`messages.rs`).
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use crate::domain::{MessageType, StoredMessage};
@@ -302,25 +300,52 @@ fn date(value: &str) -> Result<i64, String> {
 
 /// The index tokens of `text` (searchable text, any case), space-separated: what the indexer
 /// stores for a message.
+#[cfg(test)]
 pub(super) fn index_tokens(text: &str) -> String {
-    let chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
-    let mut grams = BTreeSet::new();
-    for window in chars.windows(3) {
-        grams.insert(hash(window));
-    }
-    for window in chars.windows(2) {
-        if !window.iter().all(char::is_ascii) {
-            grams.insert(hash(window));
+    let mut scratch = TokenScratch::default();
+    index_tokens_into(text, &mut scratch);
+    scratch.tokens
+}
+
+/// Buffers [`index_tokens_into`] reuses from one message to the next: the indexer makes no
+/// allocation per message or per token (a `String` per token and a `BTreeSet` were a fifth
+/// of its time).
+#[derive(Debug, Default)]
+pub(super) struct TokenScratch {
+    chars: Vec<char>,
+    grams: Vec<u32>,
+    /// The tokens of the last text, space-separated, in increasing order of their n-gram hash.
+    pub tokens: String,
+}
+
+/// The index tokens of `text` (searchable text, any case) into `scratch.tokens`: every distinct
+/// n-gram hash once, in increasing order, each as its [`token`].
+pub(super) fn index_tokens_into(text: &str, scratch: &mut TokenScratch) {
+    let TokenScratch {
+        chars,
+        grams,
+        tokens,
+    } = scratch;
+    chars.clear();
+    chars.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+    grams.clear();
+    grams.extend(chars.windows(3).map(hash));
+    grams.extend(
+        chars
+            .windows(2)
+            .filter(|window| !window.iter().all(char::is_ascii))
+            .map(hash),
+    );
+    grams.sort_unstable();
+    grams.dedup();
+    tokens.clear();
+    tokens.reserve(grams.len() * 7);
+    for &gram in grams.iter() {
+        if !tokens.is_empty() {
+            tokens.push(' ');
         }
+        push_token(tokens, gram);
     }
-    let mut out = String::with_capacity(grams.len() * 7);
-    for gram in grams {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&token(gram));
-    }
-    out
 }
 
 /// The n-grams of a lowercased query term the index can answer (see the module doc).
@@ -354,14 +379,21 @@ fn hash(gram: &[char]) -> u32 {
 
 /// Six base-32 letters and digits: a token FTS5's `ascii` tokenizer keeps whole.
 fn token(gram: u32) -> String {
+    let mut out = String::with_capacity(6);
+    push_token(&mut out, gram);
+    out
+}
+
+/// Appends [`token`]`(gram)` to `out`.
+fn push_token(out: &mut String, gram: u32) {
     const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    (0..6)
-        .map(|i| char::from(ALPHABET[((gram >> (i * 5)) & 31) as usize]))
-        .collect()
+    out.extend((0..6).map(|i| char::from(ALPHABET[((gram >> (i * 5)) & 31) as usize])));
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -425,6 +457,38 @@ mod tests {
                     "{term}: {wanted}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn index_tokens_are_each_distinct_hash_once_in_order() {
+        // What the indexer stored before its buffers were reused (a `BTreeSet` of hashes, a
+        // `String` per token): the same tokens in the same order, so version 1 indexes stay.
+        fn reference(text: &str) -> String {
+            let chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
+            let mut grams = BTreeSet::new();
+            grams.extend(chars.windows(3).map(hash));
+            grams.extend(
+                chars
+                    .windows(2)
+                    .filter(|w| !w.iter().all(char::is_ascii))
+                    .map(hash),
+            );
+            grams.into_iter().map(token).collect::<Vec<_>>().join(" ")
+        }
+        let mut scratch = TokenScratch::default();
+        for text in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "【告警】DB-7 磁盘 91%\nabcabc",
+            "ÀÉ x ÀÉ",
+            "ok\n",
+        ] {
+            index_tokens_into(text, &mut scratch);
+            assert_eq!(scratch.tokens, reference(text), "{text}");
+            assert_eq!(index_tokens(text), reference(text), "{text}");
         }
     }
 
