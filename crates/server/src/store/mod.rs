@@ -1,10 +1,12 @@
 //! The [`Store`]: everything the server keeps, behind methods that take and return domain types.
 //!
-//! # Backend
-//! Today the only backend is embedded SQLite (`sqlite.rs`): one file `hookpit.db` in WAL mode in
-//! the data directory, plus uploaded media as files under `media/`. The seam for another backend
-//! (PostgreSQL, selected by a URL scheme) is this type: its public methods are the whole contract,
-//! and would dispatch on an enum of backends; the SQL lives only in the backend's modules.
+//! # Backends
+//! SQLite by default (`sqlite.rs`): one file `hookpit.db` in WAL mode in the data directory.
+//! PostgreSQL with `--database postgres://…` ([`Store::open_postgres`]): the same tables
+//! (`pg_migrations.rs`), shared by every instance that names the database. The domain modules are
+//! written once against `db/`, an interface shaped like the part of rusqlite they use, and run
+//! on either; what only one engine has (checkpoints, the FTS5 search index, pragmas) stays with
+//! that engine. Uploaded media are files under `media/` in the data directory with both.
 //!
 //! # Writes and durability
 //! Every write goes to ONE writer thread (`writer.rs`) that batches whatever is queued into one
@@ -14,13 +16,20 @@
 //! of the process but may lose the last commits on power loss or an OS crash.
 //!
 //! Checkpoints run on their own thread and connection (`checkpoint.rs`), never on the writer's.
-//! The key → bot map the webhook resolves first is kept in memory, exact (`key_map.rs`).
+//! The key → bot map the webhook resolves first is kept in memory, exact (`key_map.rs`); on
+//! PostgreSQL, where other instances change bots too, every lookup asks the database.
+//!
+//! On PostgreSQL the writer is the same thread with one session: each batch takes a
+//! transaction-level advisory lock first, so batches of all instances commit one at a time and
+//! ids appear in commit order; a session that broke (PostgreSQL restarted) is opened again before
+//! the next batch or read, and what fails meanwhile is answered with an error, never an ack.
 //!
 //! Reads run on a small pool of read-only connections on the blocking thread pool; WAL lets them
 //! run while the writer commits.
 //!
 //! Text search (`search.rs`) uses an index in a second file, `search.db`, that a thread of its
 //! own keeps up to date behind the writer (`indexer.rs`); searches scan what it has not reached.
+//! On PostgreSQL there is no index yet: searches scan.
 
 mod bots;
 mod callbacks;
