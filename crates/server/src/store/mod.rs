@@ -136,6 +136,8 @@ pub struct Store {
     temp_dir: PathBuf,
     /// SQLite's database file (`None` on PostgreSQL).
     db_path: Option<PathBuf>,
+    /// Other instances use the same database (PostgreSQL).
+    shared: bool,
     /// Released by [`Store::close`], so a server started next on this directory may open it
     /// even while something still holds this `Store`.
     lock: std::sync::Mutex<Option<lock::DataLock>>,
@@ -168,6 +170,7 @@ impl Store {
             media_dir: local.media_dir,
             temp_dir: local.temp_dir,
             db_path: Some(db_path),
+            shared: false,
             lock: std::sync::Mutex::new(Some(local.lock)),
         })
     }
@@ -198,6 +201,7 @@ impl Store {
             media_dir: local.media_dir,
             temp_dir: local.temp_dir,
             db_path: None,
+            shared: true,
             lock: std::sync::Mutex::new(Some(local.lock)),
         })
     }

@@ -88,6 +88,40 @@ fn attempts_of(conn: &Connection, id: i64) -> Result<Vec<Attempt>, StoreError> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// How long an entry claimed by one instance of a shared store is left to it (far longer than
+/// any attempt's timeout).
+const CLAIM_LEASE_MS: i64 = 60_000;
+
+/// The pending entries of `consumer` due at `now`, oldest due first, at most `limit`, leaving out
+/// `busy` (being attempted by this instance).
+fn due(
+    conn: &Connection,
+    consumer: Consumer,
+    now: i64,
+    busy: &[i64],
+    limit: u32,
+) -> Result<Vec<OutboxRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbox
+         WHERE consumer = ?1 AND status = 'pending' AND next_attempt_at <= ?2
+         ORDER BY next_attempt_at, id LIMIT ?3"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    // A few more than asked, so that busy entries do not starve the rest.
+    let fetch = i64::from(limit) + i64::try_from(busy.len()).unwrap_or(0);
+    let mut rows = statement.query(params![consumer.as_str(), now, fetch])?;
+    let mut due = Vec::new();
+    while let Some(row) = rows.next()? {
+        let record = record_from_row(&row)?;
+        if !busy.contains(&record.id) && due.len() < usize::try_from(limit).unwrap_or(0) {
+            due.push(record);
+        }
+    }
+    due.into_iter()
+        .map(|record| with_attempts(conn, record))
+        .collect()
+}
+
 fn with_attempts(conn: &Connection, mut record: OutboxRecord) -> Result<OutboxRecord, StoreError> {
     record.attempts = attempts_of(conn, record.id)?;
     Ok(record)
@@ -120,32 +154,28 @@ impl Store {
         busy: Vec<i64>,
         limit: u32,
     ) -> Result<Vec<OutboxRecord>, StoreError> {
-        self.read(move |conn| {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outbox
-                 WHERE consumer = ?1 AND status = 'pending' AND next_attempt_at <= ?2
-                 ORDER BY next_attempt_at, id LIMIT ?3"
-            );
-            let mut statement = conn.prepare_cached(&sql)?;
-            // A few more than asked, so that busy entries do not starve the rest.
-            let fetch = i64::from(limit) + i64::try_from(busy.len()).unwrap_or(0);
-            let mut rows = statement.query(params![consumer.as_str(), now, fetch])?;
-            let mut due = Vec::new();
-            while let Some(row) = rows.next()? {
-                let record = record_from_row(&row)?;
-                if !busy.contains(&record.id) && due.len() < usize::try_from(limit).unwrap_or(0) {
-                    due.push(record);
-                }
+        if !self.shared {
+            return self
+                .read(move |conn| due(conn, consumer, now, &busy, limit))
+                .await;
+        }
+        // Other instances' consumers read the same queue: the entries are claimed in the
+        // writer's transaction (batches of all instances commit in turn) by moving their next
+        // attempt past the lease, so no other instance takes them meanwhile. An instance that
+        // dies mid-attempt leaves its entries to be retried once the lease runs out.
+        self.write(move |conn| {
+            let due = due(conn, consumer, now, &busy, limit)?;
+            let mut claim = conn.prepare_cached(
+                "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+            )?;
+            for record in &due {
+                claim.execute(params![record.id, now + CLAIM_LEASE_MS])?;
             }
-            due.into_iter()
-                .map(|record| with_attempts(conn, record))
-                .collect()
+            Ok(due)
         })
         .await
     }
 
-    /// Up to `limit` pending entries of `consumer`, due or not, in the order they were queued
-    /// (a consumer that keeps an order per chat takes each chat's first).
     pub async fn pending_outbox(
         &self,
         consumer: Consumer,

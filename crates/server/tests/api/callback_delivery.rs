@@ -464,3 +464,36 @@ async fn the_callback_log_lists_by_bot_and_chat() {
     assert_eq!(get(&server, "/callbacks?limit=0").await.status, 400);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_deliver_each_callback_once() {
+    let pg = crate::support::postgres::Postgres::start();
+    let database = pg.database();
+    let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
+    let (a, b) = tokio::join!(on(database.clone()), on(database));
+    let receiver = Receiver::start(CallbackFormat::Xml).await;
+    configure_demo(&a, &receiver).await;
+    // Slow answers: both instances' consumers look at the queue while each attempt is running.
+    receiver.answer((0..6).map(|_| Answer::Slowly(Duration::from_millis(300))));
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        ids.push(mention(server, &format!("hi {i}")).await);
+    }
+    for id in &ids {
+        callback_when(&a, *id, "delivered").await;
+    }
+    // Give a second consumer time to deliver again, if it were going to.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let received = receiver.received();
+    let mut texts: Vec<String> = received
+        .iter()
+        .map(|r| format!("{:?}", r.callback))
+        .collect();
+    assert_eq!(received.len(), 6, "each callback once: {texts:#?}");
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), 6, "six different callbacks");
+    a.stop().await;
+    b.stop().await;
+}
