@@ -56,12 +56,12 @@ async fn download(
         .get_media(&media_id)
         .await?
         .ok_or_else(not_found)?;
-    let bytes = match tokio::fs::read(state.store.media_path(&media_id)).await {
-        Ok(bytes) => bytes,
-        // Pruned between the lookup and the read.
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
-        Err(error) => return Err(ApiError::internal(&error)),
-    };
+    // `None`: pruned between the lookup and the read.
+    let bytes = state
+        .store
+        .media_bytes(&media_id)
+        .await?
+        .ok_or_else(not_found)?;
     let disposition = HeaderValue::from_str(&content_disposition(&media.filename))
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((

@@ -120,11 +120,18 @@ async fn upstream_media(
             http_status: None,
         });
     };
-    let bytes = tokio::fs::read(state.store.media_path(media_id))
+    let bytes = state
+        .store
+        .media_bytes(media_id)
         .await
         .map_err(|error| Outcome::Permanent {
             errcode: None,
             errmsg: format!("media {media_id} cannot be read: {error}"),
+            http_status: None,
+        })?
+        .ok_or_else(|| Outcome::Permanent {
+            errcode: None,
+            errmsg: format!("media {media_id} is not stored any more"),
             http_status: None,
         })?;
     let kind = wanted.unwrap_or(media.kind);

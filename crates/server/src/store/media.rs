@@ -32,14 +32,45 @@ pub(super) fn media_from_row(row: &crate::store::db::Row<'_>) -> crate::store::d
 }
 
 impl Store {
-    /// Where the bytes of `media_id` are kept.
+    /// Where the bytes of `media_id` are kept (SQLite's store; a shared store keeps them in the
+    /// database, [`Store::media_bytes`]).
     pub fn media_path(&self, media_id: &str) -> PathBuf {
         self.media_dir().join(media_id)
     }
 
+    /// The bytes of an upload, `None` if they are gone (pruned).
+    ///
+    /// # Errors
+    /// The file or the database could not be read.
+    pub async fn media_bytes(&self, media_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if self.shared {
+            let media_id = media_id.to_owned();
+            return self
+                .read(move |conn| {
+                    Ok(conn
+                        .query_row(
+                            "SELECT bytes FROM media_bytes WHERE media_id = ?1",
+                            [&media_id],
+                            |row| row.get(0),
+                        )
+                        .optional()?)
+                })
+                .await;
+        }
+        match tokio::fs::read(self.media_path(media_id)).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::Io(error)),
+        }
+    }
+
     /// Stores an upload: the file is written and fsynced before its row is committed, so an
-    /// acknowledged media id always has its bytes.
+    /// acknowledged media id always has its bytes. In a shared store the bytes go into the
+    /// database with the row, in one transaction: any instance can serve and send them.
     pub async fn insert_media(&self, media: Media, bytes: Vec<u8>) -> Result<Media, StoreError> {
+        if self.shared {
+            return self.insert_media_row(media, Some(bytes)).await;
+        }
         let path = self.media_path(&media.media_id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             let mut file = std::fs::File::create(&path)?;
@@ -48,7 +79,7 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::Closed)??;
-        self.insert_media_row(media).await
+        self.insert_media_row(media, None).await
     }
 
     /// Stores an upload already written to `temp` (a file under [`Store::temp_dir`]): it is
@@ -59,6 +90,11 @@ impl Store {
         media: Media,
         temp: PathBuf,
     ) -> Result<Media, StoreError> {
+        if self.shared {
+            let bytes = tokio::fs::read(&temp).await?;
+            let _ = tokio::fs::remove_file(&temp).await;
+            return self.insert_media_row(media, Some(bytes)).await;
+        }
         let path = self.media_path(&media.media_id);
         let media_dir = self.media_dir().to_owned();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
@@ -69,10 +105,15 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::Closed)??;
-        self.insert_media_row(media).await
+        self.insert_media_row(media, None).await
     }
 
-    async fn insert_media_row(&self, media: Media) -> Result<Media, StoreError> {
+    /// The media row, and with `bytes` (a shared store) its bytes, in one transaction.
+    async fn insert_media_row(
+        &self,
+        media: Media,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Media, StoreError> {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO media (media_id, bot_id, kind, filename, content_type, size, created_at,
@@ -89,6 +130,12 @@ impl Store {
                     media.voice_duration_ms,
                 ],
             )?;
+            if let Some(bytes) = &bytes {
+                conn.execute(
+                    "INSERT INTO media_bytes (media_id, bytes) VALUES (?1, ?2)",
+                    params![media.media_id, bytes],
+                )?;
+            }
             Ok(media)
         })
         .await
@@ -112,6 +159,7 @@ impl Store {
     /// its media id expired, so the inbox keeps the bytes until the message itself is pruned or
     /// cleared. The webhook refuses expired ids either way.
     pub async fn prune_media(&self, now: i64) -> Result<u64, StoreError> {
+        let shared = self.shared;
         let ids: Vec<String> = self
             .write(move |conn| {
                 // A request with media has its own `requests` row (`deliver.rs`), so its
@@ -133,11 +181,20 @@ impl Store {
                     delete.execute([id])?;
                     forget.execute([id])?;
                 }
+                if shared {
+                    let mut bytes =
+                        conn.prepare_cached("DELETE FROM media_bytes WHERE media_id = ?1")?;
+                    for id in &ids {
+                        bytes.execute([id])?;
+                    }
+                }
                 Ok(ids)
             })
             .await?;
-        for id in &ids {
-            let _ = std::fs::remove_file(self.media_path(id));
+        if !shared {
+            for id in &ids {
+                let _ = std::fs::remove_file(self.media_path(id));
+            }
         }
         Ok(u64::try_from(ids.len()).unwrap_or(0))
     }

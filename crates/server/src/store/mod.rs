@@ -6,7 +6,8 @@
 //! (`pg_migrations.rs`), shared by every instance that names the database. The domain modules are
 //! written once against `db/`, an interface shaped like the part of rusqlite they use, and run
 //! on either; what only one engine has (checkpoints, the FTS5 search index, pragmas) stays with
-//! that engine. Uploaded media are files under `media/` in the data directory with both.
+//! that engine. Uploaded media are files under `media/` in the data directory on SQLite, rows of
+//! `media_bytes` on PostgreSQL (any instance serves them).
 //!
 //! # Writes and durability
 //! Every write goes to ONE writer thread (`writer.rs`) that batches whatever is queued into one

@@ -241,6 +241,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER messages_delete INSTEAD OF DELETE ON messages
         FOR EACH ROW EXECUTE FUNCTION messages_delete();
     ",
+    // 2: uploads' bytes in the database (SQLite keeps files in `media/`), so any instance can
+    // serve and send what another took.
+    r"
+    CREATE TABLE media_bytes (
+        media_id TEXT PRIMARY KEY REFERENCES media(media_id) ON DELETE CASCADE,
+        bytes    BYTEA NOT NULL
+    );
+    ",
 ];
 
 /// Runs the migrations not yet applied, one at a time under [`MIGRATION_LOCK`].

@@ -20,8 +20,15 @@ async fn an_upload_is_stored_on_disk_and_usable_by_its_bot() {
     assert_eq!(media.filename, "report.pdf");
     assert_eq!(media.size, 13);
     assert_eq!(media.expires_at - media.created_at, 3 * 24 * 3600 * 1000);
-    let on_disk = std::fs::read(server.server.state().store.media_path(&media_id)).unwrap();
-    assert_eq!(on_disk, b"%PDF-1.4 data");
+    // A file in `--data` on SQLite, a row on PostgreSQL.
+    let stored_bytes = server
+        .server
+        .state()
+        .store
+        .media_bytes(&media_id)
+        .await
+        .unwrap();
+    assert_eq!(stored_bytes.as_deref(), Some(&b"%PDF-1.4 data"[..]));
     assert_eq!(server.send(&file_message(&media_id)).await.errcode(), 0);
     let stored = server.messages_in(DEMO_GROUP).await;
     assert_eq!(stored[0].content, json!({"media_id": media_id}));
@@ -232,12 +239,12 @@ async fn unknown_foreign_wrong_kind_and_expired_media_ids_are_40007() {
     let pruned = hookpit_server::ops::prune(state).await.unwrap();
     assert_eq!(pruned.media, 1);
     assert!(state.store.get_media(&unused).await.unwrap().is_none());
-    assert!(!state.store.media_path(&unused).exists());
-    assert!(state.store.media_path(&mine).exists());
+    assert!(state.store.media_bytes(&unused).await.unwrap().is_none());
+    assert!(state.store.media_bytes(&mine).await.unwrap().is_some());
     state.store.clear_messages().await.unwrap();
     let pruned = hookpit_server::ops::prune(state).await.unwrap();
     assert_eq!(pruned.media, 1);
-    assert!(!state.store.media_path(&mine).exists());
+    assert!(state.store.media_bytes(&mine).await.unwrap().is_none());
     server.stop().await;
 }
 

@@ -294,8 +294,14 @@ async fn a_file_is_uploaded_to_the_upstream_and_sent_with_its_media_id() {
     assert_ne!(upstream_id, media_id, "the upstream's own media id");
     let stored = upstream.media(upstream_id).await;
     assert_eq!(stored.filename, "report.txt");
-    let on_disk = std::fs::read(upstream.server.state().store.media_path(upstream_id)).unwrap();
-    assert_eq!(on_disk, bytes);
+    let stored_bytes = upstream
+        .server
+        .state()
+        .store
+        .media_bytes(upstream_id)
+        .await
+        .unwrap();
+    assert_eq!(stored_bytes, Some(bytes));
     relay.stop().await;
     upstream.stop().await;
 }

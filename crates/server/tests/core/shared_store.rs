@@ -1,6 +1,6 @@
 //! Several instances on one PostgreSQL database (`--database`): each sees what any other
 //! stored, the demo workspace is created once however many start at once, limits hold across
-//! them with Redis, and an outage of PostgreSQL is answered with -1 (nothing acknowledged) until
+//! them with Redis, uploads are served by any of them, and an outage of PostgreSQL is answered with -1 (nothing acknowledged) until
 //! it is back, without a restart. Each test starts its own cluster.
 
 use std::time::Duration;
@@ -57,6 +57,29 @@ async fn instances_started_at_once_share_one_workspace_and_see_each_others_write
             "oldest first"
         );
     }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn media_uploaded_through_one_instance_is_sent_and_downloaded_through_another() {
+    let pg = Postgres::start();
+    let database = pg.database();
+    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    let media_id = a.upload_file("report.pdf", b"%PDF-1.4 shared").await;
+    let body = format!(
+        r#"{{"chatid": "{DEMO_GROUP}", "msgtype": "file", "file": {{"media_id": "{media_id}"}}}}"#
+    );
+    let reply = b.send(&body).await;
+    assert_eq!(reply.errcode(), 0, "{}", reply.text);
+    let download = b
+        .http
+        .get(b.url(&format!("/api/v1/media/{media_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status().as_u16(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.4 shared");
     a.stop().await;
     b.stop().await;
 }
