@@ -22,6 +22,16 @@ async fn on(database: &str, redis: Option<&Redis>) -> TestServer {
     .await
 }
 
+/// The texts stored in the demo group, oldest first.
+async fn texts_in_demo_group(server: &TestServer) -> Vec<String> {
+    server
+        .messages_in(DEMO_GROUP)
+        .await
+        .iter()
+        .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn instances_started_at_once_share_one_workspace_and_see_each_others_writes() {
     let pg = Postgres::start();
@@ -45,12 +55,7 @@ async fn instances_started_at_once_share_one_workspace_and_see_each_others_write
     assert_eq!(b.send(&text(Some(DEMO_GROUP), "from b")).await.errcode(), 0);
     assert_eq!(a.send(&text(Some(DEMO_GROUP), "from a")).await.errcode(), 0);
     for server in [&a, &b] {
-        let texts: Vec<String> = server
-            .messages_in(DEMO_GROUP)
-            .await
-            .iter()
-            .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
-            .collect();
+        let texts = texts_in_demo_group(server).await;
         assert_eq!(
             texts,
             ["sent through b", "from b", "from a"],
@@ -148,12 +153,7 @@ async fn while_postgres_is_down_sends_get_minus_1_and_it_recovers_without_a_rest
     assert_eq!(code, 0, "accepted again once PostgreSQL is back");
     let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200);
-    let texts: Vec<String> = server
-        .messages_in(DEMO_GROUP)
-        .await
-        .iter()
-        .map(|m| m.content["content"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let texts = texts_in_demo_group(&server).await;
     assert_eq!(
         texts,
         ["before", "after"],
