@@ -174,7 +174,7 @@ impl std::fmt::Debug for MigrateArgs {
                 &self
                     .database
                     .as_deref()
-                    .map(hookpit_server::cluster::redact_password),
+                    .map(hookpit_server::config::redact_password),
             )
             .finish()
     }

@@ -121,7 +121,7 @@ fn ca(args: &cli::CaArgs) -> Result<(), Failure> {
 async fn migrate(args: cli::MigrateArgs) -> Result<(), Failure> {
     use hookpit_server::store::Store;
     let shown = match &args.database {
-        Some(url) => hookpit_server::cluster::redact_password(url),
+        Some(url) => hookpit_server::config::redact_password(url),
         None => args.data.join("hookpit.db").display().to_string(),
     };
     let (data, database) = (args.data.clone(), args.database.clone());

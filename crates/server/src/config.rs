@@ -371,18 +371,25 @@ impl fmt::Debug for Config {
             .field("proxy_listen", &self.proxy_listen)
             .field("tls_listen", &self.tls_listen)
             .field("public_url", &self.public_url)
-            .field(
-                "database",
-                &self
-                    .database
-                    .as_deref()
-                    .map(crate::cluster::redact_password),
-            )
-            .field(
-                "redis",
-                &self.redis.as_deref().map(crate::cluster::redact_password),
-            )
+            .field("database", &self.database.as_deref().map(redact_password))
+            .field("redis", &self.redis.as_deref().map(redact_password))
             .finish()
+    }
+}
+
+/// `url` with the password (if any) replaced by `***`: Redis and PostgreSQL URLs carry it as
+/// `SCHEME://[USER]:PASSWORD@HOST…` (`--redis`, `--database`), and both are logged.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+        None => format!("{scheme}://{userinfo}@{host}{path}"),
     }
 }
 

@@ -251,7 +251,7 @@ pub struct ServeArgs {
     pub database: Option<String>,
 
     /// Share the rate limits and the identical-body rule (45009, 45033) with every instance on
-    /// this Redis, e.g. `redis://127.0.0.1:6379` or `redis://:PASSWORD@HOST:6379/0`. While it
+    /// this Redis, e.g. `redis://redis.internal:6379` or `redis://:PASSWORD@HOST:6379/0`. While it
     /// is unreachable, sends are still accepted under per-instance limits, a warning is logged
     /// once and `/readyz` says `degraded`; shared limits resume when it is back.
     #[arg(

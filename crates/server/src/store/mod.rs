@@ -51,6 +51,7 @@ mod people;
 mod pg_migrations;
 mod queries;
 mod raw_body;
+mod read_pool;
 mod relay;
 mod route;
 mod search;
@@ -71,8 +72,8 @@ pub use demo::{
 use key_map::KeyMap;
 pub use outbox::OutboxQuery;
 pub use people::picture_key;
+use read_pool::ReadPool;
 pub use single_chat::looks_like_single_chat_id;
-use sqlite::ReadPool;
 use writer::Writer;
 
 use crate::config::SyncMode;
@@ -158,7 +159,11 @@ impl Store {
         let keys = Arc::new(KeyMap::load(&conn)?);
         let search_path = indexer::path_of(&db_path);
         let index = indexer::open(&search_path)?;
-        let reads = Arc::new(ReadPool::open(&db_path, &search_path, 4)?);
+        let reads = Arc::new(ReadPool::of(sqlite::open_readers(
+            &db_path,
+            &search_path,
+            4,
+        )?));
         let indexer = indexer::Indexer::start(index, &db_path)?;
         let checkpointer =
             checkpoint::Checkpointer::start(sqlite::open_checkpointer(&db_path, sync)?)?;

@@ -1,11 +1,10 @@
-//! Opening SQLite connections with the right pragmas, and the [`ReadPool`].
+//! Opening SQLite connections with the right pragmas: the writer's, the checkpointer's and the
+//! readers'.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::Semaphore;
 
 use super::StoreError;
 use crate::config::SyncMode;
@@ -68,77 +67,26 @@ fn synchronous(sync: SyncMode) -> &'static str {
     }
 }
 
-/// A fixed set of read-only connections, used on tokio's blocking threads.
-#[derive(Debug)]
-pub struct ReadPool {
-    // A std Mutex: held only to pop or push a connection, never across an await.
-    connections: Mutex<Vec<super::db::Connection>>,
-    available: Semaphore,
-}
-
-impl ReadPool {
-    /// Opens `size` read-only connections to `path`, each with the search index `search`
-    /// attached as `search` (`indexer.rs`).
-    pub(super) fn open(path: &Path, search: &Path, size: usize) -> Result<ReadPool, StoreError> {
-        let search = search.to_str().ok_or_else(|| {
-            StoreError::Invalid(format!("{} is not a UTF-8 path", search.display()))
-        })?;
-        let mut connections = Vec::with_capacity(size);
-        for _ in 0..size {
-            let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(Duration::from_secs(5))?;
-            conn.set_prepared_statement_cache_capacity(64);
-            conn.execute("ATTACH DATABASE ?1 AS search", [search])?;
-            connections.push(super::db::Connection::Sqlite(conn));
-        }
-        Ok(ReadPool {
-            connections: Mutex::new(connections),
-            available: Semaphore::new(size),
-        })
+/// Opens `size` read-only connections to `path`, each with the search index `search` attached
+/// as `search` (`indexer.rs`), for the [`super::read_pool::ReadPool`].
+pub(super) fn open_readers(
+    path: &Path,
+    search: &Path,
+    size: usize,
+) -> Result<Vec<super::db::Connection>, StoreError> {
+    let search = search
+        .to_str()
+        .ok_or_else(|| StoreError::Invalid(format!("{} is not a UTF-8 path", search.display())))?;
+    let mut connections = Vec::with_capacity(size);
+    for _ in 0..size {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute("ATTACH DATABASE ?1 AS search", [search])?;
+        connections.push(super::db::Connection::Sqlite(conn));
     }
-
-    /// A pool of `connections` (PostgreSQL's sessions).
-    pub(super) fn of(connections: Vec<super::db::Connection>) -> ReadPool {
-        let size = connections.len();
-        ReadPool {
-            connections: Mutex::new(connections),
-            available: Semaphore::new(size),
-        }
-    }
-
-    /// Runs `f` on a free connection on the blocking pool.
-    pub(super) async fn run<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&super::db::Connection) -> Result<R, StoreError> + Send + 'static,
-    {
-        let _permit = self
-            .available
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let conn = self
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .ok_or(StoreError::Closed)?;
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = match conn.revive() {
-                Ok(()) => f(&conn),
-                Err(error) => Err(StoreError::from(error)),
-            };
-            (conn, result)
-        })
-        .await
-        .map_err(|_| StoreError::Closed)?;
-        self.connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(conn);
-        result
-    }
+    Ok(connections)
 }

@@ -6,7 +6,8 @@
 //! - `INSERT OR IGNORE INTO …` at the start of a statement becomes
 //!   `INSERT INTO … ON CONFLICT DO NOTHING` (before any `RETURNING`).
 //!
-//! Text inside single quotes is left alone.
+//! Placeholders inside single quotes are left alone; the other rules apply to the statement's
+//! text as the modules write it (no string literal of theirs holds those words).
 
 /// The PostgreSQL spelling of `sql`.
 pub fn to_postgres(sql: &str) -> String {
