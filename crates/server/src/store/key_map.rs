@@ -63,15 +63,15 @@ impl KeyMap {
     pub(super) fn shared() -> KeyMap {
         KeyMap {
             bots: RwLock::new(HashMap::new()),
-            stale: AtomicBool::new(true),
+            stale: AtomicBool::new(false),
             shared: true,
         }
     }
 
-    /// The bot holding `key`: `Err(())` when the map is stale and the caller must ask the
-    /// database.
+    /// The bot holding `key`: `Err(())` when the map is stale or not used (a shared store) and
+    /// the caller must ask the database.
     pub(super) fn get(&self, key: &str) -> Result<Option<BotIdentity>, ()> {
-        if self.stale.load(Ordering::Acquire) {
+        if self.shared || self.stale.load(Ordering::Acquire) {
             return Err(());
         }
         Ok(self
