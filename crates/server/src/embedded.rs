@@ -133,7 +133,7 @@ impl RunningServer {
     /// The store failed.
     pub async fn clear(&self) -> Result<u64, StoreError> {
         let deleted = self.state().store.clear_messages().await?;
-        let _ = self.state().events.send(Event::Cleared);
+        self.state().announce_cleared();
         Ok(deleted)
     }
 

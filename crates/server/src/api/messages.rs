@@ -18,7 +18,7 @@ use super::error::{ApiError, ApiResult, ErrorBody, PathParams, QueryParams, mess
 use super::item::{DetailItem, Item, Page};
 use super::openapi::Binary;
 use super::ui::DOWNLOAD_POLICY;
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::domain::{MessageQuery, MessageType};
 
 /// Page size when `limit` is absent.
@@ -211,7 +211,7 @@ async fn get_message(
 async fn clear_messages(State(state): State<AppState>) -> ApiResult<Json<Cleared>> {
     let deleted = state.store.clear_messages().await?;
     // Nobody may be listening: a send error only means no subscriber.
-    let _ = state.events.send(Event::Cleared);
+    state.announce_cleared();
     Ok(Json(Cleared { deleted }))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod edge;
+pub mod feed;
 mod state;
 
 pub use caller::{Caller, ProxyTrust};

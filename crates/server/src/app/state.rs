@@ -1,12 +1,13 @@
 //! [`AppState`]: what every handler shares — configuration, store, clock, limiter, live events,
 //! the ring of recent rejections and the metrics.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 
 use super::caller::{Caller, ProxyTrust};
@@ -37,7 +38,7 @@ pub enum Event {
 }
 
 /// A refused webhook call, for senders that ignore errcodes.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// RFC 3339.
     #[schema(format = DateTime)]
@@ -45,7 +46,7 @@ pub struct Rejection {
     /// The key, masked: first 4 characters and `…`.
     pub key: String,
     /// `send`, `upload_media` or `get_chat_info`.
-    pub endpoint: &'static str,
+    pub endpoint: Cow<'static, str>,
     pub errcode: i64,
     pub errmsg: String,
     /// The first 512 bytes of the body (lossy UTF-8).
@@ -70,6 +71,8 @@ pub struct Inner {
     // A std Mutex: pushed and read without awaiting.
     pub rejections: Mutex<VecDeque<Arc<Rejection>>>,
     pub metrics: Metrics,
+    /// On a shared store: tells the other instances what is not stored (`feed.rs`).
+    pub announcer: Option<super::feed::Announcer>,
     /// The fault rules in force (`--fault`, `/api/v1/faults`).
     pub faults: crate::fault::Faults,
     /// The bots that relay to real WeCom, and their upstreams.
@@ -105,9 +108,16 @@ impl AppState {
         self.proxy_trust.caller(peer, headers)
     }
 
-    /// Remembers a refused call and announces it.
+    /// Remembers a refused call and announces it, here and to the other instances.
     pub fn reject(&self, rejection: Rejection) {
-        let rejection = Arc::new(rejection);
+        if let Some(announcer) = &self.announcer {
+            announcer.rejection(&rejection);
+        }
+        self.remember_rejection(Arc::new(rejection));
+    }
+
+    /// Remembers a refused call (here or on another instance) and announces it here.
+    pub fn remember_rejection(&self, rejection: Arc<Rejection>) {
         {
             let mut ring = self.rejections.lock().unwrap_or_else(|e| e.into_inner());
             if ring.len() == REJECTIONS_KEPT {
@@ -116,6 +126,38 @@ impl AppState {
             ring.push_back(Arc::clone(&rejection));
         }
         let _ = self.events.send(Event::Rejection(rejection));
+    }
+
+    /// Announces a message this instance stored. On a shared store the feed announces every
+    /// instance's messages instead, in commit order (`feed.rs`), so this does nothing there.
+    pub fn announce_message(&self, message: Arc<StoredMessage>) {
+        if !self.store.is_shared() {
+            let _ = self.events.send(Event::Message(message));
+        }
+    }
+
+    /// Announces that every message was deleted (on a shared store, the feed does).
+    pub fn announce_cleared(&self) {
+        if !self.store.is_shared() {
+            let _ = self.events.send(Event::Cleared);
+        }
+    }
+
+    /// Announces a callback's outbox entry (queued or attempted), here and elsewhere.
+    pub fn announce_callback(&self, record: crate::domain::OutboxRecord) {
+        if let Some(announcer) = &self.announcer {
+            announcer.callback(record.id);
+        }
+        let _ = self.events.send(Event::Callback(Arc::new(record)));
+    }
+
+    /// Announces the state of a relayed request, here and elsewhere.
+    pub fn announce_relay(&self, record: &crate::domain::OutboxRecord) {
+        if let Some(announcer) = &self.announcer {
+            announcer.relay(record.id);
+        }
+        let view = self.relays.view(record);
+        let _ = self.events.send(Event::Relay(Arc::new(view)));
     }
 
     /// The webhook URL of a key.

@@ -52,9 +52,7 @@ pub async fn announce(state: &AppState, ids: &[i64]) {
     }
     for id in ids {
         if let Ok(record) = state.store.outbox_record(*id).await {
-            let _ = state
-                .events
-                .send(crate::app::Event::Callback(std::sync::Arc::new(record)));
+            state.announce_callback(record);
         }
     }
     state.callbacks.wake();

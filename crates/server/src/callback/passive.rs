@@ -17,7 +17,7 @@ use hookpit_protocol::{ChatTarget, ChatTargets, ValidSend};
 use serde_json::{Value, json};
 
 use super::worker::MAX_REPLY_BYTES;
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::domain::{CallbackJob, MessageLint, OutboxRecord};
 use crate::store::{Delivery, StoreError};
 
@@ -177,7 +177,7 @@ async fn post(
             state.metrics.add_stored(messages.len());
             let id = messages.first().map_or(0, |message| message.id);
             for message in messages {
-                let _ = state.events.send(Event::Message(Arc::new(message)));
+                state.announce_message(Arc::new(message));
             }
             Ok(id)
         }

@@ -28,7 +28,7 @@ use super::payload::Origin;
 use crate::api::error::{ApiError, ApiResult, ErrorBody, JsonBody, PathParams};
 use crate::api::item::{Item, Page};
 use crate::api::ui::DOWNLOAD_POLICY;
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::domain::{ChatKind, OutboxStatus, PersonImage, PersonItem, PersonMessage};
 use crate::store::random_id;
 
@@ -234,7 +234,7 @@ async fn write_message(
     state.metrics.add_stored(1);
     super::announce(&state, &ids).await;
     let stored = Arc::new(stored);
-    let _ = state.events.send(Event::Message(Arc::clone(&stored)));
+    state.announce_message(Arc::clone(&stored));
     let page = Page::load(&state, &[stored.as_ref()]).await?;
     let written = Written {
         message: page.item(&stored),

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use super::passive;
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::clock::rfc3339;
 use crate::domain::{Attempt, AttemptDone, CallbackJob, Consumer, OutboxRecord, OutboxStatus};
 
@@ -150,7 +150,7 @@ async fn deliver(state: &AppState, client: &reqwest::Client, record: OutboxRecor
             if let Some(error) = &outcome.error {
                 tracing::info!(callback = record.id, bot = %record.bot_id, error = %error, status = record.status.as_str(), "callback attempt failed");
             }
-            let _ = state.events.send(Event::Callback(Arc::new(record)));
+            state.announce_callback(record);
         }
         Err(error) => tracing::error!(error = %error, "callbacks: cannot record an attempt"),
     }

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use super::body::{forwarded_body, merged_body};
 use super::upstream::{Outcome, Upstream};
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::clock::rfc3339;
 use crate::domain::{Attempt, AttemptDone, Consumer, OutboxRecord, OutboxStatus, RelayConfig};
 use crate::limit::{Limits, RateLimiter};
@@ -247,9 +247,7 @@ async fn finish(
 
 /// Sends `record`'s state to the event stream.
 fn announce(state: &AppState, record: &OutboxRecord) {
-    let _ = state
-        .events
-        .send(Event::Relay(Arc::new(state.relays.view(record))));
+    state.announce_relay(record);
 }
 
 /// One attempt at forwarding `record` to `config`'s upstream — with as many of `followers`

@@ -189,11 +189,17 @@ impl ServerBuilder {
             events,
             rejections: Mutex::new(VecDeque::new()),
             metrics: Metrics::default(),
+            announcer: store
+                .is_shared()
+                .then(|| crate::app::feed::Announcer::start(Arc::clone(&store))),
             base_url: base_url.clone(),
             started: std::time::Instant::now(),
             shutdown,
         }));
 
+        let following = store
+            .listen()?
+            .map(|notices| tokio::spawn(crate::app::feed::follow(state.clone(), notices)));
         let maintenance = tokio::spawn(crate::ops::maintenance(state.clone()));
         let deliveries = tokio::spawn(crate::callback::worker::run(state.clone()));
         let relaying = tokio::spawn(crate::relay::worker::run(state.clone()));
@@ -247,6 +253,7 @@ impl ServerBuilder {
             maintenance,
             deliveries,
             relaying,
+            following,
             ops_serving,
             ops_addr: ops_addr_bound,
             capture,

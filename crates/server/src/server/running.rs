@@ -24,6 +24,8 @@ pub struct RunningServer {
     pub(super) deliveries: JoinHandle<()>,
     /// The relay to real WeCom.
     pub(super) relaying: JoinHandle<()>,
+    /// On a shared store: the live updates from every instance (`app/feed.rs`).
+    pub(super) following: Option<JoinHandle<()>>,
     /// The `--metrics-listen` server, if any.
     pub(super) ops_serving: Option<JoinHandle<std::io::Result<()>>>,
     pub(super) ops_addr: Option<SocketAddr>,
@@ -166,6 +168,10 @@ impl RunningServer {
         // The same for a relay attempt: the request stays queued.
         self.relaying.abort();
         let _ = self.relaying.await;
+        if let Some(following) = self.following {
+            following.abort();
+            let _ = following.await;
+        }
         // Never "flushed" after a failed final checkpoint: say what happened instead.
         if let Err(error) = self.state.store.close().await {
             tracing::error!(

@@ -43,7 +43,7 @@ impl Store {
     /// # Errors
     /// The file or the database could not be read.
     pub async fn media_bytes(&self, media_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        if self.shared {
+        if self.is_shared() {
             let media_id = media_id.to_owned();
             return self
                 .read(move |conn| {
@@ -68,7 +68,7 @@ impl Store {
     /// acknowledged media id always has its bytes. In a shared store the bytes go into the
     /// database with the row, in one transaction: any instance can serve and send them.
     pub async fn insert_media(&self, media: Media, bytes: Vec<u8>) -> Result<Media, StoreError> {
-        if self.shared {
+        if self.is_shared() {
             return self.insert_media_row(media, Some(bytes)).await;
         }
         let path = self.media_path(&media.media_id);
@@ -90,7 +90,7 @@ impl Store {
         media: Media,
         temp: PathBuf,
     ) -> Result<Media, StoreError> {
-        if self.shared {
+        if self.is_shared() {
             let bytes = tokio::fs::read(&temp).await?;
             let _ = tokio::fs::remove_file(&temp).await;
             return self.insert_media_row(media, Some(bytes)).await;
@@ -159,7 +159,7 @@ impl Store {
     /// its media id expired, so the inbox keeps the bytes until the message itself is pruned or
     /// cleared. The webhook refuses expired ids either way.
     pub async fn prune_media(&self, now: i64) -> Result<u64, StoreError> {
-        let shared = self.shared;
+        let shared = self.is_shared();
         let ids: Vec<String> = self
             .write(move |conn| {
                 // A request with media has its own `requests` row (`deliver.rs`), so its

@@ -412,7 +412,8 @@ impl Store {
         .await
     }
 
-    /// Deletes every message, request, picture and bot-made post.
+    /// Deletes every message, request, picture and bot-made post (and on a shared store tells
+    /// the other instances: `feed.rs`).
     pub async fn clear_messages(&self) -> Result<u64, StoreError> {
         self.write(|conn| {
             let deleted = conn.execute("DELETE FROM message_rows", [])?;
@@ -421,6 +422,10 @@ impl Store {
                  DELETE FROM posts WHERE message_id IS NOT NULL;
                  UPDATE chats SET message_count = 0, last_message_at = NULL, read_upto = 0;",
             )?;
+            if conn.sqlite().is_none() {
+                // Every instance's inbox empties, once this commits.
+                conn.execute_batch(&super::feed::cleared_sql())?;
+            }
             Ok(u64::try_from(deleted).unwrap_or(0))
         })
         .await

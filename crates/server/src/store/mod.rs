@@ -40,6 +40,7 @@ mod checkpoint;
 pub mod db;
 mod deliver;
 mod demo;
+pub mod feed;
 mod indexer;
 mod key_map;
 mod lock;
@@ -138,8 +139,11 @@ pub struct Store {
     temp_dir: PathBuf,
     /// SQLite's database file (`None` on PostgreSQL).
     db_path: Option<PathBuf>,
-    /// Other instances use the same database (PostgreSQL).
-    shared: bool,
+    /// The database's URL when other instances use it too (PostgreSQL); `feed.rs` listens on a
+    /// session of its own.
+    database_url: Option<String>,
+    /// This instance among those sharing the database (`feed.rs` skips its own notices).
+    instance: Arc<str>,
     /// Released by [`Store::close`], so a server started next on this directory may open it
     /// even while something still holds this `Store`.
     lock: std::sync::Mutex<Option<lock::DataLock>>,
@@ -176,7 +180,8 @@ impl Store {
             media_dir: local.media_dir,
             temp_dir: local.temp_dir,
             db_path: Some(db_path),
-            shared: false,
+            database_url: None,
+            instance: Arc::from(random_id("", 12)),
             lock: std::sync::Mutex::new(Some(local.lock)),
         })
     }
@@ -207,9 +212,15 @@ impl Store {
             media_dir: local.media_dir,
             temp_dir: local.temp_dir,
             db_path: None,
-            shared: true,
+            database_url: Some(url.to_owned()),
+            instance: Arc::from(random_id("", 12)),
             lock: std::sync::Mutex::new(Some(local.lock)),
         })
+    }
+
+    /// Whether other instances use the same database (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        self.database_url.is_some()
     }
 
     /// Runs `f` on a read connection.

@@ -154,7 +154,7 @@ impl Store {
         busy: Vec<i64>,
         limit: u32,
     ) -> Result<Vec<OutboxRecord>, StoreError> {
-        if !self.shared {
+        if !self.is_shared() {
             return self
                 .read(move |conn| due(conn, consumer, now, &busy, limit))
                 .await;

@@ -249,6 +249,18 @@ const MIGRATIONS: &[&str] = &[
         bytes    BYTEA NOT NULL
     );
     ",
+    // 3: every instance hears when messages were committed, for live updates across instances
+    // (`feed.rs`: its CHANNEL). A statement trigger: PostgreSQL sends one notice per
+    // transaction, after the commit.
+    r"
+    CREATE FUNCTION messages_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('hookpit_events', '');
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER message_rows_committed AFTER INSERT ON message_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION messages_committed();
+    ",
 ];
 
 /// Runs the migrations not yet applied, one at a time under [`MIGRATION_LOCK`].

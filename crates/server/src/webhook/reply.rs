@@ -124,7 +124,7 @@ impl Call {
         state.reject(Rejection {
             at: rfc3339(self.now),
             key: mask_key(&self.key),
-            endpoint: self.endpoint,
+            endpoint: self.endpoint.into(),
             errcode: -1,
             errmsg: note.to_owned(),
             body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),
@@ -167,7 +167,7 @@ impl Call {
         state.reject(Rejection {
             at: rfc3339(self.now),
             key: mask_key(&self.key),
-            endpoint: self.endpoint,
+            endpoint: self.endpoint.into(),
             errcode: error.code(),
             errmsg: errmsg.clone(),
             body_excerpt: String::from_utf8_lossy(excerpt).into_owned(),

@@ -27,7 +27,7 @@ use hookpit_protocol::{ChatTarget, ChatTargets, ErrorCode, ValidSend, parse_send
 use super::body::BodyReader;
 use super::query::WebhookQuery;
 use super::reply::{Call, send_body_limit};
-use crate::app::{AppState, Event};
+use crate::app::AppState;
 use crate::domain::MessageLint;
 use crate::fault;
 use crate::http::KeepWaiting;
@@ -151,7 +151,7 @@ pub(super) async fn send(
             }
             state.metrics.add_stored(messages.len());
             for message in messages {
-                let _ = state.events.send(Event::Message(Arc::new(message)));
+                state.announce_message(Arc::new(message));
             }
             call.succeed(&state, SEND_OK_BODY.to_owned())
         }

@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
+use hookpit_server::config::LimitProfile;
 use hookpit_server::store::DEMO_GROUP;
 use serde_json::{Value, json};
 
 use crate::admin::{delete, get, send_text};
+use crate::support::events::{read_until, streamed_texts};
 use crate::support::{TestServer, text};
 
 /// Generous bound for things that should happen at once; only reached if the code is broken.
@@ -116,20 +118,6 @@ async fn a_long_poll_may_name_a_key_that_the_sandbox_creates_later() {
         "from production code"
     );
     assert_eq!(answer["messages"].as_array().unwrap().len(), 1);
-}
-
-/// Reads the SSE stream until `want` appears in it; returns everything read.
-async fn read_until(response: &mut reqwest::Response, want: &str) -> String {
-    let mut seen = String::new();
-    tokio::time::timeout(PATIENCE, async {
-        while !seen.contains(want) {
-            let chunk = response.chunk().await.unwrap().expect("stream still open");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{want:?} not received; got {seen:?}"));
-    seen
 }
 
 #[tokio::test]
@@ -257,4 +245,88 @@ async fn a_long_poll_answers_before_the_request_timeout_cuts_it_off() {
     let answer = get(&server, "/messages/wait?timeout_ms=60000").await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["timed_out"], true);
+}
+
+/// Opens the event stream of `server` with the request `adjust` makes.
+async fn open_stream(
+    server: &TestServer,
+    path: &str,
+    adjust: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> reqwest::Response {
+    adjust(server.http.get(server.url(path)))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_stream_resumed_after_an_id_replays_what_came_after_it_then_goes_live_without_repeats() {
+    let server = TestServer::start_with(|c| c.limits = LimitProfile::Off).await;
+    for content in ["one", "two", "three"] {
+        send_text(&server, Some(DEMO_GROUP), content).await;
+    }
+    let ids: Vec<i64> = server
+        .messages_in(DEMO_GROUP)
+        .await
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let [first, _, third] = ids[ids.len() - 3..] else {
+        panic!("three messages: {ids:?}")
+    };
+
+    // What EventSource sends when it reconnects.
+    let mut resumed = open_stream(&server, "/api/v1/events", |request| {
+        request.header("Last-Event-ID", first.to_string())
+    })
+    .await;
+    assert_eq!(resumed.status().as_u16(), 200);
+    let seen = read_until(&mut resumed, "three").await;
+    assert_eq!(streamed_texts(&seen), ["two", "three"], "{seen}");
+    assert!(seen.contains(&format!("id: {third}")), "{seen}");
+    send_text(&server, Some(DEMO_GROUP), "four").await;
+    let seen = read_until(&mut resumed, "four").await;
+    assert_eq!(streamed_texts(&seen), ["four"], "nothing repeated: {seen}");
+
+    // The same with `?after=`, for clients that cannot set headers on their first request.
+    let mut after = open_stream(&server, &format!("/api/v1/events?after={first}"), |r| r).await;
+    let seen = read_until(&mut after, "four").await;
+    assert_eq!(streamed_texts(&seen), ["two", "three", "four"], "{seen}");
+}
+
+#[tokio::test]
+async fn a_replay_longer_than_one_batch_arrives_whole_and_in_order() {
+    let server = TestServer::start_with(|c| c.limits = LimitProfile::Off).await;
+    let before = server
+        .messages()
+        .await
+        .iter()
+        .map(|m| m.id)
+        .max()
+        .unwrap_or(0);
+    // More than one replayed batch (256).
+    let sent: Vec<String> = (0..300).map(|n| format!("m{n:03}")).collect();
+    for content in &sent {
+        send_text(&server, Some(DEMO_GROUP), content).await;
+    }
+    let path = format!("/api/v1/events?after={before}");
+    let mut stream = open_stream(&server, &path, |r| r).await;
+    let seen = read_until(&mut stream, "m299").await;
+    assert_eq!(streamed_texts(&seen), sent);
+}
+
+#[tokio::test]
+async fn a_bad_resume_point_or_an_unknown_parameter_is_a_400() {
+    let server = TestServer::start().await;
+    let bad_header = open_stream(&server, "/api/v1/events", |request| {
+        request.header("Last-Event-ID", "yesterday")
+    })
+    .await;
+    assert_eq!(bad_header.status().as_u16(), 400);
+    let text = bad_header.text().await.unwrap();
+    assert!(text.contains("Last-Event-ID"), "{text}");
+    for path in ["/api/v1/events?after=x", "/api/v1/events?since=3"] {
+        let refused = open_stream(&server, path, |r| r).await;
+        assert_eq!(refused.status().as_u16(), 400, "{path}");
+    }
 }

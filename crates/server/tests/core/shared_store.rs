@@ -1,13 +1,16 @@
 //! Several instances on one PostgreSQL database (`--database`): each sees what any other
 //! stored, the demo workspace is created once however many start at once, limits hold across
-//! them with Redis, uploads are served by any of them, and an outage of PostgreSQL is answered with -1 (nothing acknowledged) until
-//! it is back, without a restart. Each test starts its own cluster.
+//! them with Redis, uploads are served by any of them, the live events of each carry what any
+//! did (and a resumed stream replays what it missed), and an outage of PostgreSQL is answered
+//! with -1 (nothing acknowledged) until it is back, without a restart. Each test starts its own
+//! cluster.
 
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use hookpit_server::store::{DEMO_BOT_ID, DEMO_GROUP};
 
+use crate::support::events::{last_event_id, read_until, streamed_texts};
 use crate::support::postgres::Postgres;
 use crate::support::redis::Redis;
 use crate::support::{TestServer, text};
@@ -161,4 +164,73 @@ async fn while_postgres_is_down_sends_get_minus_1_and_it_recovers_without_a_rest
     );
     assert_eq!(DEMO_BOT_ID, server.messages().await[0].bot_id);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_stream_on_one_instance_carries_what_another_did_and_catches_up_by_id() {
+    let pg = Postgres::start();
+    let database = pg.database();
+    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    let open = |last: Option<i64>| {
+        let request = b.http.get(b.url("/api/v1/events"));
+        let request = match last {
+            Some(id) => request.header("Last-Event-ID", id.to_string()),
+            None => request,
+        };
+        request.send()
+    };
+    let mut stream = open(None).await.unwrap();
+    read_until(&mut stream, "hookpit events").await;
+    assert_eq!(a.send(&text(Some(DEMO_GROUP), "from a")).await.errcode(), 0);
+    let seen = read_until(&mut stream, "from a").await;
+    let last = last_event_id(&seen).expect("message events carry their id");
+
+    // Dropped: what a accepts meanwhile is replayed when the stream resumes after `last`.
+    drop(stream);
+    for n in 0..3 {
+        let missed = text(Some(DEMO_GROUP), &format!("missed {n}"));
+        assert_eq!(a.send(&missed).await.errcode(), 0);
+    }
+    let mut resumed = open(Some(last)).await.unwrap();
+    let seen = read_until(&mut resumed, "missed 2").await;
+    assert_eq!(streamed_texts(&seen), ["missed 0", "missed 1", "missed 2"]);
+
+    // Live again, this instance's own messages included, each once, in commit order.
+    assert_eq!(b.send(&text(Some(DEMO_GROUP), "from b")).await.errcode(), 0);
+    assert_eq!(
+        a.send(&text(Some(DEMO_GROUP), "a again")).await.errcode(),
+        0
+    );
+    let seen = read_until(&mut resumed, "a again").await;
+    assert_eq!(streamed_texts(&seen), ["from b", "a again"]);
+
+    // What is not stored travels too: a call refused by a is listed and streamed by b.
+    assert_eq!(
+        a.send_as("no-such-key", &text(None, "x")).await.errcode(),
+        93000
+    );
+    let seen = read_until(&mut resumed, "event: rejection").await;
+    assert!(seen.contains("93000"), "{seen}");
+    let listed: serde_json::Value = b
+        .http
+        .get(b.url("/api/v1/rejections"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["rejections"][0]["errcode"], 93000, "{listed}");
+
+    // Clearing through a empties b's inbox.
+    let cleared = a
+        .http
+        .delete(a.url("/api/v1/messages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status().as_u16(), 200);
+    read_until(&mut resumed, "event: cleared").await;
+    a.stop().await;
+    b.stop().await;
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod events;
 pub mod postgres;
 pub mod receiver;
 pub mod redis;

@@ -1,0 +1,178 @@
+//! Live updates across instances: on a shared store (PostgreSQL), what any instance accepted
+//! reaches the live events (`/api/v1/events`, long-polls) of every instance.
+//!
+//! - Messages: [`follow`] announces every message of the store, this instance's own included,
+//!   in id order, which is commit order. It reads past the last id it announced whenever the
+//!   store says something was committed (`store/feed.rs`), so a notice that is lost or merged
+//!   with another loses nothing. On SQLite the handlers announce their own messages (there is
+//!   nobody else).
+//! - What is not stored (a refused call) or changes in place (a callback's or relayed request's
+//!   attempts): the instance where it happens announces it at once, and tells the others through
+//!   the store ([`Announcer`]); they show the same event. Those notices are best effort: a
+//!   reconnecting inbox reloads them anyway.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::{AppState, Event, Rejection};
+use crate::domain::MessageQuery;
+use crate::store::feed::Notice;
+
+/// Most messages read (and announced) at once.
+const PAGE: u32 = 500;
+/// How long the feed waits before reading again after the store failed.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Notices for other instances that may wait to be sent; beyond, they are dropped (a flood of
+/// refused calls must not queue without bound).
+const OUTGOING: usize = 1024;
+
+/// What one instance tells the others, as JSON in a store notice.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Remote {
+    Rejection(Rejection),
+    /// An outbox entry (a callback) was queued or attempted: its id.
+    Callback(i64),
+    /// A relayed request was attempted: its outbox id.
+    Relay(i64),
+}
+
+/// Sends this instance's unstored events to the other instances of a shared store.
+#[derive(Debug)]
+pub struct Announcer(mpsc::Sender<String>);
+
+impl Announcer {
+    /// Starts the task that hands events to the store, one at a time.
+    pub fn start(store: Arc<crate::store::Store>) -> Announcer {
+        let (sender, mut outgoing) = mpsc::channel::<String>(OUTGOING);
+        tokio::spawn(async move {
+            while let Some(json) = outgoing.recv().await {
+                if let Err(error) = store.announce(json).await {
+                    tracing::debug!(%error, "cannot tell the other instances about an event");
+                }
+            }
+        });
+        Announcer(sender)
+    }
+
+    fn send(&self, remote: &Remote) {
+        if let Ok(json) = serde_json::to_string(remote) {
+            // Full: dropped (best effort, see the module's doc).
+            let _ = self.0.try_send(json);
+        }
+    }
+
+    pub fn rejection(&self, rejection: &Rejection) {
+        self.send(&Remote::Rejection(rejection.clone()));
+    }
+
+    pub fn callback(&self, id: i64) {
+        self.send(&Remote::Callback(id));
+    }
+
+    pub fn relay(&self, id: i64) {
+        self.send(&Remote::Relay(id));
+    }
+}
+
+/// Announces what the store's `notices` report, until shutdown.
+pub async fn follow(state: AppState, mut notices: mpsc::UnboundedReceiver<Notice>) {
+    let mut shutdown = state.shutdown.clone();
+    let mut announced = loop {
+        match state.store.last_message_id().await {
+            Ok(id) => break id,
+            Err(error) => {
+                tracing::warn!(%error, "live updates: cannot read the last message id");
+                tokio::select! {
+                    () = tokio::time::sleep(RETRY_AFTER) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    };
+    // Set when a read failed: read again after a pause even if no notice comes.
+    let mut behind = false;
+    loop {
+        let notice = tokio::select! {
+            notice = notices.recv() => match notice {
+                Some(notice) => notice,
+                None => return,
+            },
+            () = tokio::time::sleep(RETRY_AFTER), if behind => Notice::Committed,
+            _ = shutdown.changed() => return,
+        };
+        match notice {
+            Notice::Committed => {
+                // Notices that came meanwhile are covered by this one read.
+                while let Ok(Notice::Committed) = notices.try_recv() {}
+                match announce_after(&state, announced).await {
+                    Ok(last) => {
+                        announced = last;
+                        behind = false;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "live updates: cannot read new messages");
+                        behind = true;
+                    }
+                }
+            }
+            Notice::Cleared => {
+                let _ = state.events.send(Event::Cleared);
+            }
+            Notice::Event(json) => from_remote(&state, &json).await,
+        }
+    }
+}
+
+/// Announces the messages above `after`, oldest first; returns the last id announced.
+async fn announce_after(state: &AppState, mut after: i64) -> Result<i64, crate::store::StoreError> {
+    loop {
+        let page = state
+            .store
+            .list_messages(MessageQuery {
+                after: Some(after),
+                limit: PAGE,
+                ascending: true,
+                ..MessageQuery::default()
+            })
+            .await?;
+        let full = page.len() == PAGE as usize;
+        for message in page {
+            after = message.id;
+            let _ = state.events.send(Event::Message(Arc::new(message)));
+        }
+        if !full {
+            return Ok(after);
+        }
+    }
+}
+
+/// Shows an event another instance announced.
+async fn from_remote(state: &AppState, json: &str) {
+    let remote = match serde_json::from_str::<Remote>(json) {
+        Ok(remote) => remote,
+        Err(error) => {
+            tracing::debug!(%error, "an event from another instance is not understood");
+            return;
+        }
+    };
+    match remote {
+        Remote::Rejection(rejection) => state.remember_rejection(Arc::new(rejection)),
+        Remote::Callback(id) => {
+            if let Ok(record) = state.store.outbox_record(id).await {
+                let _ = state.events.send(Event::Callback(Arc::new(record)));
+            }
+            // Queued there, perhaps due here: this instance's worker may take it.
+            state.callbacks.wake();
+        }
+        Remote::Relay(id) => {
+            if let Ok(record) = state.store.outbox_record(id).await {
+                let view = state.relays.view(&record);
+                let _ = state.events.send(Event::Relay(Arc::new(view)));
+            }
+        }
+    }
+}
