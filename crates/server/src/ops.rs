@@ -103,11 +103,17 @@ pub struct Pruned {
 
 /// One maintenance pass at the clock's current time: deletes messages beyond `--max-messages`
 /// or older than `--max-age`, forgets expired media and their files, drops idle rate windows.
+/// On a shared store only one instance deletes (the leader, `store/leader.rs`); every instance
+/// drops its own idle windows.
 ///
 /// # Errors
 /// The store refused the deletes.
 pub async fn prune(state: &AppState) -> Result<Pruned, crate::store::StoreError> {
     let now = state.clock.now();
+    state.limiter.sweep(now);
+    if !state.store.lead().await? {
+        return Ok(Pruned::default());
+    }
     let now_millis = unix_millis(now);
     let older_than = state
         .config
@@ -123,7 +129,6 @@ pub async fn prune(state: &AppState) -> Result<Pruned, crate::store::StoreError>
         0
     };
     let media = state.store.prune_media(now_millis).await?;
-    state.limiter.sweep(now);
     if messages > 0 || media > 0 {
         state.metrics.add_pruned(messages, media);
         tracing::info!(messages, media, "pruned");

@@ -43,6 +43,7 @@ mod demo;
 pub mod feed;
 mod indexer;
 mod key_map;
+mod leader;
 mod lock;
 mod media;
 mod messages;

@@ -234,3 +234,58 @@ async fn an_event_stream_on_one_instance_carries_what_another_did_and_catches_up
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn retention_runs_on_one_instance_at_a_time_and_passes_on_when_it_stops() {
+    let pg = Postgres::start();
+    let database = pg.database();
+    let keeping_two = |database: String| {
+        TestServer::start_with(move |c| {
+            c.database = Some(database);
+            c.max_messages = Some(2);
+        })
+    };
+    let (a, b) = tokio::join!(keeping_two(database.clone()), keeping_two(database));
+    let stored = "SELECT COUNT(*) FROM message_rows";
+    for n in 0..3 {
+        let body = text(Some(DEMO_GROUP), &format!("old {n}"));
+        assert_eq!(a.send(&body).await.errcode(), 0);
+    }
+    // The first to ask leads; the other leaves the deletes to it.
+    let by_a = prune(&a).await;
+    assert!(by_a.messages >= 1, "{by_a:?}");
+    assert_eq!(a.stored_integer(stored), 2);
+    for n in 0..3 {
+        let body = text(Some(DEMO_GROUP), &format!("new {n}"));
+        assert_eq!(b.send(&body).await.errcode(), 0);
+    }
+    assert_eq!(prune(&b).await.messages, 0, "b is not the leader");
+    assert_eq!(b.stored_integer(stored), 5);
+    assert_eq!(prune(&a).await.messages, 3);
+
+    // The leader stops: its session ends, and the other takes over at its next pass.
+    a.stop().await;
+    assert_eq!(
+        b.send(&text(Some(DEMO_GROUP), "after a")).await.errcode(),
+        0
+    );
+    let took_over = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if prune(&b).await.messages == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(took_over.is_ok(), "b never took over retention");
+    assert_eq!(b.stored_integer(stored), 2);
+    b.stop().await;
+}
+
+/// One maintenance pass of `server`.
+async fn prune(server: &TestServer) -> hookpit_server::ops::Pruned {
+    hookpit_server::ops::prune(server.server.state())
+        .await
+        .unwrap()
+}
