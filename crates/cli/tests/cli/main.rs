@@ -5,6 +5,7 @@
 
 mod helpers;
 mod inbox;
+mod instances;
 mod lint;
 mod network;
 mod offline;

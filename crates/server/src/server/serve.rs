@@ -1,5 +1,7 @@
 //! `hookpit serve`: start, print the banner, stop on Ctrl-C or SIGTERM.
 
+use std::io::Write as _;
+
 use super::{ServeError, Server};
 use crate::config::Config;
 
@@ -15,7 +17,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     // Listening for the signals starts before the banner: a supervisor that reads the banner
     // and stops the server at once must not kill it before its handler is in place.
     let stop = shutdown_signal();
-    println!("{}", server.banner());
+    // Not `println!`, which panics when stdout is closed (a supervisor that read the first line
+    // and went away): the server goes on without its banner.
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{}", server.banner()) {
+        tracing::warn!(%error, "cannot print the banner");
+    }
     stop.await;
     tracing::info!("shutting down: draining requests");
     server.shutdown().await
