@@ -53,19 +53,23 @@ fn json_list<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<Vec<T
 
 /// The filters of a query as SQL conditions on `messages m`, with their values in order.
 #[derive(Default)]
-struct Conditions {
+pub(super) struct Conditions {
     sql: Vec<String>,
-    values: Vec<SqlValue>,
+    pub(super) values: Vec<SqlValue>,
 }
 
 impl Conditions {
-    fn add(&mut self, condition: impl Into<String>, values: impl IntoIterator<Item = SqlValue>) {
+    pub(super) fn add(
+        &mut self,
+        condition: impl Into<String>,
+        values: impl IntoIterator<Item = SqlValue>,
+    ) {
         self.sql.push(condition.into());
         self.values.extend(values);
     }
 
     /// ` AND ...` of every condition (empty when there is none).
-    fn and(&self) -> String {
+    pub(super) fn and(&self) -> String {
         self.sql.iter().map(|c| format!(" AND {c}")).collect()
     }
 }
@@ -216,8 +220,12 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
         collect(conn, &sql, values, None, limit, &mut messages)?;
         return Ok(messages);
     }
+    if conn.is_postgres() {
+        // No n-gram index there: a scan in chunks.
+        return super::pg_search::scan(conn, &columns, c, &search, q.ascending, limit);
+    }
     let mut messages = Vec::new();
-    // The n-gram index is SQLite's (`search.db`); PostgreSQL scans.
+    // The n-gram index is SQLite's (`search.db`).
     let index = conn
         .sqlite()
         .and_then(|sqlite| Some((sqlite, search.index_query()?)));
@@ -270,13 +278,50 @@ fn collect(
     limit: usize,
     out: &mut Vec<StoredMessage>,
 ) -> Result<(), StoreError> {
+    read_rows(conn, sql, values, search, limit, out).map(|_| ())
+}
+
+/// What [`collect_page`] read.
+pub(super) struct Read {
+    /// Rows read (all of them unless `out` filled up first).
+    pub rows: i64,
+    /// The id of the last row read.
+    pub last_id: Option<i64>,
+}
+
+/// [`collect`] for a scan in pages: also says how far it read.
+pub(super) fn collect_page(
+    conn: &Connection,
+    sql: &str,
+    values: Vec<SqlValue>,
+    search: &Search,
+    limit: usize,
+    out: &mut Vec<StoredMessage>,
+) -> Result<Read, StoreError> {
+    read_rows(conn, sql, values, Some(search), limit, out)
+}
+
+fn read_rows(
+    conn: &Connection,
+    sql: &str,
+    values: Vec<SqlValue>,
+    search: Option<&Search>,
+    limit: usize,
+    out: &mut Vec<StoredMessage>,
+) -> Result<Read, StoreError> {
+    let mut read = Read {
+        rows: 0,
+        last_id: None,
+    };
     if out.len() >= limit {
-        return Ok(());
+        return Ok(read);
     }
     let mut statement = conn.prepare_cached(sql)?;
     let mut rows = statement.query(params_from_iter(values))?;
     while let Some(row) = rows.next()? {
         let message = message_from_row(&row)?;
+        read.rows += 1;
+        read.last_id = Some(message.id);
         if search.is_none_or(|search| search.matches(&message)) {
             out.push(message);
             if out.len() >= limit {
@@ -284,7 +329,7 @@ fn collect(
             }
         }
     }
-    Ok(())
+    Ok(read)
 }
 
 impl Store {

@@ -30,7 +30,8 @@
 //!
 //! Text search (`search.rs`) uses an index in a second file, `search.db`, that a thread of its
 //! own keeps up to date behind the writer (`indexer.rs`); searches scan what it has not reached.
-//! On PostgreSQL there is no index yet: searches scan.
+//! On PostgreSQL there is no index yet: searches scan, in chunks, with each term tested in SQL
+//! first (`pg_search.rs`).
 
 mod bots;
 mod callbacks;
@@ -51,6 +52,7 @@ pub mod migrations;
 mod outbox;
 mod people;
 mod pg_migrations;
+mod pg_search;
 mod queries;
 mod raw_body;
 mod read_pool;

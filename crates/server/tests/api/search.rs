@@ -320,3 +320,29 @@ async fn unknown_parameters_and_bad_searches_are_400s() {
     assert_eq!(search(&server, "error:disk").await, ["error:disk quota"]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_match_far_behind_many_newer_messages_is_found_whatever_the_case_or_escaping() {
+    let server =
+        TestServer::start_with(|c| c.limits = hookpit_server::config::LimitProfile::Off).await;
+    send_text(
+        &server,
+        Some(DEMO_GROUP),
+        "Backup FAILED: \"nightly\" run, path C:\\dumps",
+    )
+    .await;
+    // More than a chunk of PostgreSQL's scan (1,000) and an index batch of SQLite's.
+    for n in 0..1_200 {
+        send_text(&server, Some(DEMO_GROUP), &format!("routine heartbeat {n}")).await;
+    }
+    let wanted = ["Backup FAILED: \"nightly\" run, path C:\\dumps"];
+    // Quotes are never part of a term; a backslash is (JSON escapes it in the stored content).
+    for q in ["backup failed", "nightly", "c:\\dumps", "FAILED"] {
+        assert_eq!(search(&server, q).await, wanted, "{q}");
+    }
+    assert_eq!(
+        search(&server, "\"heartbeat 119\"").await.len(),
+        11,
+        "119 and 1190–1199"
+    );
+}
