@@ -26,12 +26,8 @@ pub(super) fn scan(
     limit: usize,
 ) -> Result<Vec<StoredMessage>, StoreError> {
     for term in &search.include {
-        if let Some(pattern) = stored_spelling(term) {
-            conditions.add(
-                "strpos(translate(m.content, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
-                 'abcdefghijklmnopqrstuvwxyz'), ?) > 0",
-                [SqlValue::Text(pattern)],
-            );
+        if let Some(condition) = prefilter(term) {
+            conditions.add(condition, [SqlValue::Text(term.clone())]);
         }
     }
     let (order, past) = if ascending {
@@ -57,14 +53,33 @@ pub(super) fn scan(
     }
 }
 
-/// How `term` (ASCII-lowercased) is spelled inside the stored content JSON once that is
-/// ASCII-lowercased too; `None` when JSON escapes some character of it (a quote, a backslash,
-/// a control character), so that it cannot be tested on the JSON text.
-fn stored_spelling(term: &str) -> Option<String> {
-    let escaped = term
-        .chars()
-        .any(|c| c == '"' || c == '\\' || c.is_control());
-    (!escaped && !term.is_empty()).then(|| term.to_owned())
+/// The SQL test of `term` (ASCII-lowercased) on the stored content JSON, which lets through
+/// every message whose text holds it; `None` when no cheap test can promise that.
+///
+/// - Without ASCII letters, the term is spelled the same in the JSON: a byte search.
+/// - Only ASCII: a byte search in `lower(content)`, since any match is made of ASCII
+///   characters, which `lower` folds as the exact check does (it may fold more elsewhere:
+///   candidates only).
+/// - ASCII letters with other characters: `lower` might fold those differently from the exact
+///   check (it depends on the database's locale), so the exact check alone decides.
+/// - A backslash or a control character is escaped in the JSON (quotes never reach a term).
+///
+/// `translate` would fold ASCII alone, but costs ~13 µs per row where `lower` costs ~1.
+fn prefilter(term: &str) -> Option<&'static str> {
+    if term.is_empty()
+        || term
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        return None;
+    }
+    if !term.chars().any(|c| c.is_ascii_alphabetic()) {
+        Some("strpos(m.content, ?) > 0")
+    } else if term.is_ascii() {
+        Some("strpos(lower(m.content), ?) > 0")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -72,11 +87,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn terms_that_json_escapes_are_left_to_the_exact_check() {
-        assert_eq!(stored_spelling("告警"), Some("告警".to_owned()));
-        assert_eq!(stored_spelling("disk full"), Some("disk full".to_owned()));
-        assert_eq!(stored_spelling("say \"hi\""), None);
-        assert_eq!(stored_spelling("C:\\temp"), None);
-        assert_eq!(stored_spelling("line\nbreak"), None);
+    fn each_term_gets_the_cheapest_test_that_misses_no_match() {
+        assert_eq!(prefilter("告警"), Some("strpos(m.content, ?) > 0"));
+        assert_eq!(prefilter("91%"), Some("strpos(m.content, ?) > 0"));
+        assert_eq!(
+            prefilter("disk full"),
+            Some("strpos(lower(m.content), ?) > 0")
+        );
+        assert_eq!(prefilter("db-7磁盘"), None);
+        assert_eq!(prefilter("c:\\temp"), None);
+        assert_eq!(prefilter("line\nbreak"), None);
+        assert_eq!(prefilter(""), None);
     }
 }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::admin::get;
 use crate::callbacks::{BOT_NAME, configure_demo, open_single_chat, write};
+use crate::support::events::read_until;
 use crate::support::receiver::{Answer, Receiver};
 use crate::support::{TestServer, text};
 
@@ -494,6 +495,30 @@ async fn two_instances_on_one_database_deliver_each_callback_once() {
     texts.sort();
     texts.dedup();
     assert_eq!(texts.len(), 6, "six different callbacks");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn an_inbox_on_one_instance_follows_a_callback_queued_and_delivered_through_another() {
+    let pg = crate::support::postgres::Postgres::start();
+    let database = pg.database();
+    let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
+    let (a, b) = tokio::join!(on(database.clone()), on(database));
+    let receiver = Receiver::start(CallbackFormat::Xml).await;
+    configure_demo(&a, &receiver).await;
+    receiver.answer([Answer::Slowly(Duration::from_millis(200))]);
+    let mut stream = b.http.get(b.url("/api/v1/events")).send().await.unwrap();
+    read_until(&mut stream, "hookpit events").await;
+
+    let id = mention(&a, "seen from b").await;
+    // Its message (through b's feed), its queueing on a (announced to b), then its delivery,
+    // whichever instance made it.
+    let queued = read_until(&mut stream, "\"pending\"").await;
+    assert!(queued.contains("seen from b"), "{queued}");
+    assert!(queued.contains("event: callback"), "{queued}");
+    assert!(queued.contains(&format!("\"id\":{id}")), "{queued}");
+    read_until(&mut stream, "\"delivered\"").await;
     a.stop().await;
     b.stop().await;
 }
