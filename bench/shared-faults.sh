@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What shared fault rules (--redis) cost a webhook call: text sends to one Hookpit with
-# `--limits off` (so that the fault pick is the only Redis call of a send), without --redis,
+# `--limits off` (so that the fault pick is the only Redis call of a send) and `--sync normal`
+# (so that an fsync per commit does not hide a loopback round trip), without --redis,
 # with --redis and no rule anywhere, and with --redis and one shared rule that matches every
 # call but never fires (`every` huge: the script counts each call). A throwaway redis-server on
 # a free port; each case on a fresh data directory.
 #
-# usage: bench/shared-faults.sh [--seconds N] [--connections C] [--debug]
+# usage: bench/shared-faults.sh [--seconds N] [--rounds R] [--connections C] [--debug]
 #   --seconds N      measured seconds per case (default 5, after a 1 s warm-up)
+#   --rounds R       the three cases R times, alternating (default 3: the machine's noise shows)
 #   --connections C  keep-alive connections (default 1: the latency of one call at a time)
 #   --debug          the debug builds (quicker to build; slower, so only the differences count)
 # The server binary is $HOOKPIT_BIN, else the target directory's (built if missing).
@@ -14,14 +16,16 @@
 set -euo pipefail
 
 seconds=5
+rounds=3
 connections=1
 profile=release
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --seconds) seconds="$2"; shift ;;
+        --rounds) rounds="$2"; shift ;;
         --connections) connections="$2"; shift ;;
         --debug) profile=debug ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "shared-faults.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -62,7 +66,7 @@ run() {
     local port
     port="$("$bench" port)"
     data="$(mktemp -d "${TMPDIR:-/tmp}/hookpit-faults.XXXXXX")"
-    "$hookpit" serve --listen "127.0.0.1:$port" --data "$data" --limits off "$@" \
+    "$hookpit" serve --listen "127.0.0.1:$port" --data "$data" --limits off --sync normal "$@" \
         </dev/null >/dev/null 2>&1 &
     pid=$!
     local url="http://127.0.0.1:$port"
@@ -74,8 +78,9 @@ run() {
     report="$("$bench" load --url "$url" --scenario text --connections "$connections" --threads 2 \
         --setup --mode saturation --warmup 1 --duration "$seconds")"
     python3 -c 'import json, sys
-r = json.loads(sys.argv[2])
-print(f"{sys.argv[1]:<34} {r[\"throughput\"]:>8.0f} req/s  p50 {r[\"p50_ms\"]:.3f} ms  p99 {r[\"p99_ms\"]:.3f} ms  errors {r[\"errors\"]}")' \
+name, r = sys.argv[1], json.loads(sys.argv[2])
+print("%-36s %8.0f req/s  p50 %.3f ms  p99 %.3f ms  errors %s"
+      % (name, r["throughput"], r["p50_ms"], r["p99_ms"], r["errors"]))' \
         "$name" "$report"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
@@ -85,6 +90,9 @@ print(f"{sys.argv[1]:<34} {r[\"throughput\"]:>8.0f} req/s  p50 {r[\"p50_ms\"]:.3
 }
 
 redis="redis://127.0.0.1:$redis_port"
-run "no --redis"
-run "--redis, no rule" --redis "$redis"
-RULE='{"effect": {"errcode": -1}, "every": 1000000000}' run "--redis, a rule counting each call" --redis "$redis"
+for _ in $(seq "$rounds"); do
+    run "no --redis"
+    run "--redis, no rule" --redis "$redis"
+    RULE='{"effect": {"errcode": -1}, "every": 1000000000}' \
+        run "--redis, a rule counting each call" --redis "$redis"
+done
