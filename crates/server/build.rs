@@ -12,13 +12,16 @@ fn main() {
     println!("cargo:rustc-env=HOOKPIT_GIT_COMMIT={commit}");
     // Rebuild when HEAD moves: a checkout changes `.git/HEAD`, a commit the branch it names.
     let git_dir = git(&["rev-parse", "--git-dir"]).map(|dir| Path::new(&dir).to_owned());
-    if let Some(git_dir) = git_dir {
+    // In a linked worktree (`git worktree add`) HEAD is in its own git directory but the
+    // branches are in the main repository's (the common directory).
+    let common_dir = git(&["rev-parse", "--git-common-dir"]).map(|dir| Path::new(&dir).to_owned());
+    if let (Some(git_dir), Some(common_dir)) = (git_dir, common_dir) {
         println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
         // A branch whose ref is packed lives in `packed-refs` (a missing file would mean
         // "re-run every time").
         if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            let loose = git_dir.join(branch);
-            let packed = git_dir.join("packed-refs");
+            let loose = common_dir.join(branch);
+            let packed = common_dir.join("packed-refs");
             for path in [loose, packed].iter().filter(|path| path.exists()) {
                 println!("cargo:rerun-if-changed={}", path.display());
             }

@@ -158,7 +158,8 @@ pub struct Config {
     /// triggers (`times=N`, `every=N`, `probability=P` with `seed=S`, `until=DURATION|TIME`)
     /// and what to match (`key`, `bot_id`, `endpoint=send|upload_media|get_chat_info`,
     /// `msgtype`, `chatid`). E.g. `--fault errcode=45009,times=3` or
-    /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`.
+    /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`
+    /// (shared by every instance with `redis`; these stay this instance's own).
     pub faults: Vec<String>,
 
     /// Base URL printed in webhook URLs (default: `http://LISTEN-ADDRESS`), e.g. when behind a
@@ -169,9 +170,10 @@ pub struct Config {
     /// instead of SQLite in `data`; `data` still holds this instance's local files.
     pub database: Option<String>,
 
-    /// Share the rate limits and the identical-body rule with every instance on this Redis
-    /// (`redis://[:PASSWORD@]HOST[:PORT][/DB]`). While it is unreachable, sends are still
-    /// accepted under per-instance limits and `/readyz` says `degraded`.
+    /// Share the rate limits, the identical-body rule and the fault rules of `/api/v1/faults`
+    /// with every instance on this Redis (`redis://[:PASSWORD@]HOST[:PORT][/DB]`). While it is
+    /// unreachable, sends are still accepted under per-instance limits with only the `faults`
+    /// of this instance, and `/readyz` says `degraded`.
     pub redis: Option<String>,
 }
 

@@ -48,7 +48,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.limiter.cluster() {
         Some(cluster) if !cluster.ping().await => (
             StatusCode::OK,
-            "degraded: Redis unavailable, rate limits are per instance\n",
+            "degraded: Redis unavailable, rate limits and fault rules are per instance\n",
         ),
         _ => (StatusCode::OK, "ok\n"),
     }

@@ -225,7 +225,8 @@ pub struct ServeArgs {
     /// triggers (`times=N`, `every=N`, `probability=P` with `seed=S`, `until=DURATION|TIME`)
     /// and what to match (`key`, `bot_id`, `endpoint=send|upload_media|get_chat_info`,
     /// `msgtype`, `chatid`). E.g. `--fault errcode=45009,times=3` or
-    /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`.
+    /// `--fault http_status=502,probability=0.2,seed=1`. More at runtime: `/api/v1/faults`
+    /// (shared by every instance with --redis; these stay this instance's own).
     #[arg(
         long = "fault",
         env = "HOOKPIT_FAULTS",
@@ -250,10 +251,11 @@ pub struct ServeArgs {
     )]
     pub database: Option<String>,
 
-    /// Share the rate limits and the identical-body rule (45009, 45033) with every instance on
-    /// this Redis, e.g. `redis://redis.internal:6379` or `redis://:PASSWORD@HOST:6379/0`. While it
-    /// is unreachable, sends are still accepted under per-instance limits, a warning is logged
-    /// once and `/readyz` says `degraded`; shared limits resume when it is back.
+    /// Share the rate limits and the identical-body rule (45009, 45033), and the fault rules of
+    /// `/api/v1/faults`, with every instance on this Redis, e.g. `redis://redis.internal:6379` or
+    /// `redis://:PASSWORD@HOST:6379/0`. While it is unreachable, sends are still accepted under
+    /// per-instance limits with only this instance's --fault rules, a warning is logged once and
+    /// `/readyz` says `degraded`; shared limits and rules resume when it is back.
     #[arg(
         long,
         env = "HOOKPIT_REDIS",

@@ -71,7 +71,7 @@ async fn readyz_of_a_server_whose_redis_is_unreachable_exits_0_and_says_degraded
     assert_snapshot!(output.snapshot(), @r"
     exit: 0
     --- stdout
-    ready, degraded (Redis unavailable, rate limits are per instance): [BASE]/readyz
+    ready, degraded (Redis unavailable, rate limits and fault rules are per instance): [BASE]/readyz
     --- stderr
     ");
 }

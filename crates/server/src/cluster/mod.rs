@@ -1,17 +1,22 @@
 //! What several Hookpit instances share through Redis (`--redis redis://…`): the sliding-window
 //! rate limits and the identical-body rule (`limits.rs`), so that the rules hold across every
-//! instance behind a load balancer, as they do across WeCom's own front ends.
+//! instance behind a load balancer, as they do across WeCom's own front ends; and the fault
+//! rules of `/api/v1/faults` with their counters (`faults.rs`), so that a rule added through one
+//! instance applies to calls arriving at any, with triggers counted cluster-wide.
 //!
 //! # When Redis is unreachable
-//! Sends are never refused because of Redis: the limiter falls back to its per-instance windows
-//! (`limit.rs`), a warning is logged once per outage, `hookpit_redis_fallbacks_total` counts the
-//! checks done locally and `/readyz` says `degraded`. After a failure Redis is left alone for
-//! [`RETRY_AFTER`] (a send must not wait for a connection attempt each time), then the next send
-//! tries again; the first call that succeeds ends the outage and shared limits resume.
+//! Webhook calls are never refused because of Redis: the limiter falls back to its per-instance
+//! windows (`limit.rs`) and fault injection to the instance's own `--fault` rules (the shared
+//! rules are suspended: their counters are in Redis), a warning is logged once per outage,
+//! `hookpit_redis_fallbacks_total` counts the checks done locally and `/readyz` says `degraded`.
+//! After a failure Redis is left alone for [`RETRY_AFTER`] (a call must not wait for a
+//! connection attempt each time), then the next call tries again; the first call that succeeds
+//! ends the outage and shared limits and rules resume.
 //!
 //! The connection is `redis`'s `ConnectionManager`: one multiplexed connection that reconnects
 //! by itself, so many concurrent sends share one socket with no pool to size.
 
+mod faults;
 mod limits;
 
 use std::sync::Mutex;
@@ -22,6 +27,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::redact_password;
 
+pub use faults::{Candidate, FIRST_SHARED_FAULT_ID, FaultSnapshot, Pick, StoredFault, Trigger};
 pub use limits::{BodyClaim, Window};
 
 /// How long Redis is left alone after a failed call.
@@ -142,7 +148,7 @@ impl Cluster {
         match outcome {
             Ok(Ok(value)) => {
                 if self.health.down.swap(false, Ordering::Relaxed) {
-                    tracing::info!(redis = %self.shown, "Redis is back: rate limits are shared again");
+                    tracing::info!(redis = %self.shown, "Redis is back: rate limits and fault rules are shared again");
                 }
                 Some(value)
             }
@@ -178,12 +184,12 @@ impl Cluster {
             tracing::warn!(
                 redis = %self.shown,
                 error,
-                "Redis is unavailable: rate limits are per instance until it is back"
+                "Redis is unavailable: rate limits and fault rules are per instance until it is back"
             );
         }
     }
 
-    /// The Prometheus lines of the shared limits.
+    /// The Prometheus lines of what is shared through Redis.
     pub fn render_metrics(&self, out: &mut String) {
         use std::fmt::Write;
         out.push_str(
@@ -192,7 +198,7 @@ impl Cluster {
         out.push_str("# TYPE hookpit_redis_up gauge\n");
         let _ = writeln!(out, "hookpit_redis_up {}", u8::from(self.is_up()));
         out.push_str(
-            "# HELP hookpit_redis_fallbacks_total Rate-limit checks done per instance because Redis was unavailable.\n",
+            "# HELP hookpit_redis_fallbacks_total Rate-limit and fault checks done per instance because Redis was unavailable.\n",
         );
         out.push_str("# TYPE hookpit_redis_fallbacks_total counter\n");
         let _ = writeln!(out, "hookpit_redis_fallbacks_total {}", self.fallbacks());

@@ -272,6 +272,18 @@ pub fn parse_spec(spec: &str) -> Result<NewRule, String> {
     Ok(rule)
 }
 
+/// The draw of a `probability` rule with `seed` for its `match_number`th matching call (from 1),
+/// in `[0, 1)`: the first 32 bits of SHA-1 of `"SEED:N"`. A function of the two numbers rather
+/// than a generator's state, so that instances sharing a rule through Redis draw from the
+/// cluster-wide match number and pick the calls one instance would; `cluster/faults.rs` computes
+/// the same in Lua with `redis.sha1hex`.
+pub fn draw(seed: u64, match_number: u64) -> f64 {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(format!("{seed}:{match_number}").as_bytes());
+    let high = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    f64::from(high) / 4_294_967_296.0
+}
+
 /// Unix milliseconds of `time`.
 pub(super) fn millis(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
@@ -343,6 +355,16 @@ mod tests {
         );
         rule.probability = Some(1.5);
         assert!(rule.validate(now).is_err());
+    }
+
+    #[test]
+    fn a_draw_is_the_first_32_bits_of_sha1_of_seed_and_match_number() {
+        // sha1("42:1") = e495b0e6..., as `redis.sha1hex("42:1")` and `sha1sum` say.
+        assert_eq!(draw(42, 1), f64::from(0xe495_b0e6_u32) / 4_294_967_296.0);
+        let draws: Vec<f64> = (1..=1000).map(|n| draw(7, n)).collect();
+        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+        let below = draws.iter().filter(|d| **d < 0.3).count();
+        assert!((250..350).contains(&below), "{below} of 1000 below 0.3");
     }
 
     #[test]

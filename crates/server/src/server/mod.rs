@@ -167,15 +167,17 @@ impl ServerBuilder {
         let (shutdown_sender, shutdown) = watch::channel(false);
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let mut limiter = RateLimiter::new(Limits::from_config(&config));
+        let mut faults = crate::fault::Faults::from_specs(&config.faults, clock.now())
+            .map_err(ServeError::Config)?;
         if let Some(cluster) = cluster {
-            tracing::info!(redis = %cluster.shown_url(), "rate limits shared through Redis");
+            faults = faults.shared(Arc::clone(&cluster));
+            tracing::info!(redis = %cluster.shown_url(), "rate limits and fault rules shared through Redis");
             // A slot outlives the longest request it can guard, then expires by itself.
             limiter = limiter.shared(cluster, config.request_timeout * 2);
         }
         let state = AppState(Arc::new(Inner {
             proxy_trust: config.proxy_trust(),
-            faults: crate::fault::Faults::from_specs(&config.faults, clock.now())
-                .map_err(ServeError::Config)?,
+            faults,
             callbacks: crate::callback::Wakeup::default(),
             relays,
             relay_wakeup: crate::callback::Wakeup::default(),

@@ -55,7 +55,7 @@ pub(super) async fn get_chat_info(
         msgtype: "",
         chatids: &[],
     };
-    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()).await {
         // (A hang here is cut off by the request timeout: this endpoint has no body to wait on.)
         call = match super::injected::apply(&state, call, effect, b"").await {
             super::injected::After::Answered(response) => return response,

@@ -87,7 +87,7 @@ pub(super) async fn send(
         msgtype: &call.label,
         chatids: &chatids,
     };
-    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()).await {
         super::injected::may_hang(&effect, keep.as_ref().map(|Extension(keep)| keep));
         call = match super::injected::apply(&state, call, effect, &body).await {
             super::injected::After::Answered(response) => return response,

@@ -66,7 +66,7 @@ pub(super) async fn upload_media(
         msgtype: kind.as_str(),
         chatids: &[],
     };
-    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()) {
+    if let Some(effect) = state.faults.decide(&fault_call, state.clock.now()).await {
         super::injected::may_hang(&effect, keep.as_ref().map(|Extension(keep)| keep));
         call = match super::injected::apply(&state, call, effect, b"").await {
             super::injected::After::Answered(response) => return reader.finish(response).await,

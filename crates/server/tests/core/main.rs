@@ -19,6 +19,7 @@ mod relay;
 mod routing;
 mod sdk;
 mod send;
+mod shared_faults;
 mod shared_limits;
 mod shared_store;
 mod single_chat;

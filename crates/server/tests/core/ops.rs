@@ -270,7 +270,7 @@ async fn an_embedded_server_waits_for_what_its_senders_sent() {
     assert_eq!(server.send_as("nokey", "{}").await.errcode(), 93000);
     assert_eq!(server.server.rejections()[0].errcode, 93000);
     assert_eq!(server.server.clear().await.unwrap(), 2);
-    assert!(server.server.faults().list().is_empty());
+    assert!(server.server.faults().list().await.unwrap().is_empty());
     server.stop().await;
 }
 

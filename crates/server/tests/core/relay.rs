@@ -153,9 +153,9 @@ async fn an_upstream_that_fails_for_a_while_gets_the_message_after_it_returns() 
         .faults()
         .add(
             hookpit_server::fault::parse_spec("http_status=502,times=3").unwrap(),
-            "api",
             upstream.clock.now(),
         )
+        .await
         .unwrap();
     assert_eq!(
         relay
@@ -186,9 +186,9 @@ async fn connections_the_upstream_drops_are_retried_until_it_answers() {
         .faults()
         .add(
             hookpit_server::fault::parse_spec("drop,times=2").unwrap(),
-            "api",
             upstream.clock.now(),
         )
+        .await
         .unwrap();
     let reply = relay.send(&text(Some(DEMO_GROUP), "after two drops")).await;
     assert_eq!(reply.errcode(), 0);
