@@ -3,15 +3,15 @@
 //! rolls back alone.
 //!
 //! Both engines run the same steps: begin the batch with the first job's savepoint open; after
-//! each job, roll its savepoint back if it failed, or release it, and open the next job's; commit.
+//! each job, roll its savepoint back if it failed; release it and open the next job's; release
+//! the last and commit.
 //! They differ in how the statements travel:
 //! - SQLite runs each one from the statement cache: `execute_batch` parsed the text again on
 //!   every call (`sqlite3_prepare_v3` was 4% of the writer thread, docs/PERFORMANCE.md), and a
 //!   statement costs no I/O.
 //! - PostgreSQL sends what one step needs as one simple query (`RELEASE job; SAVEPOINT job`), as
-//!   every statement is a round trip to the server. Savepoints outlive `ROLLBACK TO`, so a job
-//!   after a failed one reuses it, and the last job's `RELEASE` goes with the `COMMIT`: a batch
-//!   of N jobs that succeed is N + 1 control round trips, not 2N + 2.
+//!   every statement is a round trip to the server, and the last job's `RELEASE` goes with the
+//!   `COMMIT`: a batch of N jobs that succeed is N + 1 control round trips, not 2N + 2.
 //!
 //! The last `RELEASE` is not only saved work: a PostgreSQL transaction in which a statement
 //! failed answers `COMMIT` by rolling back without an error, whereas `RELEASE` fails there, so
@@ -41,33 +41,30 @@ pub(super) fn begin(conn: &Connection) -> Result<(), db::Error> {
     }
 }
 
-/// Ends the savepoint of the job that just ran (kept if it `succeeded`, rolled back if not) and,
-/// when another job follows in this batch, opens that job's.
+/// After a job: rolls its savepoint back if it failed (the savepoint stays open, and what the
+/// writer adds next in it, `chat_counts::flush`, is kept).
 ///
 /// # Errors
-/// A control statement failed: the transaction's state is unknown, so the caller rolls the whole
-/// batch back and answers every job with this error.
-pub(super) fn after_job(
-    conn: &Connection,
-    succeeded: bool,
-    another: bool,
-) -> Result<(), db::Error> {
-    if conn.is_postgres() {
-        // A rolled-back savepoint stays open for the next job; `commit` releases the last one.
-        return match (succeeded, another) {
-            (true, true) => conn.execute_batch("RELEASE job; SAVEPOINT job"),
-            (true, false) => Ok(()),
-            (false, _) => conn.execute_batch("ROLLBACK TO job"),
-        };
+/// The rollback failed: the transaction's state is unknown, so the caller rolls the whole batch
+/// back and answers every job with this error.
+pub(super) fn end_job(conn: &Connection, succeeded: bool) -> Result<(), db::Error> {
+    if succeeded {
+        Ok(())
+    } else {
+        control(conn, "ROLLBACK TO job")
     }
-    if !succeeded {
-        control(conn, "ROLLBACK TO job")?;
+}
+
+/// Releases the open savepoint and opens the next job's.
+///
+/// # Errors
+/// As [`end_job`].
+pub(super) fn next_job(conn: &Connection) -> Result<(), db::Error> {
+    if conn.is_postgres() {
+        return conn.execute_batch("RELEASE job; SAVEPOINT job");
     }
     control(conn, "RELEASE job")?;
-    if another {
-        control(conn, "SAVEPOINT job")?;
-    }
-    Ok(())
+    control(conn, "SAVEPOINT job")
 }
 
 /// Commits the batch (on PostgreSQL with the last job's savepoint, see the module's doc).
@@ -79,6 +76,7 @@ pub(super) fn commit(conn: &Connection) -> Result<(), db::Error> {
         // One simple query: if `RELEASE` fails, `COMMIT` is not run.
         return conn.execute_batch("RELEASE job; COMMIT");
     }
+    control(conn, "RELEASE job")?;
     control(conn, "COMMIT")
 }
 

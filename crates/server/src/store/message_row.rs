@@ -1,11 +1,9 @@
-//! The two writes every pushed message makes: its row in `message_rows` and its chat's counters
-//! (`last_message_at`, `message_count`).
+//! The row of a pushed message in `message_rows`, and its count in its chat (`chat_counts.rs`:
+//! added up per batch).
 //!
-//! SQLite runs them as two statements and reads the id from `last_insert_rowid` (a function
-//! call, no I/O). On PostgreSQL each statement is a round trip to the server, and the id needed a
-//! third (`SELECT lastval()`): there they are one statement, the counters updated in a
-//! data-modifying `WITH` (run exactly once, whether or not the insert reads it) and the id taken
-//! from `RETURNING`.
+//! SQLite reads the new id from `last_insert_rowid` (a function call, no I/O). On PostgreSQL
+//! every statement is a round trip to the server, and the id took a second one
+//! (`SELECT lastval()`): there it comes back from the insert itself (`RETURNING`).
 
 use crate::store::db::{Connection, params};
 
@@ -34,6 +32,17 @@ pub(super) struct NewRow<'a> {
     pub from_ip: Option<&'a str>,
 }
 
+/// The insert, for both engines (a macro, so that PostgreSQL's text can add to it with
+/// `concat!`).
+macro_rules! insert_sql {
+    () => {
+        "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
+             msgtype, content, visible_to, audience, mentions, created_at, request_lints,
+             raw_body, raw_content_at, reply, from_ip)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    };
+}
+
 /// Inserts `row` and counts it in its chat; the new message's id.
 pub(super) fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64, StoreError> {
     let values = params![
@@ -54,34 +63,15 @@ pub(super) fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64, StoreEr
         row.raw_content_at,
         row.reply,
         row.from_ip,
-        row.chatid,
     ];
-    if conn.is_postgres() {
-        return Ok(conn.query_row(
-            "WITH counted AS (
-                 UPDATE chats SET last_message_at = ?12, message_count = message_count + 1
-                 WHERE chatid = ?18
-             )
-             INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind,
-                 post_id, msgtype, content, visible_to, audience, mentions, created_at,
-                 request_lints, raw_body, raw_content_at, reply, from_ip)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-             RETURNING id",
-            values,
-            |found| found.get(0),
-        )?);
-    }
-    conn.prepare_cached(
-        "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
-             msgtype, content, visible_to, audience, mentions, created_at, request_lints,
-             raw_body, raw_content_at, reply, from_ip)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?
-    .execute(&values[..17])?;
-    let id = conn.last_insert_rowid()?;
-    conn.prepare_cached(
-        "UPDATE chats SET last_message_at = ?2, message_count = message_count + 1 WHERE chatid = ?1",
-    )?
-    .execute(params![row.chatid, row.created_at])?;
+    let id = if conn.is_postgres() {
+        conn.query_row(concat!(insert_sql!(), " RETURNING id"), values, |found| {
+            found.get(0)
+        })?
+    } else {
+        conn.prepare_cached(insert_sql!())?.execute(values)?;
+        conn.last_insert_rowid()?
+    };
+    super::chat_counts::count(conn, row.chatid, row.created_at)?;
     Ok(id)
 }

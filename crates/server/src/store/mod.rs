@@ -34,6 +34,7 @@
 
 mod bots;
 mod callbacks;
+mod chat_counts;
 mod chat_info_codes;
 mod chats;
 mod checkpoint;

@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::checkpoint::Checkpointer;
-use super::fence;
+use super::{chat_counts, fence};
 
 /// Most jobs in one transaction: bounds the latency of the first job of a large batch.
 const MAX_BATCH: usize = 512;
@@ -37,9 +37,16 @@ const IDLE_YIELDS: usize = 16;
 /// Called once the batch's commit is known (`Ok` if committed), on the writer thread, with the
 /// connection outside any transaction.
 type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<db::Error>>) + Send>;
-/// Runs on the connection (`None`: the transaction could not begin, so only fail); whether it
-/// succeeded (its savepoint is kept) and what answers it once the commit is known.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+/// A queued write.
+struct Job {
+    /// Runs on the connection (`None`: the transaction could not begin, so only fail); whether
+    /// it succeeded (its savepoint is kept) and what answers it once the commit is known.
+    run: Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>,
+    /// A delivery (`deliver.rs`): changes no chat's kind or bot's membership of a chat that
+    /// exists and never reads the chats' counters, so the route memo and the pending counters
+    /// (`chat_counts.rs`) hold across it.
+    delivery: bool,
+}
 
 thread_local! {
     /// Rollbacks on this thread so far (`None` on any thread but a writer): memos of what the
@@ -144,10 +151,7 @@ impl Writer {
         C: FnOnce(&Connection) + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(move |conn: Option<&Connection>| {
-            if !delivery {
-                routes_may_change();
-            }
+        let run = Box::new(move |conn: Option<&Connection>| {
             let result = match conn {
                 Some(conn) => f(conn),
                 None => Err(StoreError::Closed),
@@ -167,6 +171,7 @@ impl Writer {
             );
             (result_ok, finish)
         });
+        let job = Job { run, delivery };
         let sender = self
             .sender
             .lock()
@@ -223,15 +228,19 @@ fn run(
         if let Err(error) = fence::begin(conn).map_err(Arc::new) {
             tracing::error!(error = %error, "store: cannot begin a transaction");
             let _ = fence::rollback(conn);
-            first(None).1(conn, Err(error));
+            (first.run)(None).1(conn, Err(error));
             continue;
         }
-        // Set when a savepoint could not be ended or opened: the batch is rolled back.
+        // Set when a savepoint or the counters could not be written: the batch is rolled back.
         let mut broken: Option<Arc<db::Error>> = None;
         let mut job = Some(first);
         while let Some(current) = job.take() {
-            let (succeeded, finish) = current(Some(conn));
+            if !current.delivery {
+                routes_may_change();
+            }
+            let (succeeded, finish) = (current.run)(Some(conn));
             finishers.push(finish);
+            chat_counts::job_ended(succeeded);
             if !succeeded {
                 // Whatever failed, the job's writes may be gone.
                 count_rollback();
@@ -241,11 +250,23 @@ fn run(
             } else {
                 None
             };
-            if let Err(error) = fence::after_job(conn, succeeded, next.is_some()) {
+            // The counters are written before the commit and before a job that may read them,
+            // in the savepoint that stays open after this job (kept whatever the next one does).
+            let counts_due = next.as_ref().is_none_or(|next| !next.delivery);
+            let step = fence::end_job(conn, succeeded).and_then(|()| {
+                if counts_due {
+                    chat_counts::flush(conn)?;
+                }
+                if next.is_some() {
+                    fence::next_job(conn)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = step {
                 broken = Some(Arc::new(error));
                 // Taken from the queue, so answered here: with the batch's failure.
                 if let Some(next) = next {
-                    finishers.push(next(None).1);
+                    finishers.push((next.run)(None).1);
                 }
                 break;
             }
@@ -257,6 +278,7 @@ fn run(
         };
         if let Err(error) = &commit {
             count_rollback();
+            chat_counts::discard();
             tracing::error!(error = %error, batch = finishers.len(), "store: commit failed");
             let _ = fence::rollback(conn);
         }
