@@ -103,3 +103,57 @@ fn write(conn: &Connection, chatid: &str, messages: i64, last_at: i64) -> Result
     .execute(params![chatid, last_at, messages])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::SyncMode;
+    use crate::domain::ChatKind;
+    use crate::store::{Store, StoreError, chats};
+
+    /// The chat's `(message_count, last_message_at)` as a job of the writer reads them.
+    async fn counters(store: &Store) -> (i64, Option<i64>) {
+        store
+            .write(|conn| {
+                Ok(conn.query_row(
+                    "SELECT message_count, last_message_at FROM chats WHERE chatid = 'c'",
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?)
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn counts_of_deliveries_that_succeed_are_written_before_the_next_other_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        store
+            .write(|conn| chats::insert(conn, ChatKind::Group, "c", "c", &[], 1))
+            .await
+            .unwrap();
+        let deliver = |at: i64, fail: bool| {
+            store.writer.run_delivery(move |conn| {
+                super::count(conn, "c", at)?;
+                super::count(conn, "c", at + 1)?;
+                if fail {
+                    return Err(StoreError::Invalid("refused after counting".to_owned()));
+                }
+                Ok(())
+            })
+        };
+        // Queued together, so most likely one batch: the failed one's counts go with it, and
+        // the reading job after them sees the others'.
+        let (first, failed, last, read) = tokio::join!(
+            deliver(10, false),
+            deliver(20, true),
+            deliver(30, false),
+            counters(&store)
+        );
+        assert!(first.is_ok() && failed.is_err() && last.is_ok());
+        assert_eq!(read, (4, Some(31)));
+        // The same after the batches' commits, in a batch of its own.
+        assert_eq!(counters(&store).await, (4, Some(31)));
+        store.close().await.unwrap();
+    }
+}

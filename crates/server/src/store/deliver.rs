@@ -50,7 +50,8 @@ impl Store {
     /// # Errors
     /// [`StoreError::Refused`] with the errcode when WeCom's rules refuse it (nothing stored).
     pub async fn deliver(&self, delivery: Delivery) -> Result<Vec<StoredMessage>, StoreError> {
-        self.writer.run_delivery(move |conn| deliver(conn, &delivery))
+        self.writer
+            .run_delivery(move |conn| deliver(conn, &delivery))
             .await
     }
 }

@@ -225,7 +225,8 @@ fn kind_and_membership(
                 memo.found.clear();
             }
             memo.epoch = epoch;
-            memo.found.push((bot_id.to_owned(), chatid.to_owned(), found));
+            memo.found
+                .push((bot_id.to_owned(), chatid.to_owned(), found));
         });
     }
     Ok(found)
