@@ -37,11 +37,13 @@ const IDLE_YIELDS: usize = 16;
 /// Called once the batch's commit is known (`Ok` if committed), on the writer thread, with the
 /// connection outside any transaction.
 type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<db::Error>>) + Send>;
+/// Runs on the connection (`None`: the transaction could not begin, so only fail); whether it
+/// succeeded (its savepoint is kept) and what answers it once the commit is known.
+type Run = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+
 /// A queued write.
 struct Job {
-    /// Runs on the connection (`None`: the transaction could not begin, so only fail); whether
-    /// it succeeded (its savepoint is kept) and what answers it once the commit is known.
-    run: Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>,
+    run: Run,
     /// A delivery (`deliver.rs`): changes no chat's kind or bot's membership of a chat that
     /// exists and never reads the chats' counters, so the route memo and the pending counters
     /// (`chat_counts.rs`) hold across it.
@@ -151,7 +153,7 @@ impl Writer {
         C: FnOnce(&Connection) + Send + 'static,
     {
         let (answer, answered) = oneshot::channel::<Result<R, StoreError>>();
-        let run = Box::new(move |conn: Option<&Connection>| {
+        let run: Run = Box::new(move |conn: Option<&Connection>| {
             let result = match conn {
                 Some(conn) => f(conn),
                 None => Err(StoreError::Closed),
