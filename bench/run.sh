@@ -5,12 +5,19 @@
 #
 # usage: bench/run.sh [--quick] [--scenarios "text markdown broadcast image upload"] [--repeat N]
 #                     [--fill N] [--connections N] [--threads N] [--out DIR]
+#                     [--database postgres://USER@HOST:PORT/DB] [--instances N]
 #   --quick        3 s per measurement, one run each, 100,000 stored messages (about 3 minutes)
 #   --repeat N     runs of each measurement, alternating baseline and Hookpit; the table shows
 #                  the median run (default 3; the full benchmark takes about 15 minutes)
 #   --fill N       messages stored for the memory, disk and inbox figures (default 1,000,000)
 #   --threads N    worker threads of the load generator (default 2: the baseline is generator-bound with 1)
 #   --out DIR      where results.jsonl, table.md and the server logs go (default: a temp dir)
+#   --database URL Hookpit's store in PostgreSQL instead of SQLite: URL names a server and one of
+#                  its databases to connect to first (e.g. .../postgres); every Hookpit start gets
+#                  a fresh database created there (hookpit_bench_PID_N), dropped after it (psql);
+#                  HOOKPIT_DATABASE in the environment counts as this flag
+#   --instances N  N Hookpit processes on that one database (needs --database), the load spread
+#                  evenly over them (the generator's connection i goes to instance i mod N)
 # Measures per scenario: throughput at saturation (64 connections), p50/p99 latency at a fixed
 # offered load of 1,000 req/s (open loop, from the scheduled send time; at half the capacity when
 # the server cannot sustain 1,000 req/s); then idle RSS, RSS after storing N messages, bytes on
@@ -26,6 +33,11 @@ threads=2
 rate=1000
 scenarios="text markdown broadcast image upload"
 out=""
+# HOOKPIT_DATABASE (what `hookpit serve` reads) counts as --database: a server to make fresh
+# databases on, never a database the servers are handed as it is.
+database="${HOOKPIT_DATABASE:-}"
+unset HOOKPIT_DATABASE
+instances=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) duration=3; warmup=0.5; fill=100000; repeat=1 ;;
@@ -36,32 +48,50 @@ while [[ $# -gt 0 ]]; do
         --threads) threads="$2"; shift ;;
         --duration) duration="$2"; shift ;;
         --out) out="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --database) database="$2"; shift ;;
+        --instances) instances="$2"; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 
+if [[ "$instances" -gt 1 && -z "$database" ]]; then
+    echo "run.sh: --instances $instances needs --database (instances share one PostgreSQL store)" >&2
+    exit 2
+fi
+if [[ -n "$database" ]] && ! command -v psql >/dev/null; then
+    echo "run.sh: --database needs psql (to create a fresh database per run)" >&2
+    exit 2
+fi
+
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/scripts/target-dir.sh"
-packages=(-p hookpit-bench)
+# HOOKPIT_BIN: measure another server binary (e.g. a debug build while trying the script);
+# HOOKPIT_BENCH_BIN: a prebuilt generator. With both, nothing is built (comparing two prebuilt
+# builds while the source tree is changing).
+packages=()
+[[ -z "${HOOKPIT_BENCH_BIN:-}" ]] && packages+=(-p hookpit-bench)
 [[ -z "${HOOKPIT_BIN:-}" ]] && packages+=(-p hookpit)
-(cd "$root" && cargo build --release -q "${packages[@]}") </dev/null
-# HOOKPIT_BIN: measure another server binary (e.g. a debug build while trying the script).
+if [[ ${#packages[@]} -gt 0 ]]; then
+    (cd "$root" && cargo build --release -q "${packages[@]}") </dev/null
+fi
 hookpit="${HOOKPIT_BIN:-$CARGO_TARGET_DIR/release/hookpit}"
-bench="$CARGO_TARGET_DIR/release/hookpit-bench"
+bench="${HOOKPIT_BENCH_BIN:-$CARGO_TARGET_DIR/release/hookpit-bench}"
 
 out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench.XXXXXX")}"
 mkdir -p "$out"
 results="$out/results.jsonl"
 : >"$results"
-pid=""
-data=""
+pids=()
+datas=()
+db_url=""
+dbs=0
 # `if`, not `[[ ]] && ...`: under `set -e` a false test as the trap's last command made every
 # run exit 1 once the data directory was gone.
 cleanup() {
-    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
-    if [[ -n "$data" ]]; then rm -rf "$data"; fi
+    if [[ ${#pids[@]} -gt 0 ]]; then kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; fi
+    remove_data
 }
 trap cleanup EXIT
 
@@ -70,31 +100,77 @@ record() {
     printf '{"kind":"%s","server":"%s","data":%s}\n' "$1" "$2" "$3" >>"$results"
 }
 
-url=""
-start() { # start baseline|hookpit [DATA-DIR]
-    local port
-    port="$("$bench" port)"
-    url="http://127.0.0.1:$port"
+# A fresh PostgreSQL database on the --database server: its URL in db_url.
+fresh_database() {
+    dbs=$((dbs + 1))
+    local name="hookpit_bench_$$_$dbs"
+    psql "$database" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $name" >/dev/null
+    db_url="$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$database" "$name")"
+}
+
+url=""     # the servers' URLs, comma-separated (the load generator spreads over them)
+first=""   # the first of them (setup, inbox)
+pid=""     # the servers' pids, comma-separated
+start() { # start baseline|hookpit [reuse]: `reuse` keeps the data directories and database
+    local port urls=() list
+    pids=()
     if [[ $1 == baseline ]]; then
+        port="$("$bench" port)"
+        urls=("http://127.0.0.1:$port")
         "$bench" baseline --listen "127.0.0.1:$port" </dev/null >>"$out/baseline.log" 2>&1 &
+        pids=($!)
     else
-        data="${2:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench-data.XXXXXX")}"
-        "$hookpit" serve --listen "127.0.0.1:$port" --data "$data" --limits off \
-            </dev/null >>"$out/hookpit.log" 2>&1 &
+        local store=() count=1
+        if [[ -n "$database" ]]; then
+            [[ "${2:-}" == reuse ]] || fresh_database
+            store=(--database "$db_url")
+            count="$instances"
+        fi
+        for i in $(seq 1 "$count"); do
+            port="$("$bench" port)"
+            urls+=("http://127.0.0.1:$port")
+            if [[ "${2:-}" != reuse ]]; then
+                datas[i]="$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench-data.XXXXXX")"
+            fi
+            "$hookpit" serve --listen "127.0.0.1:$port" --data "${datas[i]}" --limits off \
+                "${store[@]}" </dev/null >>"$out/hookpit.log" 2>&1 &
+            pids+=($!)
+        done
     fi
-    pid=$!
-    "$bench" wait --url "$url" --timeout-seconds 60 2>/dev/null
+    for u in "${urls[@]}"; do
+        "$bench" wait --url "$u" --timeout-seconds 60 2>/dev/null
+    done
+    first="${urls[0]}"
+    list="${urls[*]}"
+    url="${list// /,}"
+    list="${pids[*]}"
+    pid="${list// /,}"
 }
 
 stop() {
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    pids=()
     pid=""
 }
 
 remove_data() {
-    if [[ -n "$data" ]]; then rm -rf "$data"; fi
-    data=""
+    for d in "${datas[@]}"; do rm -rf "$d"; done
+    datas=()
+    if [[ -n "$db_url" ]]; then
+        psql "$database" -qAtX -c "DROP DATABASE IF EXISTS ${db_url##*/}" >/dev/null 2>&1 || true
+        db_url=""
+    fi
+}
+
+# Bytes the store takes: the data directory (SQLite), or the database and the data directories.
+store_bytes() {
+    local bytes=0
+    for d in "${datas[@]}"; do bytes=$((bytes + $(du -sb "$d" | cut -f1))); done
+    if [[ -n "$db_url" ]]; then
+        bytes=$((bytes + $(psql "$db_url" -qAtX -c "SELECT pg_database_size(current_database())")))
+    fi
+    echo "$bytes"
 }
 
 load() { # load SERVER SCENARIO MODE [args...]
@@ -106,7 +182,9 @@ load() { # load SERVER SCENARIO MODE [args...]
         --threads "$threads" --server-pid "$pid" "${setup[@]}" "$@"
 }
 
-echo "hookpit-bench: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); results in $out" >&2
+store_name="SQLite"
+[[ -n "$database" ]] && store_name="PostgreSQL ($(psql "$database" -qAtX -c 'SHOW server_version'), synchronous_commit $(psql "$database" -qAtX -c 'SHOW synchronous_commit'), $instances instance(s))"
+echo "hookpit-bench: store $store_name; $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); results in $out" >&2
 for scenario in $scenarios; do
     for _ in $(seq 1 "$repeat"); do
     for server in baseline hookpit; do
@@ -139,26 +217,26 @@ done
 # Memory, disk and inbox.
 start baseline
 sleep 1
-record idle baseline "$("$bench" rss --pid "$pid")"
+record idle baseline "$("$bench" rss --pid "${pids[0]}")"
 stop
 start hookpit
 sleep 1
-record idle hookpit "$("$bench" rss --pid "$pid")"
+record idle hookpit "$("$bench" rss --pid "${pids[0]}")"
 echo "storing $fill messages..." >&2
 report="$(load hookpit text count --requests "$fill" --progress 15)"
 record fill hookpit "$report"
 chatid="$(grep -o '"chatid":"[^"]*"' <<<"$report" | cut -d'"' -f4)"
 stored="$(grep -o '"ok":[0-9]*' <<<"$report" | cut -d: -f2)"
-record full hookpit "$("$bench" rss --pid "$pid")"
-record disk hookpit "{\"bytes\":$(du -sb "$data" | cut -f1),\"messages\":$stored}"
-record inbox-chat hookpit "$("$bench" inbox --url "$url" --chatid "$chatid" --limit 50 --repeat 20)"
-record inbox-all hookpit "$("$bench" inbox --url "$url" --limit 50 --repeat 20)"
+record full hookpit "$("$bench" rss --pid "${pids[0]}")"
+record disk hookpit "{\"bytes\":$(store_bytes),\"messages\":$stored}"
+record inbox-chat hookpit "$("$bench" inbox --url "$first" --chatid "$chatid" --limit 50 --repeat 20)"
+record inbox-all hookpit "$("$bench" inbox --url "$first" --limit 50 --repeat 20)"
 stop
-record disk-closed hookpit "{\"bytes\":$(du -sb "$data" | cut -f1),\"messages\":$stored}"
+record disk-closed hookpit "{\"bytes\":$(store_bytes),\"messages\":$stored}"
 # After a restart: the first page from a cold process (the OS page cache is still warm).
-start hookpit "$data"
-record inbox-restart hookpit "$("$bench" inbox --url "$url" --chatid "$chatid" --limit 50 --repeat 20)"
-record restarted hookpit "$("$bench" rss --pid "$pid")"
+start hookpit reuse
+record inbox-restart hookpit "$("$bench" inbox --url "$first" --chatid "$chatid" --limit 50 --repeat 20)"
+record restarted hookpit "$("$bench" rss --pid "${pids[0]}")"
 stop
 remove_data
 

@@ -43,7 +43,9 @@ impl Mode {
 
 /// One load run.
 pub struct Load {
-    pub target: Target,
+    /// Where to send: connection `i` goes to `targets[i % len]`, so N instances of one shared
+    /// store get the same number of connections each.
+    pub targets: Vec<Target>,
     pub maker: Arc<RequestMaker>,
     pub scenario: String,
     pub connections: usize,
@@ -52,15 +54,23 @@ pub struct Load {
     pub warmup: Duration,
     /// Print progress to stderr every this often (count mode).
     pub progress: Option<Duration>,
-    /// The server's process id: its CPU time is measured over the window.
-    pub server_pid: Option<u32>,
+    /// The servers' process ids: their CPU time (summed) is measured over the window.
+    pub server_pids: Vec<u32>,
     /// Write each request's scheduled time and latency here (rate mode).
     pub timeline: Option<std::path::PathBuf>,
 }
 
-/// CPU seconds used so far by the server (if known) and by this process.
-fn cpu_now(server_pid: Option<u32>) -> (Option<f64>, Option<f64>) {
-    let server = server_pid.and_then(|pid| crate::probe::cpu_seconds(pid).ok());
+/// CPU seconds used so far by the servers (summed; `None` if none is given or one is unreadable)
+/// and by this process.
+fn cpu_now(server_pids: &[u32]) -> (Option<f64>, Option<f64>) {
+    let server = if server_pids.is_empty() {
+        None
+    } else {
+        server_pids
+            .iter()
+            .map(|&pid| crate::probe::cpu_seconds(pid).ok())
+            .sum::<Option<f64>>()
+    };
     (server, crate::probe::cpu_seconds(std::process::id()).ok())
 }
 
@@ -70,9 +80,11 @@ impl Load {
     /// # Errors
     /// The connections cannot be opened.
     pub async fn run(self) -> anyhow::Result<Report> {
+        anyhow::ensure!(!self.targets.is_empty(), "no server to send to");
         let mut connections = Vec::with_capacity(self.connections);
-        for _ in 0..self.connections {
-            connections.push(Connection::open(&self.target).await?);
+        for index in 0..self.connections {
+            let target = self.targets[index % self.targets.len()].clone();
+            connections.push((Connection::open(&target).await?, target));
         }
         let load = Arc::new(self);
         let start = Instant::now();
@@ -83,10 +95,10 @@ impl Load {
                 Mode::Count { .. } => start,
                 _ => start + load.warmup,
             };
-            let pid = load.server_pid;
+            let pids = load.server_pids.clone();
             tokio::spawn(async move {
                 tokio::time::sleep_until(at.into()).await;
-                (Instant::now(), cpu_now(pid))
+                (Instant::now(), cpu_now(&pids))
             })
         };
         let (recorder, measured) = match load.mode {
@@ -108,7 +120,7 @@ impl Load {
                 (recorder, start.elapsed())
             }
         };
-        let (server_end, generator_end) = cpu_now(load.server_pid);
+        let (server_end, generator_end) = cpu_now(&load.server_pids);
         let mut recorder = recorder;
         if let Some(path) = &load.timeline {
             recorder
@@ -140,9 +152,12 @@ enum Stop {
     After(u64),
 }
 
+/// A connection and the server it goes to (it reconnects there).
+type Link = (Connection, Target);
+
 async fn run_closed(
     load: &Arc<Load>,
-    connections: Vec<Connection>,
+    connections: Vec<Link>,
     measure_from: Instant,
     stop: Stop,
 ) -> Recorder {
@@ -160,7 +175,7 @@ async fn run_closed(
         })
     });
     let mut workers = Vec::with_capacity(connections.len());
-    for mut connection in connections {
+    for (mut connection, target) in connections {
         let load = Arc::clone(load);
         let next = Arc::clone(&next);
         workers.push(tokio::spawn(async move {
@@ -179,7 +194,7 @@ async fn run_closed(
                 }
                 let outgoing = load.maker.make(seq);
                 let sent_at = Instant::now();
-                let outcome = send(&mut connection, &load.target, &outgoing).await;
+                let outcome = send(&mut connection, &target, &outgoing).await;
                 let latency = sent_at.elapsed();
                 if sent_at >= measure_from {
                     recorder.record(&outcome, latency, latency);
@@ -203,7 +218,7 @@ struct Job {
 
 async fn run_rate(
     load: &Arc<Load>,
-    connections: Vec<Connection>,
+    connections: Vec<Link>,
     per_second: f64,
     start: Instant,
     duration: Duration,
@@ -230,7 +245,7 @@ async fn run_rate(
     });
     let queue = Arc::new(Mutex::new(queue));
     let mut workers = Vec::with_capacity(connections.len());
-    for mut connection in connections {
+    for (mut connection, target) in connections {
         let load = Arc::clone(load);
         let queue = Arc::clone(&queue);
         workers.push(tokio::spawn(async move {
@@ -240,7 +255,7 @@ async fn run_rate(
                 let Some(job) = job else { break };
                 let outgoing = load.maker.make(job.seq);
                 let sent_at = Instant::now();
-                let outcome = send(&mut connection, &load.target, &outgoing).await;
+                let outcome = send(&mut connection, &target, &outgoing).await;
                 let done = Instant::now();
                 if job.scheduled >= measure_from {
                     let latency = done - job.scheduled;
@@ -304,14 +319,14 @@ mod tests {
 
     fn load(target: Target, mode: Mode) -> Load {
         Load {
-            target,
+            targets: vec![target],
             maker: Arc::new(RequestMaker::new(Scenario::Text, "k", Some("wrkA"))),
             scenario: "text".to_owned(),
             connections: 4,
             mode,
             warmup: Duration::ZERO,
             progress: None,
-            server_pid: None,
+            server_pids: Vec::new(),
             timeline: None,
         }
     }
@@ -325,6 +340,35 @@ mod tests {
             .unwrap();
         assert_eq!((report.ok, report.errors), (300, 0));
         assert!(report.throughput > 0.0);
+    }
+
+    #[tokio::test]
+    async fn connections_are_spread_evenly_over_several_servers() {
+        let counting = || {
+            let hits = Arc::new(AtomicU64::new(0));
+            let counter = Arc::clone(&hits);
+            let router = axum::Router::new().route(
+                "/cgi-bin/webhook/send",
+                axum::routing::post(move || {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    async { r#"{"errcode":0,"errmsg":"ok"}"# }
+                }),
+            );
+            (router, hits)
+        };
+        let (first, first_hits) = counting();
+        let (second, second_hits) = counting();
+        let mut run = load(spawn(first).await, Mode::Count { requests: 200 });
+        run.targets.push(spawn(second).await);
+        let report = run.run().await.unwrap();
+        assert_eq!((report.ok, report.errors), (200, 0));
+        // Four connections, two on each: both servers take a share.
+        let (a, b) = (
+            first_hits.load(Ordering::Relaxed),
+            second_hits.load(Ordering::Relaxed),
+        );
+        assert_eq!(a + b, 200);
+        assert!(a > 0 && b > 0, "{a} and {b}");
     }
 
     #[tokio::test]

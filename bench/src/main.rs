@@ -149,9 +149,10 @@ enum Command {
 
 #[derive(clap::Args)]
 struct LoadArgs {
-    /// Base URL of the server, e.g. `http://127.0.0.1:8765`.
-    #[arg(long)]
-    url: String,
+    /// Base URL of the server, e.g. `http://127.0.0.1:8765`; several, comma-separated, for
+    /// instances of one shared store (connections are spread evenly, `--setup` uses the first).
+    #[arg(long, value_delimiter = ',', required = true)]
+    url: Vec<String>,
     #[arg(long, value_enum, default_value_t = Scenario::Text)]
     scenario: Scenario,
     #[arg(long, value_enum, default_value_t = ModeArg::Saturation)]
@@ -187,9 +188,10 @@ struct LoadArgs {
     /// Print progress every this many seconds (count mode).
     #[arg(long)]
     progress: Option<f64>,
-    /// The server's process id, to report its CPU time per request.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// The server's process id, to report its CPU time per request (several, comma-separated:
+    /// their sum).
+    #[arg(long, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     /// Write `scheduled_ms latency_ms` of every measured request to this file (rate mode).
     #[arg(long)]
     timeline: Option<PathBuf>,
@@ -344,10 +346,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
-    let target = Target::parse(&args.url)?;
+    let targets = args
+        .url
+        .iter()
+        .map(|url| Target::parse(url))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let scenario = args.scenario;
     let (key, chatid) = if args.setup {
-        let bot = setup::create_bot(&target, scenario.name(), scenario.groups()).await?;
+        let first = targets.first().context("no --url")?;
+        let bot = setup::create_bot(first, scenario.name(), scenario.groups()).await?;
         let first = bot.groups.first().cloned().unwrap_or_default();
         (bot.key, first)
     } else {
@@ -372,14 +379,14 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         },
     };
     let run = load::Load {
-        target,
+        targets,
         maker: Arc::new(maker),
         scenario: scenario.name().to_owned(),
         connections: args.connections.max(1),
         mode,
         warmup: Duration::from_secs_f64(args.warmup),
         progress: args.progress.map(Duration::from_secs_f64),
-        server_pid: args.server_pid,
+        server_pids: args.server_pid,
         timeline: args.timeline,
     };
     let report = run.run().await?;

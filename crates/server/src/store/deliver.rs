@@ -50,7 +50,9 @@ impl Store {
     /// # Errors
     /// [`StoreError::Refused`] with the errcode when WeCom's rules refuse it (nothing stored).
     pub async fn deliver(&self, delivery: Delivery) -> Result<Vec<StoredMessage>, StoreError> {
-        self.write(move |conn| deliver(conn, &delivery)).await
+        self.writer
+            .run_delivery(move |conn| deliver(conn, &delivery))
+            .await
     }
 }
 
@@ -121,32 +123,30 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             Some((body, at)) => (Some(body.as_ref()), *at),
             None => (None, None),
         };
-        conn.prepare_cached(
-            "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
-                 msgtype, content, visible_to, audience, mentions, created_at, request_lints,
-                 raw_body, raw_content_at, reply, from_ip)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        )?
-        .execute(params![
-            delivery.request_id,
-            message_key(conn, &delivery.bot_id)?,
-            delivery.bot_name,
-            message_key(conn, &target.chatid)?,
-            target.kind.as_str(),
-            post.as_ref().map(Post::id),
-            msgtype.as_str(),
-            content_text,
-            visible_column,
-            target.audience,
-            json_unless_empty(&mentions)?,
-            delivery.now,
-            request_lints,
-            raw_body,
-            raw_content_at,
-            folded.as_ref().and(reply),
-            folded.as_ref().map(|_| delivery.from_ip.as_str()),
-        ])?;
-        let id = conn.last_insert_rowid()?;
+        let mentions_column = json_unless_empty(&mentions)?;
+        let id = super::message_row::insert(
+            conn,
+            &super::message_row::NewRow {
+                request_id: &delivery.request_id,
+                bot_key: message_key(conn, &delivery.bot_id)?,
+                bot_name: &delivery.bot_name,
+                chatid: &target.chatid,
+                chat_key: message_key(conn, &target.chatid)?,
+                chat_kind: target.kind.as_str(),
+                post_id: post.as_ref().map(Post::id),
+                msgtype: msgtype.as_str(),
+                content: &content_text,
+                visible_to: &visible_column,
+                audience: &target.audience,
+                mentions: mentions_column.as_deref(),
+                created_at: delivery.now,
+                request_lints: request_lints.as_deref(),
+                raw_body,
+                raw_content_at,
+                reply: folded.as_ref().and(reply),
+                from_ip: folded.as_ref().map(|_| delivery.from_ip.as_str()),
+            },
+        )?;
         if let Some(Post::New(post_id)) = &post {
             chats::insert_post(
                 conn,
@@ -157,10 +157,6 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
                 delivery.now,
             )?;
         }
-        conn.prepare_cached(
-            "UPDATE chats SET last_message_at = ?2, message_count = message_count + 1 WHERE chatid = ?1",
-        )?
-        .execute(params![target.chatid, delivery.now])?;
         stored.push(StoredMessage {
             id,
             request_id: delivery.request_id.clone(),

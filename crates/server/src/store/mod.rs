@@ -35,6 +35,7 @@
 
 mod bots;
 mod callbacks;
+mod chat_counts;
 mod chat_info_codes;
 mod chats;
 mod checkpoint;
@@ -42,11 +43,13 @@ pub mod db;
 mod deliver;
 mod demo;
 pub mod feed;
+mod fence;
 mod indexer;
 mod key_map;
 mod leader;
 mod lock;
 mod media;
+mod message_row;
 mod messages;
 pub mod migrations;
 mod outbox;

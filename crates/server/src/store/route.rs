@@ -184,11 +184,32 @@ fn permit_single(
 
 /// The kind of chat `chatid` is (`None`: no chat) and whether the bot is in it, in one query:
 /// a send to one chat asks both, and as two statements they were 9% of the writer's time.
+///
+/// On the writer thread the answers found are remembered while [`super::writer::routes_epoch`]
+/// holds, i.e. for the rest of a batch of deliveries: a batch of sends to one chat asks once.
+/// On PostgreSQL every statement is a round trip to the server, and this one was one of three
+/// per message.
 fn kind_and_membership(
     conn: &Connection,
     bot_id: &str,
     chatid: &str,
 ) -> Result<Option<(ChatKind, bool)>, StoreError> {
+    let epoch = super::writer::routes_epoch();
+    if let Some(epoch) = epoch {
+        let known = ROUTES.with_borrow_mut(|memo| {
+            if memo.epoch != epoch {
+                memo.epoch = epoch;
+                memo.found.clear();
+            }
+            memo.found
+                .iter()
+                .find(|(bot, chat, _)| bot == bot_id && chat == chatid)
+                .map(|(_, _, found)| *found)
+        });
+        if let Some(found) = known {
+            return Ok(Some(found));
+        }
+    }
     let found: Option<(String, bool)> = conn
         .prepare_cached(
             "SELECT c.kind, EXISTS (SELECT 1 FROM bot_chats b WHERE b.bot_id = ?1 AND b.chatid = ?2)
@@ -196,7 +217,34 @@ fn kind_and_membership(
         )?
         .query_row([bot_id, chatid], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    Ok(found.and_then(|(kind, member)| Some((ChatKind::parse(&kind)?, member))))
+    let found = found.and_then(|(kind, member)| Some((ChatKind::parse(&kind)?, member)));
+    // Only what exists: a chat that does not may be made by this very batch (sandbox mode).
+    if let (Some(epoch), Some(found)) = (epoch, found) {
+        ROUTES.with_borrow_mut(|memo| {
+            if memo.found.len() >= MAX_REMEMBERED_ROUTES {
+                memo.found.clear();
+            }
+            memo.epoch = epoch;
+            memo.found
+                .push((bot_id.to_owned(), chatid.to_owned(), found));
+        });
+    }
+    Ok(found)
+}
+
+/// (bot, chat) pairs a batch remembers at most: a short list, searched in order.
+const MAX_REMEMBERED_ROUTES: usize = 32;
+
+/// The writer thread's memo of [`kind_and_membership`], good while the routes epoch is `epoch`.
+#[derive(Default)]
+struct RouteMemo {
+    epoch: u64,
+    found: Vec<(String, String, (ChatKind, bool))>,
+}
+
+thread_local! {
+    /// Filled only on a writer thread (one per store, so one database per memo).
+    static ROUTES: std::cell::RefCell<RouteMemo> = std::cell::RefCell::default();
 }
 
 fn bot_chats(conn: &Connection, bot_id: &str, kind: ChatKind) -> Result<Vec<String>, StoreError> {

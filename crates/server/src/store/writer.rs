@@ -2,9 +2,10 @@
 //!
 //! Callers queue a job (a closure over the connection) with a oneshot for the answer. The thread
 //! takes what is queued (up to [`MAX_BATCH`]), opens one transaction, runs each job in its own
-//! savepoint (a job that fails rolls back alone), commits once, then answers every waiter with
-//! its result — or with the commit error if the commit failed. One fsync covers the whole batch,
-//! so throughput does not hinge on one fsync per message.
+//! savepoint (a job that fails rolls back alone; the statements of each engine: `fence.rs`),
+//! commits once, then answers every waiter with its result — or with the commit error if the
+//! commit failed. One fsync covers the whole batch, so throughput does not hinge on one fsync
+//! per message.
 //!
 //! The queue is a tokio channel: a sender never blocks or takes a lock the writer holds, and the
 //! writer drains everything queued with `try_recv` (no wake-up per message). Before parking on
@@ -25,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::checkpoint::Checkpointer;
+use super::{chat_counts, fence};
 
 /// Most jobs in one transaction: bounds the latency of the first job of a large batch.
 const MAX_BATCH: usize = 512;
@@ -35,8 +37,18 @@ const IDLE_YIELDS: usize = 16;
 /// Called once the batch's commit is known (`Ok` if committed), on the writer thread, with the
 /// connection outside any transaction.
 type Finish = Box<dyn FnOnce(&Connection, Result<(), Arc<db::Error>>) + Send>;
-/// Runs on the connection (`None`: the transaction could not begin, so only fail).
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Finish + Send>;
+/// Runs on the connection (`None`: the transaction could not begin, so only fail); whether it
+/// succeeded (its savepoint is kept) and what answers it once the commit is known.
+type Run = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+
+/// A queued write.
+struct Job {
+    run: Run,
+    /// A delivery (`deliver.rs`): changes no chat's kind or bot's membership of a chat that
+    /// exists and never reads the chats' counters, so the route memo and the pending counters
+    /// (`chat_counts.rs`) hold across it.
+    delivery: bool,
+}
 
 thread_local! {
     /// Rollbacks on this thread so far (`None` on any thread but a writer): memos of what the
@@ -53,6 +65,27 @@ pub(super) fn rollbacks() -> Option<u64> {
 
 fn count_rollback() {
     ROLLBACKS.set(ROLLBACKS.get().map(|n| n + 1));
+    ROUTES.set(ROUTES.get().map(|n| n + 1));
+}
+
+thread_local! {
+    /// Moves (`None` off a writer thread) whenever chats and bots' memberships may have changed
+    /// since it was read: at each batch's start, before each job that is not a delivery, at each
+    /// rollback. Within one batch nothing else writes (on PostgreSQL every instance's batches
+    /// hold one advisory lock, `fence.rs`), and a delivery only adds chats it was sent to, so a
+    /// chat's kind and a bot's membership read in the batch stay true while it holds
+    /// (`route::kind_and_membership`).
+    static ROUTES: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The writer thread's count of events after which a chat's kind or a bot's membership read
+/// before may be wrong (see [`ROUTES`]), `None` on any other thread.
+pub(super) fn routes_epoch() -> Option<u64> {
+    ROUTES.get()
+}
+
+fn routes_may_change() {
+    ROUTES.set(ROUTES.get().map(|n| n + 1));
 }
 
 /// Handle to the writer thread.
@@ -99,13 +132,34 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
         C: FnOnce(&Connection) + Send + 'static,
     {
+        self.queue(f, committed, false).await
+    }
+
+    /// Like [`Writer::run`] for a delivery (`deliver.rs`), which changes no chat's kind and no
+    /// bot's membership of a chat that exists: the chats and memberships read by the batch's
+    /// earlier deliveries hold for it ([`routes_epoch`]).
+    pub(super) async fn run_delivery<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.queue(f, |_| {}, true).await
+    }
+
+    async fn queue<R, F, C>(&self, f: F, committed: C, delivery: bool) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        C: FnOnce(&Connection) + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(move |conn: Option<&Connection>| {
+        let run: Run = Box::new(move |conn: Option<&Connection>| {
             let result = match conn {
-                Some(conn) => in_savepoint(conn, f),
+                Some(conn) => f(conn),
                 None => Err(StoreError::Closed),
             };
-            Box::new(
+            let result_ok = result.is_ok();
+            let finish: Finish = Box::new(
                 move |conn: &Connection, commit: Result<(), Arc<db::Error>>| {
                     let result = match commit {
                         Ok(()) => result,
@@ -116,8 +170,10 @@ impl Writer {
                     }
                     let _ = answer.send(result);
                 },
-            )
+            );
+            (result_ok, finish)
         });
+        let job = Job { run, delivery };
         let sender = self
             .sender
             .lock()
@@ -146,55 +202,6 @@ impl Writer {
     }
 }
 
-fn in_savepoint<R>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
-    let result = savepoint(conn, f);
-    if result.is_err() {
-        // Whatever failed, the job's writes may be gone.
-        count_rollback();
-    }
-    result
-}
-
-fn savepoint<R>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
-    control(conn, "SAVEPOINT job")?;
-    let result = f(conn);
-    match &result {
-        Ok(_) => control(conn, "RELEASE job")?,
-        Err(_) => {
-            control(conn, "ROLLBACK TO job")?;
-            control(conn, "RELEASE job")?;
-        }
-    }
-    result
-}
-
-/// Runs one transaction-control statement (`BEGIN`, `SAVEPOINT`, `COMMIT`, ...) from the
-/// statement cache: `execute_batch` parsed its text again on every call, and `perf` showed
-/// `sqlite3_prepare_v3` at 4% of the writer thread for these five short statements.
-fn control(conn: &Connection, sql: &str) -> Result<(), db::Error> {
-    conn.prepare_cached(sql)?.execute([]).map(drop)
-}
-
-/// Begins a batch's transaction. SQLite: take the write lock now (`IMMEDIATE`), not at the
-/// first write. PostgreSQL: every instance's batches take one transaction-level advisory lock
-/// first, so batches commit one at a time across instances and message ids (taken inside the
-/// batch) appear in commit order — a reader that resumes after id N never misses one that
-/// commits later with a smaller id.
-fn begin(conn: &Connection) -> Result<(), db::Error> {
-    if conn.is_postgres() {
-        conn.revive()?;
-        conn.execute_batch("BEGIN; SELECT pg_advisory_xact_lock(7271)")
-    } else {
-        control(conn, "BEGIN IMMEDIATE")
-    }
-}
-
 /// The next job: what is queued, else after a few yields, else parked until one comes.
 /// `None` once every sender is gone.
 fn next_job(receiver: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
@@ -215,26 +222,67 @@ fn run(
     checkpointer: Option<Checkpointer>,
 ) -> Result<(), db::Error> {
     ROLLBACKS.set(Some(0));
+    ROUTES.set(Some(0));
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = next_job(&mut receiver) {
-        let begin = begin(conn).map_err(Arc::new);
-        if let Err(error) = begin {
+        // What the last batch read may have changed since (another instance's batch).
+        routes_may_change();
+        if let Err(error) = fence::begin(conn).map_err(Arc::new) {
             tracing::error!(error = %error, "store: cannot begin a transaction");
-            first(None)(conn, Err(error));
+            let _ = fence::rollback(conn);
+            (first.run)(None).1(conn, Err(error));
             continue;
         }
-        finishers.push(first(Some(conn)));
-        while finishers.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => finishers.push(job(Some(conn))),
-                Err(_) => break,
+        // Set when a savepoint or the counters could not be written: the batch is rolled back.
+        let mut broken: Option<Arc<db::Error>> = None;
+        let mut job = Some(first);
+        while let Some(current) = job.take() {
+            if !current.delivery {
+                routes_may_change();
             }
+            let (succeeded, finish) = (current.run)(Some(conn));
+            finishers.push(finish);
+            chat_counts::job_ended(succeeded);
+            if !succeeded {
+                // Whatever failed, the job's writes may be gone.
+                count_rollback();
+            }
+            let next = if finishers.len() < MAX_BATCH {
+                receiver.try_recv().ok()
+            } else {
+                None
+            };
+            // The counters are written before the commit and before a job that may read them,
+            // in the savepoint that stays open after this job (kept whatever the next one does).
+            let counts_due = next.as_ref().is_none_or(|next| !next.delivery);
+            let step = fence::end_job(conn, succeeded).and_then(|()| {
+                if counts_due {
+                    chat_counts::flush(conn)?;
+                }
+                if next.is_some() {
+                    fence::next_job(conn)?;
+                }
+                Ok(())
+            });
+            if let Err(error) = step {
+                broken = Some(Arc::new(error));
+                // Taken from the queue, so answered here: with the batch's failure.
+                if let Some(next) = next {
+                    finishers.push((next.run)(None).1);
+                }
+                break;
+            }
+            job = next;
         }
-        let commit = control(conn, "COMMIT").map_err(Arc::new);
+        let commit = match broken {
+            Some(error) => Err(error),
+            None => fence::commit(conn).map_err(Arc::new),
+        };
         if let Err(error) = &commit {
             count_rollback();
+            chat_counts::discard();
             tracing::error!(error = %error, batch = finishers.len(), "store: commit failed");
-            let _ = control(conn, "ROLLBACK");
+            let _ = fence::rollback(conn);
         }
         for finish in finishers.drain(..) {
             finish(conn, commit.clone());

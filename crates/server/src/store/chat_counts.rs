@@ -1,0 +1,159 @@
+//! Chats' message counters (`message_count`, `last_message_at`), added up over a writer batch
+//! and written once per chat, instead of one `UPDATE` of the chat's row per message.
+//!
+//! Why: a batch of sends to one chat updated the same row once per message. On PostgreSQL every
+//! update of a row in one transaction makes a new version of it that the next must find, so the
+//! update cost grew with the batch (23 µs per message at 50 per batch, as much as inserting the
+//! message, `pg_stat_statements`); on SQLite it rewrote the same page each time.
+//!
+//! A delivery counts its messages here ([`count`]); what a job counted joins the batch's only if
+//! the job succeeded ([`job_ended`]); the writer writes the batch's counts ([`flush`]) before it
+//! commits and before any job that is not a delivery, which may read or reset them (clearing
+//! messages, deleting a chat), each time outside that job's savepoint. Deliveries never read
+//! the counters. Off the writer thread, [`count`] writes at once.
+
+use std::cell::RefCell;
+
+use crate::store::db::{self, Connection, params};
+
+/// Messages counted for one chat: how many, and the time of the last.
+struct Counted {
+    chatid: String,
+    messages: i64,
+    last_at: i64,
+}
+
+/// The running job's counts and those of the batch's jobs that succeeded.
+#[derive(Default)]
+struct Pending {
+    job: Vec<Counted>,
+    batch: Vec<Counted>,
+}
+
+thread_local! {
+    /// Used only on a writer thread (one per store, so one database's counts).
+    static PENDING: RefCell<Pending> = RefCell::default();
+}
+
+fn add(list: &mut Vec<Counted>, chatid: &str, messages: i64, last_at: i64) {
+    match list.iter_mut().find(|counted| counted.chatid == chatid) {
+        Some(counted) => {
+            counted.messages += messages;
+            counted.last_at = last_at;
+        }
+        None => list.push(Counted {
+            chatid: chatid.to_owned(),
+            messages,
+            last_at,
+        }),
+    }
+}
+
+/// Counts one message stored in `chatid` at `at`: on the writer thread, for the batch's
+/// [`flush`]; elsewhere, at once.
+pub(super) fn count(conn: &Connection, chatid: &str, at: i64) -> Result<(), db::Error> {
+    if super::writer::routes_epoch().is_none() {
+        return write(conn, chatid, 1, at);
+    }
+    PENDING.with_borrow_mut(|pending| add(&mut pending.job, chatid, 1, at));
+    Ok(())
+}
+
+/// The running job ended: its counts join the batch's if it `succeeded`, else they are dropped
+/// with its savepoint's writes.
+pub(super) fn job_ended(succeeded: bool) {
+    PENDING.with_borrow_mut(|pending| {
+        let job = std::mem::take(&mut pending.job);
+        if succeeded {
+            for counted in job {
+                add(
+                    &mut pending.batch,
+                    &counted.chatid,
+                    counted.messages,
+                    counted.last_at,
+                );
+            }
+        }
+    });
+}
+
+/// Writes the batch's counts. On an error nothing is left pending: the caller rolls the batch
+/// back.
+pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
+    let batch = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
+    for counted in batch {
+        write(conn, &counted.chatid, counted.messages, counted.last_at)?;
+    }
+    Ok(())
+}
+
+/// Drops every count (the batch was rolled back).
+pub(super) fn discard() {
+    PENDING.with_borrow_mut(|pending| {
+        pending.job.clear();
+        pending.batch.clear();
+    });
+}
+
+fn write(conn: &Connection, chatid: &str, messages: i64, last_at: i64) -> Result<(), db::Error> {
+    conn.prepare_cached(
+        "UPDATE chats SET last_message_at = ?2, message_count = message_count + ?3
+         WHERE chatid = ?1",
+    )?
+    .execute(params![chatid, last_at, messages])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::SyncMode;
+    use crate::domain::ChatKind;
+    use crate::store::{Store, StoreError, chats};
+
+    /// The chat's `(message_count, last_message_at)` as a job of the writer reads them.
+    async fn counters(store: &Store) -> (i64, Option<i64>) {
+        store
+            .write(|conn| {
+                Ok(conn.query_row(
+                    "SELECT message_count, last_message_at FROM chats WHERE chatid = 'c'",
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?)
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn counts_of_deliveries_that_succeed_are_written_before_the_next_other_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        store
+            .write(|conn| chats::insert(conn, ChatKind::Group, "c", "c", &[], 1))
+            .await
+            .unwrap();
+        let deliver = |at: i64, fail: bool| {
+            store.writer.run_delivery(move |conn| {
+                super::count(conn, "c", at)?;
+                super::count(conn, "c", at + 1)?;
+                if fail {
+                    return Err(StoreError::Invalid("refused after counting".to_owned()));
+                }
+                Ok(())
+            })
+        };
+        // Queued together, so most likely one batch: the failed one's counts go with it, and
+        // the reading job after them sees the others'.
+        let (first, failed, last, read) = tokio::join!(
+            deliver(10, false),
+            deliver(20, true),
+            deliver(30, false),
+            counters(&store)
+        );
+        assert!(first.is_ok() && failed.is_err() && last.is_ok());
+        assert_eq!(read, (4, Some(31)));
+        // The same after the batches' commits, in a batch of its own.
+        assert_eq!(counters(&store).await, (4, Some(31)));
+        store.close().await.unwrap();
+    }
+}

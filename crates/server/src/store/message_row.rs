@@ -1,0 +1,77 @@
+//! The row of a pushed message in `message_rows`, and its count in its chat (`chat_counts.rs`:
+//! added up per batch).
+//!
+//! SQLite reads the new id from `last_insert_rowid` (a function call, no I/O). On PostgreSQL
+//! every statement is a round trip to the server, and the id took a second one
+//! (`SELECT lastval()`): there it comes back from the insert itself (`RETURNING`).
+
+use crate::store::db::{Connection, params};
+
+use super::StoreError;
+
+/// A message row to insert (the columns of `message_rows` a webhook message sets).
+pub(super) struct NewRow<'a> {
+    pub request_id: &'a str,
+    pub bot_key: i64,
+    pub bot_name: &'a str,
+    /// The chat whose counters the message moves.
+    pub chatid: &'a str,
+    pub chat_key: i64,
+    pub chat_kind: &'a str,
+    pub post_id: Option<&'a str>,
+    pub msgtype: &'a str,
+    pub content: &'a str,
+    pub visible_to: &'a str,
+    pub audience: &'a str,
+    pub mentions: Option<&'a str>,
+    pub created_at: i64,
+    pub request_lints: Option<&'a str>,
+    pub raw_body: Option<&'a [u8]>,
+    pub raw_content_at: Option<i64>,
+    pub reply: Option<&'a str>,
+    pub from_ip: Option<&'a str>,
+}
+
+/// The insert, for both engines (a macro, so that PostgreSQL's text can add to it with
+/// `concat!`).
+macro_rules! insert_sql {
+    () => {
+        "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind, post_id,
+             msgtype, content, visible_to, audience, mentions, created_at, request_lints,
+             raw_body, raw_content_at, reply, from_ip)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    };
+}
+
+/// Inserts `row` and counts it in its chat; the new message's id.
+pub(super) fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64, StoreError> {
+    let values = params![
+        row.request_id,
+        row.bot_key,
+        row.bot_name,
+        row.chat_key,
+        row.chat_kind,
+        row.post_id,
+        row.msgtype,
+        row.content,
+        row.visible_to,
+        row.audience,
+        row.mentions,
+        row.created_at,
+        row.request_lints,
+        row.raw_body,
+        row.raw_content_at,
+        row.reply,
+        row.from_ip,
+    ];
+    let id = if conn.is_postgres() {
+        conn.query_row(concat!(insert_sql!(), " RETURNING id"), values, |found| {
+            found.get(0)
+        })?
+    } else {
+        conn.prepare_cached(insert_sql!())?.execute(values)?;
+        conn.last_insert_rowid()?
+    };
+    super::chat_counts::count(conn, row.chatid, row.created_at)?;
+    Ok(id)
+}
