@@ -163,6 +163,10 @@ async fn events(
 /// fallen behind, the store failed); a `None` cursor ends it after these events.
 async fn next_batch(mut cursor: Cursor) -> (AppState, Vec<Event>, Option<Cursor>) {
     let state = cursor.state.clone();
+    if *cursor.shutdown.borrow() {
+        // Also between the batches of a long replay.
+        return (state, Vec::new(), None);
+    }
     if let Some(after) = cursor.replay_after {
         match replay_page(&state, after).await {
             Ok(page) if !page.is_empty() => {
