@@ -1,62 +1,20 @@
 //! Two `hookpit serve` processes on one PostgreSQL (`--database`), as a team runs them behind a
 //! load balancer: one is killed with SIGKILL while both take sends, and every send either
 //! instance acknowledged is stored exactly once. PostgreSQL is a throwaway cluster
-//! (`scripts/postgres.sh`: initdb in a temporary directory, a free loopback port), never a
-//! server the machine runs.
+//! ([`Postgres`]), never a server the machine runs.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hookpit_server::store::DEMO_GROUP;
+use hookpit_server::testing::Postgres;
 use serde_json::{Value, json};
 
 /// Concurrent senders: enough that requests are in flight at the kill.
 const SENDERS: usize = 8;
-
-/// A throwaway PostgreSQL cluster, stopped and removed when dropped.
-struct Postgres {
-    dir: PathBuf,
-    url: String,
-}
-
-fn postgres_script(args: &[&str]) -> String {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/postgres.sh");
-    let output = Command::new(script)
-        .args(args)
-        .output()
-        .expect("scripts/postgres.sh runs");
-    assert!(
-        output.status.success(),
-        "scripts/postgres.sh {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-impl Postgres {
-    fn start() -> Postgres {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("hookpit-pg-cli-{}-{nanos}", std::process::id()));
-        let url = postgres_script(&["start", dir.to_str().expect("UTF-8 temp dir")]);
-        Postgres { dir, url }
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        if let Some(dir) = self.dir.to_str() {
-            postgres_script(&["stop", dir]);
-        }
-    }
-}
 
 /// One `hookpit serve` process on `database`.
 struct Instance {
@@ -144,8 +102,8 @@ async fn stored_texts(http: &reqwest::Client, base: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_of_two_instances_killed_under_load_loses_no_acknowledged_message() {
     let pg = Postgres::start();
-    let mut a = Instance::start(&pg.url);
-    let b = Instance::start(&pg.url);
+    let mut a = Instance::start(pg.url());
+    let b = Instance::start(pg.url());
     let targets = Arc::new([a.webhook.clone(), b.webhook.clone()]);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))

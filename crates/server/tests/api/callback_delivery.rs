@@ -468,7 +468,7 @@ async fn the_callback_log_lists_by_bot_and_chat() {
 
 #[tokio::test]
 async fn two_instances_on_one_database_deliver_each_callback_once() {
-    let pg = crate::support::postgres::Postgres::start();
+    let pg = hookpit_server::testing::Postgres::start();
     let database = pg.database();
     let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
     let (a, b) = tokio::join!(on(database.clone()), on(database));
@@ -501,7 +501,7 @@ async fn two_instances_on_one_database_deliver_each_callback_once() {
 
 #[tokio::test]
 async fn an_inbox_on_one_instance_follows_a_callback_queued_and_delivered_through_another() {
-    let pg = crate::support::postgres::Postgres::start();
+    let pg = hookpit_server::testing::Postgres::start();
     let database = pg.database();
     let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
     let (a, b) = tokio::join!(on(database.clone()), on(database));

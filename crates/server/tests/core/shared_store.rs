@@ -11,9 +11,9 @@ use futures_util::future::join_all;
 use hookpit_server::store::{DEMO_BOT_ID, DEMO_GROUP};
 
 use crate::support::events::{last_event_id, read_until, streamed_texts};
-use crate::support::postgres::Postgres;
 use crate::support::redis::Redis;
 use crate::support::{TestServer, text};
+use hookpit_server::testing::Postgres;
 
 async fn on(database: &str, redis: Option<&Redis>) -> TestServer {
     let database = database.to_owned();

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod events;
-pub mod postgres;
 pub mod receiver;
 pub mod redis;
 

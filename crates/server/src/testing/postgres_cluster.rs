@@ -1,6 +1,7 @@
-//! A throwaway PostgreSQL cluster for the tests of instances sharing one database:
-//! `scripts/postgres.sh` in a temporary directory (initdb as the `postgres` user, trust auth, a
-//! free loopback port), stopped and removed when dropped. Never a server the machine runs.
+//! A throwaway PostgreSQL cluster for the tests of instances sharing one database (the server's
+//! and the CLI's): `scripts/postgres.sh` in a temporary directory (initdb as the `postgres`
+//! user, trust auth, a free loopback port), stopped and removed when dropped. Never a server the
+//! machine runs. It needs the workspace's `scripts/` (the tests run from the repository).
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -5,7 +5,8 @@
 //!
 //! With `HOOKPIT_TEST_DATABASE=postgres://USER@HOST:PORT/DB` set (as `scripts/test` does, on a
 //! throwaway cluster it starts), each sandbox gets a fresh database of its own on that server
-//! instead of SQLite, so the same suites run on both stores.
+//! instead of SQLite, so the same suites run on both stores. Tests of several instances on one
+//! database start a cluster of their own ([`Postgres`]).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -17,6 +18,10 @@
 //! sandbox.stop().await;
 //! # }
 //! ```
+
+mod postgres_cluster;
+
+pub use postgres_cluster::Postgres;
 
 use std::path::Path;
 use std::sync::Arc;
