@@ -13,7 +13,7 @@ use crate::admin::get;
 use crate::callbacks::{BOT_NAME, configure_demo, open_single_chat, write};
 use crate::support::events::read_until;
 use crate::support::receiver::{Answer, Receiver};
-use crate::support::{TestServer, text};
+use crate::support::{TestServer, text, two_instances};
 
 /// The callback log entry `id`, once its status is `status` (at most 10 s).
 async fn callback_when(server: &TestServer, id: i64, status: &str) -> Value {
@@ -469,9 +469,7 @@ async fn the_callback_log_lists_by_bot_and_chat() {
 #[tokio::test]
 async fn two_instances_on_one_database_deliver_each_callback_once() {
     let pg = hookpit_server::testing::Postgres::start();
-    let database = pg.database();
-    let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
-    let (a, b) = tokio::join!(on(database.clone()), on(database));
+    let (a, b) = two_instances(&pg.database()).await;
     let receiver = Receiver::start(CallbackFormat::Xml).await;
     configure_demo(&a, &receiver).await;
     // Slow answers: both instances' consumers look at the queue while each attempt is running.
@@ -502,9 +500,7 @@ async fn two_instances_on_one_database_deliver_each_callback_once() {
 #[tokio::test]
 async fn an_inbox_on_one_instance_follows_a_callback_queued_and_delivered_through_another() {
     let pg = hookpit_server::testing::Postgres::start();
-    let database = pg.database();
-    let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
-    let (a, b) = tokio::join!(on(database.clone()), on(database));
+    let (a, b) = two_instances(&pg.database()).await;
     let receiver = Receiver::start(CallbackFormat::Xml).await;
     configure_demo(&a, &receiver).await;
     receiver.answer([Answer::Slowly(Duration::from_millis(200))]);

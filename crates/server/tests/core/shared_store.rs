@@ -12,7 +12,7 @@ use hookpit_server::store::{DEMO_BOT_ID, DEMO_GROUP};
 
 use crate::support::events::{last_event_id, read_until, streamed_texts};
 use crate::support::redis::Redis;
-use crate::support::{TestServer, text};
+use crate::support::{TestServer, text, two_instances};
 use hookpit_server::testing::Postgres;
 
 async fn on(database: &str, redis: Option<&Redis>) -> TestServer {
@@ -39,7 +39,7 @@ async fn texts_in_demo_group(server: &TestServer) -> Vec<String> {
 async fn instances_started_at_once_share_one_workspace_and_see_each_others_writes() {
     let pg = Postgres::start();
     let database = pg.database();
-    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    let (a, b) = two_instances(&database).await;
     // The demo workspace exists once, as on a single instance.
     let alone = TestServer::start_with(|c| c.database = None).await;
     let demo_bots = "SELECT COUNT(*) FROM bots WHERE is_demo = 1";
@@ -73,7 +73,7 @@ async fn instances_started_at_once_share_one_workspace_and_see_each_others_write
 async fn media_uploaded_through_one_instance_is_sent_and_downloaded_through_another() {
     let pg = Postgres::start();
     let database = pg.database();
-    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    let (a, b) = two_instances(&database).await;
     let media_id = a.upload_file("report.pdf", b"%PDF-1.4 shared").await;
     let body = format!(
         r#"{{"chatid": "{DEMO_GROUP}", "msgtype": "file", "file": {{"media_id": "{media_id}"}}}}"#
@@ -170,7 +170,7 @@ async fn while_postgres_is_down_sends_get_minus_1_and_it_recovers_without_a_rest
 async fn an_event_stream_on_one_instance_carries_what_another_did_and_catches_up_by_id() {
     let pg = Postgres::start();
     let database = pg.database();
-    let (a, b) = tokio::join!(on(&database, None), on(&database, None));
+    let (a, b) = two_instances(&database).await;
     let open = |last: Option<i64>| {
         let request = b.http.get(b.url("/api/v1/events"));
         let request = match last {

@@ -29,6 +29,13 @@ impl std::ops::Deref for TestServer {
     }
 }
 
+/// Two servers started at once on one PostgreSQL `database`, as instances behind a load
+/// balancer.
+pub async fn two_instances(database: &str) -> (TestServer, TestServer) {
+    let on = |database: String| TestServer::start_with(move |c| c.database = Some(database));
+    tokio::join!(on(database.to_owned()), on(database.to_owned()))
+}
+
 /// What [`TestServer::split`] keeps to start again.
 pub struct Relaunch(hookpit_server::testing::Relaunch);
 
