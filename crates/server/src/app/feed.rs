@@ -96,7 +96,7 @@ pub async fn follow(state: AppState, mut notices: mpsc::UnboundedReceiver<Notice
     // Set when a read failed: read again after a pause even if no notice comes.
     let mut behind = false;
     loop {
-        let notice = tokio::select! {
+        let first = tokio::select! {
             notice = notices.recv() => match notice {
                 Some(notice) => notice,
                 None => return,
@@ -104,48 +104,80 @@ pub async fn follow(state: AppState, mut notices: mpsc::UnboundedReceiver<Notice
             () = tokio::time::sleep(RETRY_AFTER), if behind => Notice::Committed,
             _ = shutdown.changed() => return,
         };
-        match notice {
-            Notice::Committed => {
-                // Notices that came meanwhile are covered by this one read.
-                while let Ok(Notice::Committed) = notices.try_recv() {}
-                match announce_after(&state, announced).await {
-                    Ok(last) => {
-                        announced = last;
-                        behind = false;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "live updates: cannot read new messages");
-                        behind = true;
-                    }
-                }
+        // Whatever else came meanwhile, in order.
+        let mut pending = vec![first];
+        while let Ok(notice) = notices.try_recv() {
+            pending.push(notice);
+        }
+        for step in steps(pending) {
+            match step {
+                Step::Read => behind = !read_new(&state, &mut announced).await,
+                Step::Show(notice) => show(&state, notice).await,
             }
-            Notice::Cleared => {
-                let _ = state.events.send(Event::Cleared);
-            }
-            Notice::Event(json) => from_remote(&state, &json).await,
         }
     }
 }
 
-/// Announces the messages above `after`, oldest first; returns the last id announced.
-async fn announce_after(state: &AppState, mut after: i64) -> Result<i64, crate::store::StoreError> {
+/// What the feed does for one notice or a run of them.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// Read and announce the new messages.
+    Read,
+    /// Show a notice that is not about new messages.
+    Show(Notice),
+}
+
+/// The steps for `notices`, in their order: a run of `Committed` is one read.
+fn steps(notices: Vec<Notice>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for notice in notices {
+        match notice {
+            Notice::Committed if steps.last() == Some(&Step::Read) => {}
+            Notice::Committed => steps.push(Step::Read),
+            other => steps.push(Step::Show(other)),
+        }
+    }
+    steps
+}
+
+/// Shows a notice that is not about new messages.
+async fn show(state: &AppState, notice: Notice) {
+    match notice {
+        Notice::Committed => {}
+        Notice::Cleared => {
+            let _ = state.events.send(Event::Cleared);
+        }
+        Notice::Event(json) => from_remote(state, &json).await,
+    }
+}
+
+/// Announces the messages committed past `announced`, oldest first, moving it on as it goes
+/// (a read that fails halfway repeats nothing next time). `false` when the store failed.
+async fn read_new(state: &AppState, announced: &mut i64) -> bool {
     loop {
         let page = state
             .store
             .list_messages(MessageQuery {
-                after: Some(after),
+                after: Some(*announced),
                 limit: PAGE,
                 ascending: true,
                 ..MessageQuery::default()
             })
-            .await?;
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                tracing::warn!(%error, "live updates: cannot read new messages");
+                return false;
+            }
+        };
         let full = page.len() == PAGE as usize;
         for message in page {
-            after = message.id;
+            *announced = message.id;
             let _ = state.events.send(Event::Message(Arc::new(message)));
         }
         if !full {
-            return Ok(after);
+            return true;
         }
     }
 }
@@ -174,5 +206,32 @@ async fn from_remote(state: &AppState, json: &str) {
                 let _ = state.events.send(Event::Relay(Arc::new(view)));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_of_commits_is_one_read_and_nothing_else_is_dropped_or_reordered() {
+        let event = || Notice::Event("{}".to_owned());
+        let notices = vec![
+            Notice::Committed,
+            Notice::Committed,
+            Notice::Cleared,
+            event(),
+            Notice::Committed,
+            Notice::Committed,
+        ];
+        assert_eq!(
+            steps(notices),
+            [
+                Step::Read,
+                Step::Show(Notice::Cleared),
+                Step::Show(event()),
+                Step::Read
+            ]
+        );
     }
 }
