@@ -13,6 +13,8 @@ use hookpit_server::store::DEMO_GROUP;
 use hookpit_server::testing::Postgres;
 use serde_json::{Value, json};
 
+use crate::helpers::command;
+
 /// Concurrent senders: enough that requests are in flight at the kill.
 const SENDERS: usize = 8;
 
@@ -27,13 +29,19 @@ struct Instance {
 impl Instance {
     fn start(database: &str) -> Instance {
         let data = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hookpit"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--limits", "off"])
-            .args(["--database", database, "--data"])
-            .arg(data.path())
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
+        let data_dir = data.path().to_str().expect("UTF-8 temp dir");
+        let args = [
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--limits",
+            "off",
+            "--database",
+            database,
+            "--data",
+            data_dir,
+        ];
+        let mut child = command(data.path(), &args, &[("RUST_LOG", "error")])
             .stderr(Stdio::null())
             .spawn()
             .expect("hookpit serve starts");
