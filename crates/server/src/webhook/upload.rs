@@ -127,10 +127,16 @@ pub(super) async fn upload_media(
             .map(|d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
         placeholder: false,
     };
-    let Some(temp) = part.file else {
+    let Some(mut temp) = part.file else {
         // A part is only chosen with its file; an empty one is refused above (44001).
         return call.refuse(&state, &ErrorCode::EMPTY_MEDIA_DATA, b"");
     };
+    // tokio's `write_all` returns once the last chunk is handed to a blocking thread, not once
+    // it is written: the store reads (PostgreSQL) or fsyncs (SQLite) the file by its path next.
+    if let Err(error) = temp.file.flush().await {
+        tracing::error!(error = %error, "upload: cannot write the temporary file");
+        return call.refuse(&state, &ErrorCode::SYSTEM_ERROR, b"");
+    }
     let temp_path = temp.path.clone();
     if let Err(error) = state.store.insert_media_file(media, temp_path).await {
         tracing::error!(error = %error, "upload: cannot store the media");

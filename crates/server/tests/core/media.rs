@@ -287,3 +287,24 @@ async fn video_uploads_need_their_flag_and_the_sandbox_accepts_any_key_for_uploa
     assert_eq!(image.errcode(), 40005, "image is not enabled");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn every_byte_of_an_acknowledged_upload_is_stored_however_fast_it_is_read_back() {
+    let server = TestServer::start().await;
+    // Several chunks each (the last one is what a write still in flight would lose), each file
+    // different, downloaded as soon as the upload is acknowledged.
+    for n in 0..12u8 {
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 ^ n).collect();
+        let media_id = server.upload_file(&format!("part-{n}.bin"), &bytes).await;
+        let stored = server
+            .server
+            .state()
+            .store
+            .media_bytes(&media_id)
+            .await
+            .unwrap()
+            .expect("the bytes of an acknowledged upload");
+        assert_eq!(stored.len(), bytes.len(), "file {n}");
+        assert!(stored == bytes, "file {n}: other bytes");
+    }
+}
