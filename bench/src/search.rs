@@ -143,6 +143,7 @@ async fn fill(sandbox: &Sandbox, from: u64, to: u64) -> anyhow::Result<()> {
                     request_lints: Vec::new(),
                     passive: false,
                     relay: None,
+                    key_check: None,
                 })
                 .await
                 .map(drop)

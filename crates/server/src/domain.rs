@@ -142,6 +142,9 @@ pub struct Bot {
 pub struct BotIdentity {
     pub id: String,
     pub name: String,
+    /// On a store other instances share, the bots' epoch this was read at, which the delivery
+    /// confirms in its transaction (`store/key_map.rs`); `None` where the answer is exact.
+    pub key_epoch: Option<i64>,
 }
 
 /// A new bot.

@@ -1,8 +1,11 @@
 //! Bots: CRUD, lookup by key, chat membership and subscription scope (their single chats are
 //! in `single_chat.rs`).
 
+use std::sync::Arc;
+
 use crate::store::db::{Connection, OptionalExtension, params};
 
+use super::key_map::{self, Lookup};
 use super::{Store, StoreError, chats, random_id, users};
 use crate::clock::rfc3339;
 use crate::domain::{Bot, BotIdentity, BotPatch, ChatKind, NewBot, NewOutboxEntry};
@@ -164,28 +167,31 @@ impl Store {
         self.read(move |conn| by_key(conn, &key)).await
     }
 
-    /// The id and name of the bot holding `key`: the webhook's lookup, one indexed read.
+    /// The id and name of the bot holding `key`: the webhook's lookup, from memory when the
+    /// key map can answer (`key_map.rs`), else one indexed read.
     pub async fn bot_identity(&self, key: &str) -> Result<Option<BotIdentity>, StoreError> {
-        if let Ok(bot) = self.keys.get(key) {
-            return Ok(bot);
+        match self.keys.get(key) {
+            Lookup::Found(bot) => return Ok(Some(bot)),
+            Lookup::Absent => return Ok(None),
+            Lookup::Ask => {}
+        }
+        if self.keys.should_reload() {
+            let keys = Arc::clone(&self.keys);
+            let reloaded = self
+                .read(move |conn| {
+                    keys.reload(conn);
+                    Ok(())
+                })
+                .await;
+            self.keys.reloaded();
+            reloaded?;
+            if let Lookup::Found(bot) = self.keys.get(key) {
+                return Ok(Some(bot));
+            }
         }
         let key = key.to_owned();
-        self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT id, name FROM bots WHERE key = ?1
-                     UNION ALL SELECT b.id, b.name FROM bot_key_aliases a JOIN bots b
-                         ON b.id = a.bot_id WHERE a.key = ?1",
-                )?
-                .query_row([&key], |row| {
-                    Ok(BotIdentity {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                    })
-                })
-                .optional()?)
-        })
-        .await
+        let found = self.read(move |conn| key_map::identity(conn, &key)).await?;
+        Ok(self.keys.asked(found))
     }
 
     /// Creates a bot (key generated when absent).

@@ -16,6 +16,10 @@ use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use serde_json::Value;
 
+use std::cell::Cell;
+use std::sync::Arc;
+
+use super::key_map::{self, KeyCheck, KeyMap};
 use super::route::{Target, refuse, route};
 use super::{Store, StoreError, chats, random_id, users};
 use crate::domain::{ChatKind, MessageLint, StoredMessage};
@@ -42,6 +46,9 @@ pub struct Delivery {
     pub passive: bool,
     /// The relay's outbox entry when the bot forwards to real WeCom, queued with the messages.
     pub relay: Option<crate::domain::NewOutboxEntry>,
+    /// On a shared store, the key `bot_id` was looked up by, confirmed in the transaction
+    /// (`key_map.rs`); `None` when the identity is exact.
+    pub key_check: Option<KeyCheck>,
 }
 
 impl Store {
@@ -50,9 +57,56 @@ impl Store {
     /// # Errors
     /// [`StoreError::Refused`] with the errcode when WeCom's rules refuse it (nothing stored).
     pub async fn deliver(&self, delivery: Delivery) -> Result<Vec<StoredMessage>, StoreError> {
+        let keys = Arc::clone(&self.keys);
         self.writer
-            .run_delivery(move |conn| deliver(conn, &delivery))
+            .run_delivery(move |conn| {
+                let mut delivery = delivery;
+                confirm_key(conn, &keys, &mut delivery)?;
+                deliver(conn, &delivery)
+            })
             .await
+    }
+}
+
+thread_local! {
+    /// The bots' epoch this writer thread read in its current batch, with the
+    /// [`super::writer::routes_epoch`] it was read at: nothing but this instance's own jobs
+    /// writes while a batch holds the lock, and those move that epoch first.
+    static BOTS_EPOCH: Cell<Option<(u64, i64)>> = const { Cell::new(None) };
+}
+
+/// On a shared store: the delivery's bot is still the one its key names, or it is resolved
+/// again here, in the transaction (see `key_map.rs`). A key no bot holds any more is 93000.
+fn confirm_key(
+    conn: &Connection,
+    keys: &KeyMap,
+    delivery: &mut Delivery,
+) -> Result<(), StoreError> {
+    let Some(check) = delivery.key_check.take() else {
+        return Ok(());
+    };
+    let batch = super::writer::routes_epoch();
+    let now = match BOTS_EPOCH.get() {
+        Some((read_in, epoch)) if batch == Some(read_in) => epoch,
+        _ => {
+            let epoch = key_map::epoch(conn)?;
+            keys.confirm(epoch);
+            if let Some(batch) = batch {
+                BOTS_EPOCH.set(Some((batch, epoch)));
+            }
+            epoch
+        }
+    };
+    if now == check.epoch {
+        return Ok(());
+    }
+    match key_map::identity(conn, &check.key)? {
+        Some(bot) => {
+            delivery.bot_id = bot.id;
+            delivery.bot_name = bot.name;
+            Ok(())
+        }
+        None => Err(StoreError::Refused(ErrorCode::INVALID_WEBHOOK_URL)),
     }
 }
 
@@ -124,29 +178,32 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             None => (None, None),
         };
         let mentions_column = json_unless_empty(&mentions)?;
-        let id = super::message_row::insert(
-            conn,
-            &super::message_row::NewRow {
-                request_id: &delivery.request_id,
-                bot_key: message_key(conn, &delivery.bot_id)?,
-                bot_name: &delivery.bot_name,
-                chatid: &target.chatid,
-                chat_key: message_key(conn, &target.chatid)?,
-                chat_kind: target.kind.as_str(),
-                post_id: post.as_ref().map(Post::id),
-                msgtype: msgtype.as_str(),
-                content: &content_text,
-                visible_to: &visible_column,
-                audience: &target.audience,
-                mentions: mentions_column.as_deref(),
-                created_at: delivery.now,
-                request_lints: request_lints.as_deref(),
-                raw_body,
-                raw_content_at,
-                reply: folded.as_ref().and(reply),
-                from_ip: folded.as_ref().map(|_| delivery.from_ip.as_str()),
-            },
-        )?;
+        let row = super::message_row::NewRow {
+            request_id: &delivery.request_id,
+            bot_key: message_key(conn, &delivery.bot_id)?,
+            bot_name: &delivery.bot_name,
+            chatid: &target.chatid,
+            chat_key: message_key(conn, &target.chatid)?,
+            chat_kind: target.kind.as_str(),
+            post_id: post.as_ref().map(Post::id),
+            msgtype: msgtype.as_str(),
+            content: &content_text,
+            visible_to: &visible_column,
+            audience: &target.audience,
+            mentions: mentions_column.as_deref(),
+            created_at: delivery.now,
+            request_lints: request_lints.as_deref(),
+            raw_body,
+            raw_content_at,
+            reply: folded.as_ref().and(reply),
+            from_ip: folded.as_ref().map(|_| delivery.from_ip.as_str()),
+        };
+        // A group's rows are read by no later delivery of the batch (see `row_batch.rs`).
+        let id = if target.kind == ChatKind::Group && post.is_none() {
+            super::message_row::insert_or_defer(conn, &row, count - index - 1)?
+        } else {
+            super::message_row::insert(conn, &row)?
+        };
         if let Some(Post::New(post_id)) = &post {
             chats::insert_post(
                 conn,

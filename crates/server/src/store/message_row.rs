@@ -43,6 +43,22 @@ macro_rules! insert_sql {
     };
 }
 
+/// Inserts `row` and counts it in its chat, or on PostgreSQL's writer thread leaves it for the
+/// batch's one insert (`row_batch.rs`; only for a row no later delivery reads: a group's);
+/// `more` rows of the same job follow. The new message's id.
+pub(super) fn insert_or_defer(
+    conn: &Connection,
+    row: &NewRow<'_>,
+    more: usize,
+) -> Result<i64, StoreError> {
+    if !super::row_batch::applies(conn) {
+        return insert(conn, row);
+    }
+    let id = super::row_batch::defer(conn, row, more)?;
+    super::chat_counts::count(conn, row.chatid, row.created_at)?;
+    Ok(id)
+}
+
 /// Inserts `row` and counts it in its chat; the new message's id.
 pub(super) fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64, StoreError> {
     let values = params![

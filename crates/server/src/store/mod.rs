@@ -61,6 +61,7 @@ mod raw_body;
 mod read_pool;
 mod relay;
 mod route;
+mod row_batch;
 mod search;
 mod single_chat;
 mod sqlite;
@@ -76,6 +77,7 @@ pub use deliver::Delivery;
 pub use demo::{
     DEMO_BLACKBOARD, DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_DOCUMENT_KEYS, DEMO_GROUP, DEMO_POST,
 };
+pub use key_map::KeyCheck;
 use key_map::KeyMap;
 pub use outbox::OutboxQuery;
 pub use people::picture_key;

@@ -261,6 +261,25 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER message_rows_committed AFTER INSERT ON message_rows
         FOR EACH STATEMENT EXECUTE FUNCTION messages_committed();
     ",
+    // 4: the bots' epoch, moved by every statement that writes bots or their other keys, so
+    // each instance's key map (`key_map.rs`) can tell whether it is still exact. One row; the
+    // writers' batches are serialized by their advisory lock, so its row lock waits on nothing.
+    r"
+    CREATE TABLE bot_epoch (
+        one   BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+        value BIGINT NOT NULL
+    );
+    INSERT INTO bot_epoch (value) VALUES (1);
+    CREATE FUNCTION bots_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE bot_epoch SET value = value + 1;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER bots_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON bots
+        FOR EACH STATEMENT EXECUTE FUNCTION bots_changed();
+    CREATE TRIGGER bot_key_aliases_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+        ON bot_key_aliases FOR EACH STATEMENT EXECUTE FUNCTION bots_changed();
+    ",
 ];
 
 /// Runs the migrations not yet applied, one at a time under [`MIGRATION_LOCK`].

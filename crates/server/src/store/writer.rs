@@ -26,10 +26,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::checkpoint::Checkpointer;
-use super::{chat_counts, fence};
+use super::{chat_counts, fence, row_batch};
 
 /// Most jobs in one transaction: bounds the latency of the first job of a large batch.
-const MAX_BATCH: usize = 512;
+pub(super) const MAX_BATCH: usize = 512;
 
 /// `yield_now` calls on an empty queue before parking: a few microseconds, far below one commit.
 const IDLE_YIELDS: usize = 16;
@@ -240,9 +240,11 @@ fn run(
             if !current.delivery {
                 routes_may_change();
             }
+            row_batch::job_taken(receiver.len());
             let (succeeded, finish) = (current.run)(Some(conn));
             finishers.push(finish);
             chat_counts::job_ended(succeeded);
+            row_batch::job_ended(succeeded);
             if !succeeded {
                 // Whatever failed, the job's writes may be gone.
                 count_rollback();
@@ -252,12 +254,14 @@ fn run(
             } else {
                 None
             };
-            // The counters are written before the commit and before a job that may read them,
-            // in the savepoint that stays open after this job (kept whatever the next one does).
+            // The counters and the deferred rows are written before the commit and before a job
+            // that may read them, in the savepoint that stays open after this job (kept whatever
+            // the next one does).
             let counts_due = next.as_ref().is_none_or(|next| !next.delivery);
             let step = fence::end_job(conn, succeeded).and_then(|()| {
                 if counts_due {
                     chat_counts::flush(conn)?;
+                    row_batch::flush(conn)?;
                 }
                 if next.is_some() {
                     fence::next_job(conn)?;
@@ -278,6 +282,7 @@ fn run(
             Some(error) => Err(error),
             None => fence::commit(conn).map_err(Arc::new),
         };
+        row_batch::batch_ended();
         if let Err(error) = &commit {
             count_rollback();
             chat_counts::discard();

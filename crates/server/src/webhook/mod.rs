@@ -139,6 +139,8 @@ async fn resolve_bot(state: &AppState, key: &str, now: i64) -> Result<BotIdentit
                     Ok(BotIdentity {
                         id: bot.id,
                         name: bot.name,
+                        // Made by this call; a deletion racing it is as if it came after.
+                        key_epoch: None,
                     })
                 }
                 Err(error) => {

@@ -31,7 +31,7 @@ use crate::app::AppState;
 use crate::domain::MessageLint;
 use crate::fault;
 use crate::http::KeepWaiting;
-use crate::store::{Delivery, StoreError};
+use crate::store::{Delivery, KeyCheck, StoreError};
 
 /// The send endpoint, for any method.
 // [U] a method other than POST: answered as a request without a body (40008 after the key).
@@ -126,7 +126,12 @@ pub(super) async fn send(
         &request_id,
         send.request.chatid.as_deref().unwrap_or("@all_group"),
     );
+    let key_check = bot.key_epoch.map(|epoch| KeyCheck {
+        key: call.key.clone(),
+        epoch,
+    });
     let delivery = Delivery {
+        key_check,
         request_id,
         bot_id: bot.id,
         bot_name: bot.name,

@@ -143,7 +143,9 @@ async fn a_passive_text_reply_is_posted_into_the_chat_as_the_bot() {
     receiver.answer([reply(message::text("hello <@zhangsan>"))]);
     let id = mention(&server, "hi").await;
     let entry = callback_when(&server, id, "delivered").await;
-    let message_id = entry["reply"]["message_id"].as_i64().expect("posted");
+    let message_id = entry["reply"]["message_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("posted: {entry}"));
     let posted = get(&server, &format!("/messages/{message_id}")).await.body;
     assert_eq!(posted["chatid"], DEMO_GROUP, "{posted} {entry}");
     assert_eq!(posted["bot"]["id"], DEMO_BOT_ID);
@@ -181,7 +183,9 @@ async fn a_passive_markdown_reply_keeps_its_buttons() {
     receiver.answer([Answer::Reply(markdown)]);
     let id = mention(&server, "menu").await;
     let entry = callback_when(&server, id, "delivered").await;
-    let message_id = entry["reply"]["message_id"].as_i64().expect("posted");
+    let message_id = entry["reply"]["message_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("posted: {entry}"));
     let posted = get(&server, &format!("/messages/{message_id}")).await.body;
     assert_eq!(posted["msgtype"], "markdown");
     assert_eq!(posted["content"]["attachments"][0]["callback_id"], "cb");

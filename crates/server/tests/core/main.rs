@@ -20,6 +20,7 @@ mod routing;
 mod sdk;
 mod send;
 mod shared_faults;
+mod shared_keys;
 mod shared_limits;
 mod shared_store;
 mod single_chat;

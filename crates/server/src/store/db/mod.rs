@@ -205,6 +205,27 @@ impl<T: Param> Param for &T {
     }
 }
 
+/// A parameter only PostgreSQL binds: an array for `unnest` (`row_batch.rs`). Bound on SQLite it
+/// is an error, never a silent NULL.
+pub struct PgOnly<T>(pub T);
+
+impl<T> rusqlite::ToSql for PgOnly<T> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Err(rusqlite::Error::ToSqlConversionFailure(
+            "a PostgreSQL-only parameter bound on SQLite".into(),
+        ))
+    }
+}
+
+impl<T: ::postgres::types::ToSql + Sync> Param for PgOnly<T> {
+    fn as_sqlite(&self) -> &dyn rusqlite::ToSql {
+        self
+    }
+    fn to_postgres(&self) -> PgValue<'_> {
+        PgValue::Borrowed(&self.0)
+    }
+}
+
 /// A dynamically typed parameter (filters built at run time).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
