@@ -51,7 +51,7 @@ pub(super) fn insert_or_defer(
     row: &NewRow<'_>,
     more: usize,
 ) -> Result<i64, StoreError> {
-    if !super::row_batch::applies(conn) {
+    if !super::row_batch::applies(conn, more) {
         return insert(conn, row);
     }
     let id = super::row_batch::defer(conn, row, more)?;

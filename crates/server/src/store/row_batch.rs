@@ -69,9 +69,14 @@ thread_local! {
     static PENDING: RefCell<Pending> = RefCell::default();
 }
 
-/// Whether [`defer`] can take a row on this connection and thread.
-pub(super) fn applies(conn: &Connection) -> bool {
-    conn.is_postgres() && super::writer::routes_epoch().is_some()
+/// Whether [`defer`] should take a row on this connection and thread, `more` rows of the same
+/// job following: on a PostgreSQL writer, unless the row is the batch's only one (no job queued
+/// behind, no id reserved yet), which one `INSERT … RETURNING id` stores in one round trip
+/// instead of two (the reservation and the batch's insert).
+pub(super) fn applies(conn: &Connection, more: usize) -> bool {
+    conn.is_postgres()
+        && super::writer::routes_epoch().is_some()
+        && PENDING.with_borrow(|pending| more > 0 || pending.queued > 0 || !pending.ids.is_empty())
 }
 
 /// The writer took a job with `queued` more behind it.
@@ -294,20 +299,22 @@ mod tests {
             .write(|conn| chats::insert(conn, ChatKind::Group, "c", "c", &[], 1))
             .await
             .unwrap();
-        let deliver = |request_id: &'static str, fail: bool| {
+        // Each job stores two rows, so that the first is deferred whatever else is queued.
+        let deliver = |rows: [&'static str; 2], fail: bool| {
             store.writer.run_delivery(move |conn| {
-                let id = insert_or_defer(conn, &row(request_id), 0)?;
+                let first = insert_or_defer(conn, &row(rows[0]), 1)?;
+                let second = insert_or_defer(conn, &row(rows[1]), 0)?;
                 // Left for the batch's insert: not in the table yet.
                 let now: i64 = conn.query_row(
-                    "SELECT COUNT(*) FROM message_rows WHERE request_id = ?1",
-                    [request_id],
+                    "SELECT COUNT(*) FROM message_rows WHERE request_id IN (?1, ?2)",
+                    rows,
                     |row| row.get(0),
                 )?;
-                assert_eq!(now, 0, "{request_id} was inserted at once");
+                assert_eq!(now, 0, "{rows:?} inserted at once");
                 if fail {
-                    return Err(StoreError::Invalid("refused after its row".to_owned()));
+                    return Err(StoreError::Invalid("refused after its rows".to_owned()));
                 }
-                Ok(id)
+                Ok([first, second])
             })
         };
         let read = store.write(|conn| {
@@ -319,18 +326,21 @@ mod tests {
         // Queued together, so most likely one batch: the failed job's row goes with it, and the
         // reading job behind them sees the others' with the ids they were answered.
         let (first, failed, last, seen) = tokio::join!(
-            deliver("a", false),
-            deliver("b", true),
-            deliver("c", false),
+            deliver(["a1", "a2"], false),
+            deliver(["b1", "b2"], true),
+            deliver(["c1", "c2"], false),
             read
         );
-        let (first, last) = (first.unwrap(), last.unwrap());
+        let ([a1, a2], [c1, c2]) = (first.unwrap(), last.unwrap());
         assert!(failed.is_err());
-        assert!(first < last, "ids in the order the jobs ran");
-        assert_eq!(
-            seen.unwrap(),
-            [(first, "a".to_owned()), (last, "c".to_owned())]
+        assert!(
+            a1 < a2 && a2 < c1 && c1 < c2,
+            "ids in the order the rows came"
         );
+        let expected: Vec<(i64, String)> = [(a1, "a1"), (a2, "a2"), (c1, "c1"), (c2, "c2")]
+            .map(|(id, name)| (id, name.to_owned()))
+            .into();
+        assert_eq!(seen.unwrap(), expected);
         let count: i64 = store
             .write(|conn| {
                 Ok(conn.query_row(
@@ -341,7 +351,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(count, 2);
+        assert_eq!(count, 4);
         store.close().await.unwrap();
     }
 }
