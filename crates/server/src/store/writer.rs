@@ -240,7 +240,7 @@ fn run(
             if !current.delivery {
                 routes_may_change();
             }
-            let (succeeded, finish) = (current.run)(Some(conn));
+            let (succeeded, finish) = fence::job(conn, || (current.run)(Some(conn)));
             finishers.push(finish);
             chat_counts::job_ended(succeeded);
             if !succeeded {
