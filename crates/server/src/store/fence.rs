@@ -9,13 +9,37 @@
 //! - SQLite runs each one from the statement cache: `execute_batch` parsed the text again on
 //!   every call (`sqlite3_prepare_v3` was 4% of the writer thread, docs/PERFORMANCE.md), and a
 //!   statement costs no I/O.
-//! - PostgreSQL sends what one step needs as one simple query (`RELEASE job; SAVEPOINT job`), as
-//!   every statement is a round trip to the server, and the last job's `RELEASE` goes with the
-//!   `COMMIT`: a batch of N jobs that succeed is N + 1 control round trips, not 2N + 2.
+//! - PostgreSQL sends what one step needs as one simple query, as every request is a round trip
+//!   to the server, and the last job's `RELEASE` goes with the `COMMIT`. Between two jobs,
+//!   `RELEASE job; SAVEPOINT job` is not even sent on its own: it is deferred
+//!   (`db/postgres.rs`) and rides in one write with the next job's first statement. A batch of
+//!   N jobs that succeed is 2 control round trips (begin, commit), not N + 1.
 //!
 //! The last `RELEASE` is not only saved work: a PostgreSQL transaction in which a statement
 //! failed answers `COMMIT` by rolling back without an error, whereas `RELEASE` fails there, so
 //! a job that swallowed a failed statement cannot make the batch look committed.
+//!
+//! # The deferred savepoint (PostgreSQL)
+//! After [`next_job`] the newest savepoint is still the previous job's until the next job runs a
+//! statement. What must hold, and why:
+//! - A job that fails before running any statement has nothing of its own to roll back:
+//!   [`end_job`] sends no `ROLLBACK TO job` (it would undo the previous job, whose savepoint is
+//!   the newest), and the deferred savepoint stays for the next job.
+//! - Only a job's statements carry it ([`job`]). The writer's own statements between jobs
+//!   (`chat_counts::flush`) run before it, in the savepoint that stays open after the job that
+//!   ended, so a later `ROLLBACK TO job` of the next job cannot undo them. The writer's order
+//!   (`end_job`, then the flush, then `next_job`) already keeps them there, and is what does on
+//!   SQLite; on PostgreSQL they stay out even if that order changed.
+//! - If the deferred text fails, the transaction is in an unknown state (a job may have
+//!   released the savepoint itself, or swallowed an error that aborted the transaction): every
+//!   statement is refused, and [`end_job`] and [`commit`] report the failure whatever the job
+//!   answered, so the batch is rolled back and every job answered with the error, as when
+//!   `next_job` failed while it still ran the text itself. `ROLLBACK TO job` is never sent then:
+//!   in an aborted transaction it would succeed, undo a job already counted as succeeded, and
+//!   let the batch commit without it.
+//! - [`commit`] with the savepoint still deferred sends only `RELEASE job; COMMIT`, which is
+//!   what `RELEASE job; SAVEPOINT job; RELEASE job; COMMIT` does.
+//! - [`rollback`], and a session opened again (`revive`), forget it.
 
 use super::db::{self, Connection};
 
@@ -41,13 +65,32 @@ pub(super) fn begin(conn: &Connection) -> Result<(), db::Error> {
     }
 }
 
+/// Runs one job, `f`: on PostgreSQL, its first statement carries the savepoint [`next_job`]
+/// deferred (see the module's doc).
+pub(super) fn job<T>(conn: &Connection, f: impl FnOnce() -> T) -> T {
+    match conn.postgres() {
+        Some(pg) => pg.job(f),
+        None => f(),
+    }
+}
+
 /// After a job: rolls its savepoint back if it failed (the savepoint stays open, and what the
 /// writer adds next in it, `chat_counts::flush`, is kept).
 ///
 /// # Errors
-/// The rollback failed: the transaction's state is unknown, so the caller rolls the whole batch
-/// back and answers every job with this error.
+/// The rollback failed, or on PostgreSQL the job's deferred savepoint did: the transaction's
+/// state is unknown, so the caller rolls the whole batch back and answers every job with this
+/// error.
 pub(super) fn end_job(conn: &Connection, succeeded: bool) -> Result<(), db::Error> {
+    if let Some(pg) = conn.postgres() {
+        if let Some(failure) = pg.deferred_failure() {
+            return Err(failure);
+        }
+        if pg.is_deferred() {
+            // The job ran no statement: its savepoint was never opened.
+            return Ok(());
+        }
+    }
     if succeeded {
         Ok(())
     } else {
@@ -55,13 +98,15 @@ pub(super) fn end_job(conn: &Connection, succeeded: bool) -> Result<(), db::Erro
     }
 }
 
-/// Releases the open savepoint and opens the next job's.
+/// Releases the open savepoint and opens the next job's (on PostgreSQL: defers it to the next
+/// job's first statement).
 ///
 /// # Errors
-/// As [`end_job`].
+/// As [`end_job`] (SQLite; PostgreSQL reports a failure at [`end_job`] or [`commit`]).
 pub(super) fn next_job(conn: &Connection) -> Result<(), db::Error> {
-    if conn.is_postgres() {
-        return conn.execute_batch("RELEASE job; SAVEPOINT job");
+    if let Some(pg) = conn.postgres() {
+        pg.defer("RELEASE job; SAVEPOINT job");
+        return Ok(());
     }
     control(conn, "RELEASE job")?;
     control(conn, "SAVEPOINT job")
@@ -72,7 +117,12 @@ pub(super) fn next_job(conn: &Connection) -> Result<(), db::Error> {
 /// # Errors
 /// Nothing is committed; the caller rolls back.
 pub(super) fn commit(conn: &Connection) -> Result<(), db::Error> {
-    if conn.is_postgres() {
+    if let Some(pg) = conn.postgres() {
+        if let Some(failure) = pg.deferred_failure() {
+            return Err(failure);
+        }
+        // A savepoint still deferred would be released at once.
+        pg.discard_deferred();
         // One simple query: if `RELEASE` fails, `COMMIT` is not run.
         return conn.execute_batch("RELEASE job; COMMIT");
     }
@@ -82,10 +132,254 @@ pub(super) fn commit(conn: &Connection) -> Result<(), db::Error> {
 
 /// Rolls the batch back (after a failed commit or control statement).
 pub(super) fn rollback(conn: &Connection) -> Result<(), db::Error> {
+    if let Some(pg) = conn.postgres() {
+        pg.discard_deferred();
+    }
     control(conn, "ROLLBACK")
 }
 
 /// Runs one transaction-control statement from the statement cache.
 fn control(conn: &Connection, sql: &str) -> Result<(), db::Error> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+/// The steps above as the writer runs them, on PostgreSQL when `HOOKPIT_TEST_DATABASE` names a
+/// server (a fresh database per test), else on SQLite. Each batch is made of jobs queued while
+/// the writer holds the first, so that they all go in one transaction.
+#[cfg(test)]
+mod tests {
+    use std::future::{Future, poll_fn};
+    use std::pin::Pin;
+    use std::sync::mpsc;
+    use std::task::Poll;
+
+    use crate::config::SyncMode;
+    use crate::domain::ChatKind;
+    use crate::store::db::{Connection, params};
+    use crate::store::{Store, StoreError, chat_counts, chats};
+
+    type Job = Box<dyn FnOnce(&Connection) -> Result<(), StoreError> + Send>;
+    type Answer<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + 'a>>;
+
+    /// A store with a table `names` and a chat `c`, kept in its directory.
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = match crate::testing::fresh_test_database().await {
+            Some(url) => {
+                let path = dir.path().to_owned();
+                tokio::task::spawn_blocking(move || Store::open_postgres(&url, &path))
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+            None => Store::open(dir.path(), SyncMode::Normal).unwrap(),
+        };
+        store
+            .write(|conn| {
+                conn.execute_batch("CREATE TABLE names (name TEXT NOT NULL)")?;
+                chats::insert(conn, ChatKind::Group, "c", "c", &[], 1)
+            })
+            .await
+            .unwrap();
+        (store, dir)
+    }
+
+    fn insert(conn: &Connection, name: &str) -> Result<(), StoreError> {
+        conn.execute("INSERT INTO names (name) VALUES (?1)", params![name])?;
+        Ok(())
+    }
+
+    /// A job that inserts `name`.
+    fn inserts(name: &'static str) -> Job {
+        Box::new(move |conn| insert(conn, name))
+    }
+
+    /// A job that inserts `name`, then fails.
+    fn inserts_then_fails(name: &'static str) -> Job {
+        Box::new(move |conn| {
+            insert(conn, name)?;
+            Err(StoreError::Invalid("refused after writing".to_owned()))
+        })
+    }
+
+    /// A job that fails before any statement.
+    fn fails_at_once() -> Job {
+        Box::new(|_| Err(StoreError::Invalid("refused before writing".to_owned())))
+    }
+
+    /// `job`, held until the returned sender says go.
+    fn held(job: Job) -> (Job, mpsc::Sender<()>) {
+        let (go, wait) = mpsc::channel::<()>();
+        let job: Job = Box::new(move |conn| {
+            let _ = wait.recv();
+            job(conn)
+        });
+        (job, go)
+    }
+
+    /// Queues each of `answers` in turn (its first poll queues its job), lets the first, which
+    /// the writer holds, go, and waits for every answer.
+    async fn in_one_batch(
+        answers: Vec<Answer<'_>>,
+        go: mpsc::Sender<()>,
+    ) -> Vec<Result<(), StoreError>> {
+        let mut answers = answers;
+        for answer in &mut answers {
+            poll_fn(|cx| {
+                let _ = answer.as_mut().poll(cx);
+                Poll::Ready(())
+            })
+            .await;
+        }
+        go.send(()).unwrap();
+        let mut results = Vec::new();
+        for answer in answers {
+            results.push(answer.await);
+        }
+        results
+    }
+
+    /// Plain jobs, the first held, in one batch.
+    async fn batch(store: &Store, jobs: Vec<Job>) -> Vec<Result<(), StoreError>> {
+        let mut jobs = jobs.into_iter();
+        let (first, go) = held(jobs.next().unwrap());
+        let answers = std::iter::once(first)
+            .chain(jobs)
+            .map(|job| Box::pin(store.write(job)) as Answer<'_>)
+            .collect();
+        in_one_batch(answers, go).await
+    }
+
+    async fn names(store: &Store) -> Vec<String> {
+        store
+            .read(|conn| {
+                let mut statement = conn.prepare("SELECT name FROM names ORDER BY name")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .unwrap()
+    }
+
+    fn outcomes(results: &[Result<(), StoreError>]) -> Vec<bool> {
+        results.iter().map(Result::is_ok).collect()
+    }
+
+    /// What is left after a batch that failed as a whole: nothing deferred or refused in the
+    /// next one.
+    async fn next_batch_writes(store: &Store) {
+        store.write(|conn| insert(conn, "next")).await.unwrap();
+        assert_eq!(names(store).await, ["next"]);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_fails_between_two_that_succeed_rolls_back_alone() {
+        let (store, _dir) = store().await;
+        let results = batch(
+            &store,
+            vec![inserts("a"), inserts_then_fails("b"), inserts("c")],
+        )
+        .await;
+        assert_eq!(outcomes(&results), [true, false, true]);
+        assert_eq!(names(&store).await, ["a", "c"]);
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_job_that_fails_before_any_statement_undoes_nothing_before_it() {
+        let (store, _dir) = store().await;
+        // The second job's savepoint was never opened (on PostgreSQL, deferred), nor the last's,
+        // right before the commit.
+        let results = batch(
+            &store,
+            vec![inserts("a"), fails_at_once(), inserts("c"), fails_at_once()],
+        )
+        .await;
+        assert_eq!(outcomes(&results), [true, false, true, false]);
+        assert_eq!(names(&store).await, ["a", "c"]);
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn counts_written_between_two_jobs_survive_the_second_failing() {
+        let (store, _dir) = store().await;
+        let (first, go) = held(inserts("a"));
+        let delivery = store.writer.run_delivery(|conn| {
+            insert(conn, "b")?;
+            chat_counts::count(conn, "c", 10)?;
+            Ok(())
+        });
+        // Not a delivery: the counts are written before it, outside its savepoint.
+        let results = in_one_batch(
+            vec![
+                Box::pin(store.write(first)),
+                Box::pin(delivery),
+                Box::pin(store.write(inserts_then_fails("d"))),
+            ],
+            go,
+        )
+        .await;
+        assert_eq!(outcomes(&results), [true, true, false]);
+        assert_eq!(names(&store).await, ["a", "b"]);
+        let counters = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT message_count, last_message_at FROM chats WHERE chatid = 'c'",
+                    [],
+                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(1)?)),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(counters, (1, Some(10)));
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_savepoint_that_cannot_open_after_a_swallowed_error_fails_the_whole_batch() {
+        let (store, _dir) = store().await;
+        // On PostgreSQL the failed statement aborts the transaction and the next savepoint
+        // cannot open: a `ROLLBACK TO job` then would work, and silently undo "x", which was
+        // answered as written. SQLite goes on after a failed statement.
+        let swallows: Job = Box::new(|conn| {
+            insert(conn, "x")?;
+            let _ = conn.execute("INSERT INTO no_such_table VALUES (1)", []);
+            Ok(())
+        });
+        let results = batch(&store, vec![inserts("a"), swallows, inserts("c")]).await;
+        let names = names(&store).await;
+        for (name, result) in ["a", "x", "c"].iter().zip(&results) {
+            assert_eq!(
+                result.is_ok(),
+                names.iter().any(|n| n == name),
+                "{name}: answered {result:?}, stored: {names:?}"
+            );
+        }
+        if store.is_shared() {
+            assert_eq!(outcomes(&results), [false, false, false]);
+        } else {
+            assert_eq!(outcomes(&results), [true, true, true]);
+        }
+        store
+            .write(|conn| Ok(conn.execute_batch("DELETE FROM names")?))
+            .await
+            .unwrap();
+        next_batch_writes(&store).await;
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_job_that_releases_its_own_savepoint_fails_the_whole_batch() {
+        let (store, _dir) = store().await;
+        let releases: Job = Box::new(|conn| {
+            insert(conn, "x")?;
+            conn.execute_batch("RELEASE job")?;
+            Ok(())
+        });
+        let results = batch(&store, vec![inserts("a"), releases, inserts("c")]).await;
+        assert_eq!(outcomes(&results), [false, false, false]);
+        assert!(names(&store).await.is_empty());
+        next_batch_writes(&store).await;
+        store.close().await.unwrap();
+    }
 }

@@ -241,7 +241,7 @@ fn run(
                 routes_may_change();
             }
             row_batch::job_taken(receiver.len());
-            let (succeeded, finish) = (current.run)(Some(conn));
+            let (succeeded, finish) = fence::job(conn, || (current.run)(Some(conn)));
             finishers.push(finish);
             chat_counts::job_ended(succeeded);
             row_batch::job_ended(succeeded);

@@ -13,6 +13,7 @@
 //! anything both drivers can bind ([`Param`]); a column is read as any [`Column`] type.
 
 mod dialect;
+mod pg_session;
 pub mod postgres;
 
 use std::fmt;
@@ -29,6 +30,11 @@ pub enum Error {
         sql: String,
         source: ::postgres::Error,
     },
+    /// Not run, or its result not used: the text deferred ahead of it (`fence.rs`'s savepoint,
+    /// `postgres.rs`) failed, so the transaction is in an unknown state until rolled back.
+    Deferred(&'static str),
+    /// A PostgreSQL session's runtime could not start (its I/O driver: no file descriptor left).
+    Runtime(std::io::Error),
     /// `query_row` found no row (see [`OptionalExtension`]).
     NoRows,
     /// A column could not be read as the type asked for.
@@ -46,6 +52,8 @@ impl fmt::Display for Error {
             Error::Prepare { sql, source } => {
                 write!(f, "{} in: {sql}", Error::postgres_display(source))
             }
+            Error::Deferred(sql) => write!(f, "not run: `{sql}`, sent ahead of it, failed"),
+            Error::Runtime(_) => f.write_str("cannot start a PostgreSQL session's runtime"),
             Error::NoRows => f.write_str("query returned no rows"),
             Error::Type { column, wanted } => {
                 write!(f, "column {column} is not a {wanted}")
@@ -78,6 +86,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Sqlite(error) => Some(error),
+            Error::Runtime(error) => Some(error),
             // Their text is in this error's own (`postgres_display`): a chain of causes would
             // repeat it.
             Error::Postgres(_) | Error::Prepare { .. } => None,
@@ -440,6 +449,15 @@ impl Connection {
         match self {
             Connection::Sqlite(conn) => Some(conn),
             Connection::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL session, for what only it does (the writer's deferred savepoint,
+    /// `fence.rs`).
+    pub fn postgres(&self) -> Option<&PgConnection> {
+        match self {
+            Connection::Sqlite(_) => None,
+            Connection::Postgres(conn) => Some(conn),
         }
     }
 

@@ -1,11 +1,27 @@
-//! The PostgreSQL side of [`super::Connection`]: `postgres`'s blocking client (tokio-postgres
-//! under a small runtime of its own), used on the store's writer thread and on blocking-pool
-//! threads exactly like a SQLite connection, with a cache of prepared statements keyed by their
-//! SQLite text.
+//! The PostgreSQL side of [`super::Connection`]: a tokio-postgres session driven on the calling
+//! thread (`pg_session.rs`), used on the store's writer thread and on blocking-pool threads
+//! exactly like a SQLite connection, with a cache of prepared statements keyed by their SQLite
+//! text, and one text that can wait to ride with the next statement ([`PgConnection::defer`]).
+//!
+//! # Deferred text
+//! The writer opens each job's savepoint with `RELEASE job; SAVEPOINT job` (`fence.rs`). Sent on
+//! its own, that is a round trip per job, to the server and back, with nothing else to do
+//! meanwhile. Deferred, it waits until the job's first statement and goes out in the same write,
+//! right ahead of it: PostgreSQL runs the two in order, the client reads both answers, and the
+//! job pays one round trip where it paid two. Only statements inside [`PgConnection::job`] carry
+//! it; any other (the writer's own, between two jobs) runs before it, where the text is not yet.
+//!
+//! If the deferred text fails, the transaction is in a state nobody chose: every statement is
+//! refused from then on, and [`PgConnection::deferred_failure`] reports it, until the
+//! transaction is rolled back ([`PgConnection::discard_deferred`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Row, Statement};
+
+use super::pg_session::{Session, join_in_order};
 use super::{Error, Param, PgValue, Result, dialect};
 
 /// One PostgreSQL session.
@@ -13,9 +29,24 @@ pub struct PgConnection {
     url: String,
     // RefCell: the store's modules take `&Connection` (as rusqlite does); a connection is only
     // ever used by the one thread that holds it.
-    // `Option` only so that `Drop` can move the client out (see there).
-    client: RefCell<Option<::postgres::Client>>,
-    statements: RefCell<HashMap<String, ::postgres::Statement>>,
+    // `Option` only so that `Drop` can move the session out (see there).
+    session: RefCell<Option<Session>>,
+    statements: RefCell<HashMap<String, Statement>>,
+    deferred: RefCell<Deferred>,
+    /// Inside [`PgConnection::job`]: statements carry the deferred text.
+    in_job: Cell<bool>,
+}
+
+/// What [`PgConnection::defer`] left for the next statement of a job.
+enum Deferred {
+    Nothing,
+    /// Not sent yet.
+    Pending(&'static str),
+    /// Sent, and it failed: `error` until [`PgConnection::deferred_failure`] takes it.
+    Failed {
+        sql: &'static str,
+        error: Option<Error>,
+    },
 }
 
 impl PgConnection {
@@ -24,20 +55,21 @@ impl PgConnection {
     /// # Errors
     /// The server is unreachable or refuses the login.
     pub fn connect(url: &str) -> Result<PgConnection> {
-        let client = ::postgres::Client::connect(url, ::postgres::NoTls)?;
         Ok(PgConnection {
             url: url.to_owned(),
-            client: RefCell::new(Some(client)),
+            session: RefCell::new(Some(Session::connect(url)?)),
             statements: RefCell::new(HashMap::new()),
+            deferred: RefCell::new(Deferred::Nothing),
+            in_job: Cell::new(false),
         })
     }
 
     /// Whether the session is gone (the server restarted or the socket broke).
     pub fn is_closed(&self) -> bool {
-        self.client
+        self.session
             .borrow()
             .as_ref()
-            .is_none_or(::postgres::Client::is_closed)
+            .is_none_or(Session::is_closed)
     }
 
     /// Connects again if the session is gone (PostgreSQL restarted, the network broke): the
@@ -47,24 +79,111 @@ impl PgConnection {
         if !self.is_closed() {
             return Ok(());
         }
-        let client = ::postgres::Client::connect(&self.url, ::postgres::NoTls)?;
-        // Statements belong to the old session.
+        let session = Session::connect(&self.url)?;
+        // Statements belong to the old session, and so did its transaction and what was
+        // deferred in it.
         self.statements.borrow_mut().clear();
-        let old = self.client.borrow_mut().replace(client);
-        drop(old);
+        self.discard_deferred();
+        let old = self.session.borrow_mut().replace(session);
+        if let Some(old) = old {
+            old.close();
+        }
         tracing::info!("PostgreSQL: connected again");
         Ok(())
     }
 
-    /// Runs `f` on the client.
-    fn with<T>(&self, f: impl FnOnce(&mut ::postgres::Client) -> Result<T>) -> Result<T> {
-        let mut client = self.client.borrow_mut();
+    /// Leaves `sql` (simple-query text, no parameters) to be sent right ahead of the next
+    /// statement run inside [`PgConnection::job`], in the same write. A text still pending stays
+    /// (the writer defers only `RELEASE job; SAVEPOINT job`, which twice in a row does what it
+    /// does once); after a failure, nothing is deferred until it is discarded.
+    pub fn defer(&self, sql: &'static str) {
+        let mut deferred = self.deferred.borrow_mut();
+        match *deferred {
+            Deferred::Nothing => *deferred = Deferred::Pending(sql),
+            Deferred::Pending(pending) => debug_assert_eq!(pending, sql, "one text at a time"),
+            Deferred::Failed { .. } => {}
+        }
+    }
+
+    /// Whether a deferred text is still waiting (no statement of a job has run since).
+    pub fn is_deferred(&self) -> bool {
+        matches!(*self.deferred.borrow(), Deferred::Pending(_))
+    }
+
+    /// The failure of the deferred text, if it was sent and failed: its error the first time,
+    /// [`Error::Deferred`] after.
+    pub fn deferred_failure(&self) -> Option<Error> {
+        match &mut *self.deferred.borrow_mut() {
+            Deferred::Failed { sql, error } => Some(error.take().unwrap_or(Error::Deferred(sql))),
+            Deferred::Nothing | Deferred::Pending(_) => None,
+        }
+    }
+
+    /// Forgets the deferred text and its failure: the transaction they belonged to ends.
+    pub fn discard_deferred(&self) {
+        *self.deferred.borrow_mut() = Deferred::Nothing;
+    }
+
+    /// Runs `f`, a job of the writer: its first statement carries the deferred text.
+    pub fn job<T>(&self, f: impl FnOnce() -> T) -> T {
+        let outer = self.in_job.replace(true);
+        let result = f();
+        self.in_job.set(outer);
+        result
+    }
+
+    /// Runs `request` on the session; the deferred text first, in the same write, if this is a
+    /// job's first statement.
+    ///
+    /// # Errors
+    /// The request's; [`Error::Deferred`] if the deferred text failed (now, or earlier in this
+    /// transaction), whatever the request did.
+    fn run<T>(&self, request: impl AsyncFnOnce(&Client) -> Result<T>) -> Result<T> {
+        let prefix = {
+            let mut deferred = self.deferred.borrow_mut();
+            match *deferred {
+                Deferred::Failed { sql, .. } => return Err(Error::Deferred(sql)),
+                Deferred::Pending(sql) if self.in_job.get() => {
+                    *deferred = Deferred::Nothing;
+                    Some(sql)
+                }
+                Deferred::Pending(_) | Deferred::Nothing => None,
+            }
+        };
+        let mut session = self.session.borrow_mut();
         // Only `Drop` empties it.
-        let client = client.as_mut().expect("a connection in use is not dropped");
-        f(client)
+        let session = session
+            .as_mut()
+            .expect("a connection in use is not dropped");
+        let Some(sql) = prefix else {
+            return session.block_on(request)?;
+        };
+        // Both requests are queued before the connection writes either (the first poll of
+        // each queues it), so they leave in one write; PostgreSQL answers the simple query,
+        // then runs the statement.
+        let outcome = session.block_on(async |client| {
+            join_in_order(client.batch_execute(sql), request(client)).await
+        });
+        let failure = match outcome {
+            Ok((Ok(()), result)) => return result,
+            Ok((Err(source), _)) => Error::Prepare {
+                sql: sql.to_owned(),
+                source,
+            },
+            // The socket broke: whether the text ran is unknown.
+            Err(error) => Error::Postgres(error),
+        };
+        *self.deferred.borrow_mut() = Deferred::Failed {
+            sql,
+            error: Some(failure),
+        };
+        Err(Error::Deferred(sql))
     }
 
     /// The statement for `sql` (SQLite's text), prepared once.
+    ///
+    /// A prepare is one round trip (Parse, Describe, Sync), more only for types that are not
+    /// built in (the store's are); a deferred text goes ahead of it as ahead of any statement.
     pub(super) fn prepare(&self, sql: &str) -> Result<PgStatement<'_>> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(PgStatement {
@@ -73,9 +192,10 @@ impl PgConnection {
             });
         }
         let translated = dialect::to_postgres(sql);
-        let statement = self.with(|client| {
+        let statement = self.run(async |client| {
             client
                 .prepare(&translated)
+                .await
                 .map_err(|source| Error::Prepare {
                     sql: translated.clone(),
                     source,
@@ -93,9 +213,10 @@ impl PgConnection {
     /// Runs statements without parameters (`BEGIN`, `COMMIT`, schema).
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
         let translated = dialect::to_postgres(sql);
-        self.with(|client| {
+        self.run(async |client| {
             client
                 .batch_execute(&translated)
+                .await
                 .map_err(|source| Error::Prepare {
                     sql: translated.clone(),
                     source,
@@ -106,18 +227,18 @@ impl PgConnection {
 
 impl Drop for PgConnection {
     fn drop(&mut self) {
-        // The blocking client's drop runs its runtime to say goodbye to the server, which panics
-        // on a thread that drives async tasks (the store is dropped in async code): there, it is
-        // dropped on a thread of its own.
-        let Some(client) = self.client.get_mut().take() else {
+        // Closing runs the session's runtime to say goodbye to the server, and dropping a
+        // runtime panics on a thread that drives async tasks (the store is dropped in async
+        // code): there, it is closed on a thread of its own.
+        let Some(session) = self.session.get_mut().take() else {
             return;
         };
         if tokio::runtime::Handle::try_current().is_ok() {
             let _ = std::thread::Builder::new()
                 .name("hookpit-pg-close".to_owned())
-                .spawn(move || drop(client));
+                .spawn(move || session.close());
         } else {
-            drop(client);
+            session.close();
         }
     }
 }
@@ -125,25 +246,25 @@ impl Drop for PgConnection {
 /// A statement prepared on a [`PgConnection`].
 pub struct PgStatement<'conn> {
     conn: &'conn PgConnection,
-    statement: ::postgres::Statement,
+    statement: Statement,
 }
 
 impl PgStatement<'_> {
     pub(super) fn execute(&mut self, params: &[&dyn Param]) -> Result<usize> {
         let owned: Vec<PgValue<'_>> = params.iter().map(|p| p.to_postgres()).collect();
-        let values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-            owned.iter().map(PgValue::as_to_sql).collect();
+        let values: Vec<&(dyn ToSql + Sync)> = owned.iter().map(PgValue::as_to_sql).collect();
+        let statement = &self.statement;
         let changed = self
             .conn
-            .with(|client| Ok(client.execute(&self.statement, &values)?))?;
+            .run(async |client| Ok(client.execute(statement, &values).await?))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
-    pub(super) fn query(&mut self, params: &[&dyn Param]) -> Result<Vec<::postgres::Row>> {
+    pub(super) fn query(&mut self, params: &[&dyn Param]) -> Result<Vec<Row>> {
         let owned: Vec<PgValue<'_>> = params.iter().map(|p| p.to_postgres()).collect();
-        let values: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-            owned.iter().map(PgValue::as_to_sql).collect();
+        let values: Vec<&(dyn ToSql + Sync)> = owned.iter().map(PgValue::as_to_sql).collect();
+        let statement = &self.statement;
         self.conn
-            .with(|client| Ok(client.query(&self.statement, &values)?))
+            .run(async |client| Ok(client.query(statement, &values).await?))
     }
 }
