@@ -101,7 +101,8 @@ impl Confirmation {
 
     fn trusted(&self) -> bool {
         let at = self.at.load(Ordering::Acquire);
-        at != 0 && self.now().saturating_sub(at) < TRUST.as_millis() as u64
+        let trust = u64::try_from(TRUST.as_millis()).unwrap_or(u64::MAX);
+        at != 0 && self.now().saturating_sub(at) < trust
     }
 }
 
