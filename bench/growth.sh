@@ -31,14 +31,7 @@ done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/scripts/target-dir.sh"
-packages=()
-[[ -z "${HOOKPIT_BENCH_BIN:-}" ]] && packages+=(-p hookpit-bench)
-[[ -z "${HOOKPIT_BIN:-}" ]] && packages+=(-p hookpit)
-if [[ ${#packages[@]} -gt 0 ]]; then
-    (cd "$root" && cargo build --release -q "${packages[@]}") </dev/null
-fi
-hookpit="${HOOKPIT_BIN:-$CARGO_TARGET_DIR/release/hookpit}"
-bench="${HOOKPIT_BENCH_BIN:-$CARGO_TARGET_DIR/release/hookpit-bench}"
+source "$root/bench/binaries.sh"
 
 out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-growth.XXXXXX")}"
 mkdir -p "$out"

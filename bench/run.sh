@@ -67,17 +67,7 @@ fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/scripts/target-dir.sh"
-# HOOKPIT_BIN: measure another server binary (e.g. a debug build while trying the script);
-# HOOKPIT_BENCH_BIN: a prebuilt generator. With both, nothing is built (comparing two prebuilt
-# builds while the source tree is changing).
-packages=()
-[[ -z "${HOOKPIT_BENCH_BIN:-}" ]] && packages+=(-p hookpit-bench)
-[[ -z "${HOOKPIT_BIN:-}" ]] && packages+=(-p hookpit)
-if [[ ${#packages[@]} -gt 0 ]]; then
-    (cd "$root" && cargo build --release -q "${packages[@]}") </dev/null
-fi
-hookpit="${HOOKPIT_BIN:-$CARGO_TARGET_DIR/release/hookpit}"
-bench="${HOOKPIT_BENCH_BIN:-$CARGO_TARGET_DIR/release/hookpit-bench}"
+source "$root/bench/binaries.sh"
 
 out="${out:-$(mktemp -d "${TMPDIR:-/tmp}/hookpit-bench.XXXXXX")}"
 mkdir -p "$out"

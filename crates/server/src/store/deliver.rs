@@ -11,13 +11,13 @@
 //!   markdown).
 //! - Mentions: on a blackboard only inline `<@userid>` counts ("mentioned_list 暂不支持小黑板").
 
+use std::cell::Cell;
+use std::sync::Arc;
+
 use crate::store::db::{Connection, OptionalExtension, params};
 use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use serde_json::Value;
-
-use std::cell::Cell;
-use std::sync::Arc;
 
 use super::key_map::{self, KeyCheck, KeyMap};
 use super::route::{Target, refuse, route};

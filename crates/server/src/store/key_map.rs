@@ -18,8 +18,9 @@
 //! - a delivery carries the epoch its identity came from ([`KeyCheck`]), and its transaction
 //!   compares it with the epoch in the database, read once per batch under the batches' advisory
 //!   lock (no bot changes meanwhile on any instance). If they differ the key is resolved again
-//!   in that transaction: a deleted key is refused with 93000 and stores nothing, a renamed bot's
-//!   messages carry the new name. So what is stored is exact;
+//!   in that transaction: a deleted key is refused with 93000 and stores nothing (in sandbox
+//!   mode too; the next call makes its bot again), a renamed bot's messages carry the new name.
+//!   So what is stored is exact;
 //! - each such batch also confirms the map ([`KeyMap::confirm`]). Lookups trust a map confirmed
 //!   within the last [`TRUST`]; an older one is reloaded first, and a key the map lacks is asked
 //!   of the database (a bot made on another instance).
