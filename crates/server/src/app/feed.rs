@@ -153,7 +153,27 @@ async fn show(state: &AppState, notice: Notice) {
 
 /// Announces the messages committed past `announced`, oldest first, moving it on as it goes
 /// (a read that fails halfway repeats nothing next time). `false` when the store failed.
+///
+/// With nobody listening, it only moves `announced` past the last message: reading every
+/// message back costs a busy instance CPU for events nobody takes.
 async fn read_new(state: &AppState, announced: &mut i64) -> bool {
+    if state.events.receiver_count() == 0 {
+        let last = match state.store.last_message_id().await {
+            Ok(last) => last,
+            Err(error) => {
+                tracing::warn!(%error, "live updates: cannot read the last message id");
+                return false;
+            }
+        };
+        // Counted again after the read. Whoever subscribes from here on subscribed after every
+        // message up to `last` committed: those are history, which the event stream's replay
+        // and the waits read from the store after subscribing. Whoever came meanwhile gets
+        // them announced as before.
+        if state.events.receiver_count() == 0 {
+            *announced = last.max(*announced);
+            return true;
+        }
+    }
     loop {
         let page = state
             .store

@@ -9,7 +9,8 @@
 //! A delivery counts its messages here ([`count`]); what a job counted joins the batch's only if
 //! the job succeeded ([`job_ended`]); the writer writes the batch's counts ([`flush`]) before it
 //! commits and before any job that is not a delivery, which may read or reset them (clearing
-//! messages, deleting a chat), each time outside that job's savepoint. Deliveries never read
+//! messages, deleting a chat), each time outside that job's savepoint. On PostgreSQL the counts
+//! due at the commit go with it, in one write ([`take_writes`]). Deliveries never read
 //! the counters. Off the writer thread, [`count`] writes at once.
 
 use std::cell::RefCell;
@@ -87,6 +88,23 @@ pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
     Ok(())
 }
 
+/// The batch's counts as writes for PostgreSQL to run with the commit, in one write
+/// (`fence::commit`); nothing is left pending.
+pub(super) fn take_writes() -> Vec<db::PgWrite> {
+    let batch = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
+    batch
+        .into_iter()
+        .map(|counted| db::PgWrite {
+            sql: UPDATE,
+            values: vec![
+                Box::new(counted.chatid),
+                Box::new(counted.last_at),
+                Box::new(counted.messages),
+            ],
+        })
+        .collect()
+}
+
 /// Drops every count (the batch was rolled back).
 pub(super) fn discard() {
     PENDING.with_borrow_mut(|pending| {
@@ -95,12 +113,13 @@ pub(super) fn discard() {
     });
 }
 
+/// Adds to a chat's counters: its id, the time of the last message, how many.
+const UPDATE: &str = "UPDATE chats SET last_message_at = ?2, message_count = message_count + ?3
+     WHERE chatid = ?1";
+
 fn write(conn: &Connection, chatid: &str, messages: i64, last_at: i64) -> Result<(), db::Error> {
-    conn.prepare_cached(
-        "UPDATE chats SET last_message_at = ?2, message_count = message_count + ?3
-         WHERE chatid = ?1",
-    )?
-    .execute(params![chatid, last_at, messages])?;
+    conn.prepare_cached(UPDATE)?
+        .execute(params![chatid, last_at, messages])?;
     Ok(())
 }
 

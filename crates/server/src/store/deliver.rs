@@ -11,7 +11,6 @@
 //!   markdown).
 //! - Mentions: on a blackboard only inline `<@userid>` counts ("mentioned_list 暂不支持小黑板").
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::store::db::{Connection, OptionalExtension, params};
@@ -68,13 +67,6 @@ impl Store {
     }
 }
 
-thread_local! {
-    /// The bots' epoch this writer thread read in its current batch, with the
-    /// [`super::writer::routes_epoch`] it was read at: nothing but this instance's own jobs
-    /// writes while a batch holds the lock, and those move that epoch first.
-    static BOTS_EPOCH: Cell<Option<(u64, i64)>> = const { Cell::new(None) };
-}
-
 /// On a shared store: the delivery's bot is still the one its key names, or it is resolved
 /// again here, in the transaction (see `key_map.rs`). A key no bot holds any more is 93000.
 fn confirm_key(
@@ -85,19 +77,7 @@ fn confirm_key(
     let Some(check) = delivery.key_check.take() else {
         return Ok(());
     };
-    let batch = super::writer::routes_epoch();
-    let now = match BOTS_EPOCH.get() {
-        Some((read_in, epoch)) if batch == Some(read_in) => epoch,
-        _ => {
-            let epoch = key_map::epoch(conn)?;
-            keys.confirm(epoch);
-            if let Some(batch) = batch {
-                BOTS_EPOCH.set(Some((batch, epoch)));
-            }
-            epoch
-        }
-    };
-    if now == check.epoch {
+    if key_map::batch_epoch(conn, keys)? == check.epoch {
         return Ok(());
     }
     match key_map::identity(conn, &check.key)? {

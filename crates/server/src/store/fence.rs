@@ -47,23 +47,45 @@ use super::db::{self, Connection};
 /// another, `pg_migrations.rs`).
 const BATCH_LOCK: i64 = 7271;
 
-/// Begins a batch's transaction with the first job's savepoint open.
+/// Begins a batch's transaction with the first job's savepoint open. On PostgreSQL, `reads`
+/// (queries of one column each) run under the batches' lock in the same round trip: their rows,
+/// one list per query, as text. SQLite has no reads to ride along (`reads` is empty there).
 ///
 /// SQLite takes the write lock now (`IMMEDIATE`), not at the first write. PostgreSQL: every
 /// instance's batches take one transaction-level advisory lock first, so batches commit one at a
 /// time across instances and message ids (taken inside the batch) appear in commit order — a
 /// reader that resumes after id N never misses one that commits later with a smaller id.
-pub(super) fn begin(conn: &Connection) -> Result<(), db::Error> {
-    if conn.is_postgres() {
-        conn.revive()?;
-        conn.execute_batch(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({BATCH_LOCK}); SAVEPOINT job"
-        ))
-    } else {
+///
+/// # Errors
+/// The transaction could not begin, or a read failed (the caller rolls back).
+pub(super) fn begin(conn: &Connection, reads: &[String]) -> Result<Vec<Answer>, db::Error> {
+    let Some(pg) = conn.postgres() else {
+        debug_assert!(reads.is_empty(), "SQLite reads in the batch's jobs");
         control(conn, "BEGIN IMMEDIATE")?;
-        control(conn, "SAVEPOINT job")
+        control(conn, "SAVEPOINT job")?;
+        return Ok(Vec::new());
+    };
+    conn.revive()?;
+    let mut sql = format!("BEGIN; SELECT pg_advisory_xact_lock({BATCH_LOCK}); ");
+    for read in reads {
+        sql.push_str(read);
+        sql.push_str("; ");
     }
+    sql.push_str("SAVEPOINT job");
+    let mut answers = pg.simple_column(&sql)?;
+    // BEGIN and the lock, the reads, the savepoint.
+    if answers.len() != reads.len() + 3 {
+        return Err(db::Error::Type {
+            column: 0,
+            wanted: "answer for each statement of the batch's begin",
+        });
+    }
+    answers.truncate(reads.len() + 2);
+    Ok(answers.split_off(2))
 }
+
+/// The rows of one read of [`begin`]: its first column, as text (`None` for NULL).
+pub(super) type Answer = Vec<Option<String>>;
 
 /// Runs one job, `f`: on PostgreSQL, its first statement carries the savepoint [`next_job`]
 /// deferred (see the module's doc).
@@ -112,20 +134,24 @@ pub(super) fn next_job(conn: &Connection) -> Result<(), db::Error> {
     control(conn, "SAVEPOINT job")
 }
 
-/// Commits the batch (on PostgreSQL with the last job's savepoint, see the module's doc).
+/// Commits the batch (on PostgreSQL with the last job's savepoint, see the module's doc), after
+/// `writes`, the batch's last writes (PostgreSQL only), which leave with the `COMMIT` in one
+/// write.
 ///
 /// # Errors
 /// Nothing is committed; the caller rolls back.
-pub(super) fn commit(conn: &Connection) -> Result<(), db::Error> {
+pub(super) fn commit(conn: &Connection, writes: &[db::PgWrite]) -> Result<(), db::Error> {
     if let Some(pg) = conn.postgres() {
         if let Some(failure) = pg.deferred_failure() {
             return Err(failure);
         }
         // A savepoint still deferred would be released at once.
         pg.discard_deferred();
-        // One simple query: if `RELEASE` fails, `COMMIT` is not run.
-        return conn.execute_batch("RELEASE job; COMMIT");
+        // One simple query: if `RELEASE` fails, `COMMIT` is not run. A write that failed
+        // aborted the transaction, and `RELEASE` fails there.
+        return pg.write_then(writes, "RELEASE job; COMMIT");
     }
+    debug_assert!(writes.is_empty(), "SQLite writes before the commit");
     control(conn, "RELEASE job")?;
     control(conn, "COMMIT")
 }

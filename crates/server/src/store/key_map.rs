@@ -30,6 +30,7 @@
 //! gets that refusal rather than 93000. Such a call changes nothing, as if it had come just
 //! before the deletion. In exchange a send no longer costs a query and a thread hop for its key.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -125,11 +126,70 @@ fn load(conn: &Connection) -> Result<HashMap<String, BotIdentity>, StoreError> {
     Ok(rows.collect::<Result<HashMap<_, _>, _>>()?)
 }
 
+/// The query of the bots' epoch; a batch sends it with its begin (`batch_start.rs`).
+pub(super) const EPOCH_QUERY: &str = "SELECT value FROM bot_epoch";
+
 /// The bots' epoch in the database (PostgreSQL migration 4).
 pub(super) fn epoch(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT value FROM bot_epoch")?
+        .prepare_cached(EPOCH_QUERY)?
         .query_row([], |row| row.get(0))?)
+}
+
+/// The bots' epoch a writer batch read, under the batches' lock.
+#[derive(Debug, Clone, Copy)]
+struct BatchEpoch {
+    /// The [`super::writer::routes_epoch`] it was read at: nothing but this instance's own jobs
+    /// writes while a batch holds the lock, and those move that epoch first.
+    read_in: u64,
+    epoch: i64,
+    /// Whether the map was told ([`KeyMap::confirm`]).
+    confirmed: bool,
+}
+
+thread_local! {
+    /// The writer thread's current [`BatchEpoch`].
+    static BATCH_EPOCH: Cell<Option<BatchEpoch>> = const { Cell::new(None) };
+}
+
+/// The writer's batch read the bots' epoch as it began (`batch_start.rs`).
+pub(super) fn batch_began(epoch: i64) {
+    if let Some(read_in) = super::writer::routes_epoch() {
+        BATCH_EPOCH.set(Some(BatchEpoch {
+            read_in,
+            epoch,
+            confirmed: false,
+        }));
+    }
+}
+
+/// The bots' epoch in the writer's current batch, with `keys` confirmed at it: as the batch
+/// read it when it began, unless a job of this instance may have changed it since (then read
+/// again, once).
+pub(super) fn batch_epoch(conn: &Connection, keys: &KeyMap) -> Result<i64, StoreError> {
+    let batch = super::writer::routes_epoch();
+    if let Some(memo) = BATCH_EPOCH.get()
+        && batch == Some(memo.read_in)
+    {
+        if !memo.confirmed {
+            keys.confirm(memo.epoch);
+            BATCH_EPOCH.set(Some(BatchEpoch {
+                confirmed: true,
+                ..memo
+            }));
+        }
+        return Ok(memo.epoch);
+    }
+    let epoch = epoch(conn)?;
+    keys.confirm(epoch);
+    if let Some(read_in) = batch {
+        BATCH_EPOCH.set(Some(BatchEpoch {
+            read_in,
+            epoch,
+            confirmed: true,
+        }));
+    }
+    Ok(epoch)
 }
 
 /// The bot holding `key` in the database, now.

@@ -33,6 +33,7 @@
 //! On PostgreSQL there is no index yet: searches scan, in chunks, with each term tested in SQL
 //! first (`pg_search.rs`).
 
+mod batch_start;
 mod bots;
 mod callbacks;
 mod chat_counts;

@@ -6,14 +6,17 @@
 //! of its backend and of the writer — far more than the insert itself. With one `INSERT …
 //! RETURNING id` per message, a batch of 50 took 50 round trips of that lock's time.
 //!
-//! How: a delivery to a group takes an id reserved from `message_rows`' own sequence (reserved
-//! in bulk, one query for as many ids as there are jobs queued) and leaves its row here
-//! ([`defer`]); what a job left joins the batch's rows only if the job succeeded
-//! ([`job_ended`]); the writer inserts the batch's rows with one `INSERT … SELECT FROM unnest(…)`
-//! ([`flush`]) where it writes the chats' counters: before the commit and before any job that is
-//! not a delivery, outside that job's savepoint. Ids left over are dropped when the batch ends
-//! ([`batch_ended`]): reused by a later batch they would commit below ids another instance
-//! committed meanwhile, and readers rely on ids appearing in commit order (`feed.rs`).
+//! How: a delivery to a group takes an id reserved from `message_rows`' own sequence and leaves
+//! its row here ([`defer`]). Ids are reserved under the batches' lock: as the batch begins, in
+//! the same round trip ([`reserve_query`], `batch_start.rs`), as many as jobs are queued or the
+//! last batch used; more, if those run out, in one query for as many as are queued then. What a
+//! job left joins the batch's rows only if the job succeeded ([`job_ended`]); the writer inserts
+//! the batch's rows with one `INSERT … SELECT FROM unnest(…)` where it writes the chats'
+//! counters: before any job that is not a delivery, outside that job's savepoint ([`flush`]),
+//! and at the end, where the insert travels with the `COMMIT` in one write ([`take_write`],
+//! `fence::commit`). Ids left over are dropped when the batch ends ([`batch_ended`]): reused by
+//! a later batch they would commit below ids another instance committed meanwhile, and readers
+//! rely on ids appearing in commit order (`feed.rs`). So ids have gaps under load.
 //!
 //! Why only groups, and why that is safe: nothing a delivery does reads a group's message rows
 //! (single chats count their messages for the quota, and a blackboard's posts are looked up, so
@@ -62,6 +65,10 @@ struct Pending {
     batch: Vec<Row>,
     /// Jobs queued behind the running one when it was taken: how many ids to reserve at once.
     queued: usize,
+    /// Ids the batch used so far, and the last batch used: how many to reserve as the next
+    /// begins ([`reserve_query`]).
+    used: usize,
+    last_used: usize,
 }
 
 thread_local! {
@@ -70,9 +77,11 @@ thread_local! {
 }
 
 /// Whether [`defer`] should take a row on this connection and thread, `more` rows of the same
-/// job following: on a PostgreSQL writer, unless the row is the batch's only one (no job queued
-/// behind, no id reserved yet), which one `INSERT … RETURNING id` stores in one round trip
-/// instead of two (the reservation and the batch's insert).
+/// job following: on a PostgreSQL writer, unless the row is the batch's only one and no id is
+/// reserved (a batch that began with other work), which one `INSERT … RETURNING id` stores in
+/// one round trip instead of two (the reservation and the batch's insert). A batch that begins
+/// with a delivery has its ids already, and its insert travels with the commit, so its rows are
+/// always deferred.
 pub(super) fn applies(conn: &Connection, more: usize) -> bool {
     conn.is_postgres()
         && super::writer::routes_epoch().is_some()
@@ -87,7 +96,10 @@ pub(super) fn job_taken(queued: usize) {
 /// Leaves `row` for the batch's insert and returns its id; `more` rows of the same job follow.
 /// Only where [`applies`] holds.
 pub(super) fn defer(conn: &Connection, row: &NewRow<'_>, more: usize) -> Result<i64, StoreError> {
-    let reserved = PENDING.with_borrow_mut(|pending| pending.ids.pop_front());
+    let reserved = PENDING.with_borrow_mut(|pending| {
+        pending.used += 1;
+        pending.ids.pop_front()
+    });
     let id = match reserved {
         Some(id) => id,
         None => {
@@ -124,12 +136,39 @@ pub(super) fn defer(conn: &Connection, row: &NewRow<'_>, more: usize) -> Result<
     Ok(id)
 }
 
+/// The query that reserves the ids a batch that begins with `queued` jobs will likely use,
+/// sent with its begin (`batch_start.rs`): one per job, or as many as the last batch used if
+/// that is more, as jobs keep coming while a batch runs. The rest are dropped with the batch.
+pub(super) fn reserve_query(queued: usize) -> String {
+    let last_used = PENDING.with_borrow(|pending| pending.last_used);
+    let count = queued.max(last_used).clamp(1, super::writer::MAX_BATCH);
+    format!("SELECT nextval('message_rows_id_seq') FROM generate_series(1, {count})")
+}
+
+/// The ids [`reserve_query`] answered, as text, for the batch's rows.
+pub(super) fn reserved(answer: Vec<Option<String>>) -> Result<(), db::Error> {
+    let mut ids = answer
+        .iter()
+        .map(|id| id.as_deref().and_then(|id| id.parse::<i64>().ok()))
+        .collect::<Option<Vec<i64>>>()
+        .ok_or(db::Error::Type {
+            column: 0,
+            wanted: "message id",
+        })?;
+    ids.sort_unstable();
+    PENDING.with_borrow_mut(|pending| pending.ids = ids.into());
+    Ok(())
+}
+
 /// `count` ids from `message_rows`' sequence, in order.
+///
+/// The sequence is named as PostgreSQL names an identity column's (migration 1 made it): a
+/// literal resolves once, when the statement is prepared, where `pg_get_serial_sequence` looked
+/// the table and column up again for every id (half the query's cost, `pg_stat_statements`).
 fn reserve(conn: &Connection, count: usize) -> Result<VecDeque<i64>, StoreError> {
     let count = count.clamp(1, super::writer::MAX_BATCH);
     let mut statement = conn.prepare_cached(
-        "SELECT nextval(pg_get_serial_sequence('message_rows', 'id'))
-         FROM generate_series(1, ?1::bigint)",
+        "SELECT nextval('message_rows_id_seq') FROM generate_series(1, ?1::bigint)",
     )?;
     let ids = statement.query_map(params![count], |row| row.get::<_, i64>(0))?;
     let mut ids = ids.collect::<Result<Vec<_>, _>>()?;
@@ -148,27 +187,64 @@ pub(super) fn job_ended(succeeded: bool) {
     });
 }
 
-/// Inserts the batch's rows. On an error nothing is left pending: the caller rolls the batch
-/// back.
-pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
+/// The batch's insert: one array per column.
+const INSERT: &str = "INSERT INTO message_rows (id, request_id, bot_key, bot_name, chat_key,
+         chat_kind, post_id, msgtype, content, visible_to, audience, mentions, created_at,
+         request_lints, raw_body, raw_content_at, reply, from_ip)
+     SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::bigint[], ?4::text[],
+         ?5::bigint[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[],
+         ?11::text[], ?12::text[], ?13::bigint[], ?14::text[], ?15::bytea[],
+         ?16::bigint[], ?17::text[], ?18::text[])";
+
+/// The batch's rows, taken: `None` if there are none.
+fn take_columns() -> Option<Columns> {
     let rows = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
     if rows.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut columns = Columns::with_capacity(rows.len());
     for row in rows {
         columns.push(row);
     }
-    conn.prepare_cached(
-        "INSERT INTO message_rows (id, request_id, bot_key, bot_name, chat_key, chat_kind,
-             post_id, msgtype, content, visible_to, audience, mentions, created_at,
-             request_lints, raw_body, raw_content_at, reply, from_ip)
-         SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::bigint[], ?4::text[],
-             ?5::bigint[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[],
-             ?11::text[], ?12::text[], ?13::bigint[], ?14::text[], ?15::bytea[],
-             ?16::bigint[], ?17::text[], ?18::text[])",
-    )?
-    .execute(params![
+    Some(columns)
+}
+
+/// The batch's rows as a write for PostgreSQL to run with the commit, in one write
+/// (`fence::commit`); nothing is left pending.
+pub(super) fn take_write() -> Option<db::PgWrite> {
+    let columns = take_columns()?;
+    Some(db::PgWrite {
+        sql: INSERT,
+        values: vec![
+            Box::new(columns.id),
+            Box::new(columns.request_id),
+            Box::new(columns.bot_key),
+            Box::new(columns.bot_name),
+            Box::new(columns.chat_key),
+            Box::new(columns.chat_kind),
+            Box::new(columns.post_id),
+            Box::new(columns.msgtype),
+            Box::new(columns.content),
+            Box::new(columns.visible_to),
+            Box::new(columns.audience),
+            Box::new(columns.mentions),
+            Box::new(columns.created_at),
+            Box::new(columns.request_lints),
+            Box::new(columns.raw_body),
+            Box::new(columns.raw_content_at),
+            Box::new(columns.reply),
+            Box::new(columns.from_ip),
+        ],
+    })
+}
+
+/// Inserts the batch's rows. On an error nothing is left pending: the caller rolls the batch
+/// back.
+pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
+    let Some(columns) = take_columns() else {
+        return Ok(());
+    };
+    conn.prepare_cached(INSERT)?.execute(params![
         PgOnly(columns.id),
         PgOnly(columns.request_id),
         PgOnly(columns.bot_key),
@@ -194,6 +270,7 @@ pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
 /// The batch ended (committed or rolled back): reserved ids and rows are dropped.
 pub(super) fn batch_ended() {
     PENDING.with_borrow_mut(|pending| {
+        pending.last_used = std::mem::take(&mut pending.used);
         pending.ids.clear();
         pending.job.clear();
         pending.batch.clear();
@@ -352,6 +429,70 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 4);
+        store.close().await.unwrap();
+    }
+    /// The rows and counters of a batch that ends with deliveries travel with its `COMMIT`
+    /// (`fence::commit`): stored when that write succeeds, and when one of them fails, the job is
+    /// answered with the failure, nothing is stored, and the next batch works.
+    #[tokio::test]
+    async fn rows_sent_with_the_commit_are_stored_or_refused_with_it() {
+        let pg = Postgres::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, path) = (pg.database(), dir.path().to_owned());
+        let store = tokio::task::spawn_blocking(move || Store::open_postgres(&url, &path))
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .write(|conn| {
+                chats::insert(conn, ChatKind::Group, "c", "c", &[], 1)?;
+                // A row PostgreSQL refuses, as a full disk or a broken constraint would.
+                conn.execute_batch(
+                    "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN
+                         IF NEW.request_id = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF;
+                         RETURN NEW;
+                     END $$;
+                     CREATE TRIGGER refuse_poison BEFORE INSERT ON message_rows
+                         FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        // One job alone in its batch, two rows, so both are deferred to the commit.
+        let deliver = |rows: [&'static str; 2]| {
+            store.writer.run_delivery(move |conn| {
+                let first = insert_or_defer(conn, &row(rows[0]), 1)?;
+                let second = insert_or_defer(conn, &row(rows[1]), 0)?;
+                Ok([first, second])
+            })
+        };
+        let stored = || {
+            store.write(|conn| {
+                let count: i64 =
+                    conn.query_row("SELECT COUNT(*) FROM message_rows", [], |row| row.get(0))?;
+                let counter: i64 = conn.query_row(
+                    "SELECT message_count FROM chats WHERE chatid = 'c'",
+                    [],
+                    |row| row.get(0),
+                )?;
+                Ok((count, counter))
+            })
+        };
+
+        let refused = deliver(["ok", "poison"]).await;
+        let error = refused.expect_err("a refused row fails its job");
+        assert!(error.to_string().contains("poisoned row"), "{error}");
+        assert_eq!(
+            stored().await.unwrap(),
+            (0, 0),
+            "nothing of the batch stored"
+        );
+
+        let [a, b] = deliver(["a", "b"]).await.unwrap();
+        assert!(a < b);
+        assert_eq!(stored().await.unwrap(), (2, 2));
         store.close().await.unwrap();
     }
 }

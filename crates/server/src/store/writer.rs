@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
 use super::checkpoint::Checkpointer;
-use super::{chat_counts, fence, row_batch};
+use super::{batch_start, chat_counts, fence, row_batch};
 
 /// Most jobs in one transaction: bounds the latency of the first job of a large batch.
 pub(super) const MAX_BATCH: usize = 512;
@@ -227,7 +227,9 @@ fn run(
     while let Some(first) = next_job(&mut receiver) {
         // What the last batch read may have changed since (another instance's batch).
         routes_may_change();
-        if let Err(error) = fence::begin(conn).map_err(Arc::new) {
+        if let Err(error) =
+            batch_start::begin(conn, first.delivery, receiver.len() + 1).map_err(Arc::new)
+        {
             tracing::error!(error = %error, "store: cannot begin a transaction");
             let _ = fence::rollback(conn);
             (first.run)(None).1(conn, Err(error));
@@ -256,10 +258,11 @@ fn run(
             };
             // The counters and the deferred rows are written before the commit and before a job
             // that may read them, in the savepoint that stays open after this job (kept whatever
-            // the next one does).
+            // the next one does). On PostgreSQL, those due at the commit go with it.
             let counts_due = next.as_ref().is_none_or(|next| !next.delivery);
+            let with_commit = next.is_none() && conn.is_postgres();
             let step = fence::end_job(conn, succeeded).and_then(|()| {
-                if counts_due {
+                if counts_due && !with_commit {
                     chat_counts::flush(conn)?;
                     row_batch::flush(conn)?;
                 }
@@ -280,7 +283,7 @@ fn run(
         }
         let commit = match broken {
             Some(error) => Err(error),
-            None => fence::commit(conn).map_err(Arc::new),
+            None => fence::commit(conn, &last_writes(conn)).map_err(Arc::new),
         };
         row_batch::batch_ended();
         if let Err(error) = &commit {
@@ -309,6 +312,18 @@ fn run(
     };
     tracing::debug!("store writer stopped");
     flushed
+}
+
+/// What the batch still has to write when it commits: on PostgreSQL, the counters and the
+/// deferred rows, which travel with the `COMMIT` (one round trip instead of three). SQLite has
+/// written them already: a statement there costs no I/O.
+fn last_writes(conn: &Connection) -> Vec<db::PgWrite> {
+    if !conn.is_postgres() {
+        return Vec::new();
+    }
+    let mut writes = chat_counts::take_writes();
+    writes.extend(row_batch::take_write());
+    writes
 }
 
 /// `wal_checkpoint(TRUNCATE)`, which reports a checkpoint it could not complete (a reader still

@@ -18,7 +18,7 @@ pub mod postgres;
 
 use std::fmt;
 
-pub use self::postgres::PgConnection;
+pub use self::postgres::{PgConnection, PgWrite};
 
 /// A failed statement, from either engine.
 #[derive(Debug)]

@@ -1,11 +1,12 @@
 //! One PostgreSQL session driven on the thread that uses it: tokio-postgres's client and
 //! connection on a current-thread runtime of their own, as the `postgres` crate runs them (its
 //! `Client` polls the connection inside each call's `block_on`; no task, no other thread), but
-//! with tokio-postgres's client in reach, so that two requests can leave in one write
-//! ([`join_in_order`], used by `postgres.rs` to send a deferred savepoint ahead of a statement).
+//! with tokio-postgres's client in reach, so that requests can leave in one write
+//! ([`join_in_order`], used by `postgres.rs` to send a deferred savepoint ahead of a statement;
+//! [`join_all_in_order`], to send a batch's last writes with its commit).
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 use tokio_postgres::tls::NoTlsStream;
@@ -172,6 +173,32 @@ pub(super) async fn join_in_order<A: Future, B: Future>(
     .await
 }
 
+/// Runs every future to its end, polling them in their order every time (as [`join_in_order`]
+/// does two: the order of first polls is the order on the wire); their outputs, in that order.
+pub(super) async fn join_all_in_order<'a, T>(
+    mut futures: Vec<Pin<Box<dyn Future<Output = T> + 'a>>>,
+) -> Vec<T> {
+    let mut outputs: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(done) => *output = Some(done),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::{Cell, RefCell};
@@ -195,6 +222,34 @@ mod tests {
             }
         })
         .await;
+    }
+
+    #[test]
+    fn all_go_out_in_order_and_the_later_run_on_while_the_first_waits() {
+        let log = RefCell::new(Vec::new());
+        let first_ready = Cell::new(false);
+        let always = Cell::new(true);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let outputs = runtime.block_on(join_all_in_order(vec![
+            Box::pin(async {
+                step("first", &log, &first_ready).await;
+                1
+            }),
+            Box::pin(async {
+                step("second", &log, &always).await;
+                2
+            }),
+            Box::pin(async {
+                step("third", &log, &always).await;
+                // The first is ready only after the third ran to its end.
+                first_ready.set(true);
+                3
+            }),
+        ]));
+        assert_eq!(*log.borrow(), ["first", "second", "third"]);
+        assert_eq!(outputs, [1, 2, 3]);
     }
 
     #[test]

@@ -17,11 +17,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
 
-use super::pg_session::{Session, join_in_order};
+use super::pg_session::{Session, join_all_in_order, join_in_order};
 use super::{Error, Param, PgValue, Result, dialect};
 
 /// One PostgreSQL session.
@@ -210,6 +212,88 @@ impl PgConnection {
         })
     }
 
+    /// Runs `writes`, then the simple query `then`, all sent in one write: PostgreSQL runs
+    /// them in order and the client reads every answer, one round trip where each would have
+    /// been one. Outside any job (no deferred text rides with them).
+    ///
+    /// Within a transaction, a write that fails aborts it, so what follows fails too (`then`
+    /// included: the writer's `RELEASE job; COMMIT` commits nothing then).
+    ///
+    /// # Errors
+    /// The first failure, in order: a statement that could not be prepared, a write, `then`.
+    pub(crate) fn write_then(&self, writes: &[PgWrite], then: &str) -> Result<()> {
+        // Prepared first (once per text; each a round trip only the first time).
+        let statements = writes
+            .iter()
+            .map(|write| self.prepare(write.sql).map(|prepared| prepared.statement))
+            .collect::<Result<Vec<_>>>()?;
+        let values: Vec<Vec<&(dyn ToSql + Sync)>> = writes
+            .iter()
+            .map(|write| {
+                write
+                    .values
+                    .iter()
+                    .map(|value| &**value as &(dyn ToSql + Sync))
+                    .collect()
+            })
+            .collect();
+        let then = dialect::to_postgres(then);
+        let outcomes = self.run(async |client| {
+            let mut requests: Vec<Pin<Box<dyn Future<Output = Result<()>> + '_>>> =
+                Vec::with_capacity(writes.len() + 1);
+            for (statement, values) in statements.iter().zip(&values) {
+                requests.push(Box::pin(async move {
+                    client.execute(statement, values).await?;
+                    Ok(())
+                }));
+            }
+            let then = &then;
+            requests.push(Box::pin(async move {
+                client
+                    .batch_execute(then)
+                    .await
+                    .map_err(|source| Error::Prepare {
+                        sql: then.clone(),
+                        source,
+                    })
+            }));
+            Ok(join_all_in_order(requests).await)
+        })?;
+        outcomes.into_iter().collect()
+    }
+
+    /// Runs `sql`, statements without parameters, as one simple query (one round trip): for
+    /// each statement in order, the first column of its rows, as text (`None` for NULL).
+    ///
+    /// # Errors
+    /// A statement failed; those after it did not run.
+    pub(crate) fn simple_column(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        use tokio_postgres::SimpleQueryMessage;
+        let messages = self.run(async |client| {
+            client
+                .simple_query(sql)
+                .await
+                .map_err(|source| Error::Prepare {
+                    sql: sql.to_owned(),
+                    source,
+                })
+        })?;
+        let mut statements = Vec::new();
+        let mut rows = Vec::new();
+        for message in messages {
+            match message {
+                SimpleQueryMessage::Row(row) => {
+                    rows.push(row.try_get(0).ok().flatten().map(str::to_owned));
+                }
+                SimpleQueryMessage::CommandComplete(_) => {
+                    statements.push(std::mem::take(&mut rows))
+                }
+                _ => {}
+            }
+        }
+        Ok(statements)
+    }
+
     /// Runs statements without parameters (`BEGIN`, `COMMIT`, schema).
     pub(super) fn batch(&self, sql: &str) -> Result<()> {
         let translated = dialect::to_postgres(sql);
@@ -240,6 +324,24 @@ impl Drop for PgConnection {
         } else {
             session.close();
         }
+    }
+}
+
+/// A statement and its values, owned, to run in one write with others and a commit
+/// ([`PgConnection::write_then`]).
+pub struct PgWrite {
+    /// SQLite's text, as [`PgConnection::prepare`] takes it.
+    pub sql: &'static str,
+    pub values: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl std::fmt::Debug for PgWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The values are messages' contents: their count is enough.
+        f.debug_struct("PgWrite")
+            .field("sql", &self.sql)
+            .field("values", &self.values.len())
+            .finish()
     }
 }
 
