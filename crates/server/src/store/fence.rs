@@ -13,7 +13,9 @@
 //!   to the server, and the last job's `RELEASE` goes with the `COMMIT`. Between two jobs,
 //!   `RELEASE job; SAVEPOINT job` is not even sent on its own: it is deferred
 //!   (`db/postgres.rs`) and rides in one write with the next job's first statement. A batch of
-//!   N jobs that succeed is 2 control round trips (begin, commit), not N + 1.
+//!   N jobs that succeed is 2 control round trips (begin, commit), not N + 1, and each carries
+//!   more: [`begin`] the reads that must happen under the batches' lock (`batch_start.rs`),
+//!   [`commit`] the batch's last writes (the counters, the deferred rows).
 //!
 //! The last `RELEASE` is not only saved work: a PostgreSQL transaction in which a statement
 //! failed answers `COMMIT` by rolling back without an error, whereas `RELEASE` fails there, so
