@@ -13,14 +13,14 @@
 
 use std::sync::Arc;
 
-use crate::store::db::{Connection, OptionalExtension, params};
+use crate::store::db::{Connection, params};
 use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use serde_json::Value;
 
 use super::key_map::{self, KeyCheck, KeyMap};
 use super::route::{Target, refuse, route};
-use super::{Store, StoreError, chats, random_id, users};
+use super::{Store, StoreError, chats, mentions, message_keys, random_id};
 use crate::domain::{ChatKind, MessageLint, StoredMessage};
 
 /// Everything needed to store one accepted request.
@@ -97,7 +97,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     let single_id = delivery.send.targets.single_id();
     let mut content = content_json(message, &delivery.send);
     let content_text = serde_json::to_string(&content)?;
-    let mentions = mentions(conn, message)?;
+    let mentions = mentions::resolve(conn, message)?;
     let request_lints = json_unless_empty(&delivery.request_lints)?;
     let media_needs = delivery.send.media_needs();
     // A request that is its message's alone is kept in the message row: no `requests` row and
@@ -160,10 +160,10 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         let mentions_column = json_unless_empty(&mentions)?;
         let row = super::message_row::NewRow {
             request_id: &delivery.request_id,
-            bot_key: message_key(conn, &delivery.bot_id)?,
+            bot_key: message_keys::message_key(conn, &delivery.bot_id)?,
             bot_name: &delivery.bot_name,
             chatid: &target.chatid,
-            chat_key: message_key(conn, &target.chatid)?,
+            chat_key: message_keys::message_key(conn, &target.chatid)?,
             chat_kind: target.kind.as_str(),
             post_id: post.as_ref().map(Post::id),
             msgtype: msgtype.as_str(),
@@ -260,69 +260,6 @@ fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreErr
     Ok(())
 }
 
-/// The integer key of a chat or bot id in `message_rows` (migration 11), made on first use.
-/// Keys are never deleted, so one never names two ids.
-///
-/// The writer thread remembers the keys it looked up or made ([`KEYS`]): two lookups per
-/// message were 5% of the writer's time. A key made in a savepoint or transaction that is then
-/// rolled back is gone (and its number may go to another id), so the memo is dropped whenever
-/// the writer rolls anything back ([`super::writer::rollbacks`]).
-pub(super) fn message_key(conn: &Connection, value: &str) -> Result<i64, StoreError> {
-    let epoch = super::writer::rollbacks();
-    if let Some(epoch) = epoch {
-        let known = KEYS.with_borrow_mut(|memo| {
-            if memo.epoch != epoch {
-                memo.epoch = epoch;
-                memo.keys.clear();
-            }
-            memo.keys.get(value).copied()
-        });
-        if let Some(key) = known {
-            return Ok(key);
-        }
-    }
-    let key = lookup_or_make_key(conn, value)?;
-    if let Some(epoch) = epoch {
-        KEYS.with_borrow_mut(|memo| {
-            if memo.keys.len() >= MAX_REMEMBERED_KEYS {
-                // Sandbox mode makes a group per unknown chat id: bound the memo.
-                memo.keys.clear();
-            }
-            memo.epoch = epoch;
-            memo.keys.insert(value.to_owned(), key);
-        });
-    }
-    Ok(key)
-}
-
-fn lookup_or_make_key(conn: &Connection, value: &str) -> Result<i64, StoreError> {
-    let found = conn
-        .prepare_cached("SELECT key FROM message_keys WHERE value = ?1")?
-        .query_row([value], |row| row.get(0))
-        .optional()?;
-    if let Some(key) = found {
-        return Ok(key);
-    }
-    conn.prepare_cached("INSERT INTO message_keys (value) VALUES (?1)")?
-        .execute([value])?;
-    conn.last_insert_rowid().map_err(StoreError::from)
-}
-
-/// Chat and bot ids whose keys the writer remembers at most.
-const MAX_REMEMBERED_KEYS: usize = 4096;
-
-/// The writer thread's memo of `message_keys`, good while its rollback count is `epoch`.
-#[derive(Default)]
-struct KeyMemo {
-    epoch: u64,
-    keys: std::collections::HashMap<String, i64>,
-}
-
-thread_local! {
-    /// Filled only on a writer thread (one per store, so one database per memo).
-    static KEYS: std::cell::RefCell<KeyMemo> = std::cell::RefCell::default();
-}
-
 /// A JSON list column: NULL when empty (`mentions`, `request_lints`), the common case.
 pub(super) fn json_unless_empty<T: serde::Serialize>(
     list: &[T],
@@ -408,121 +345,5 @@ fn post_title(content: &Value, msgtype: MsgType) -> String {
         msgtype.as_str().to_owned()
     } else {
         title
-    }
-}
-
-/// A request's resolved mentions: all of them, and those written inline as `<@userid>` (the
-/// only kind a blackboard shows: "mentioned_list 暂不支持小黑板").
-struct Mentions {
-    all: Vec<String>,
-    inline: Vec<String>,
-}
-
-/// Resolved mentions: inline `<@userid>` in text and markdown, then `mentioned_list` and
-/// `mentioned_mobile_list` (mobiles to userids) of text, keeping known users and `@all`.
-fn mentions(conn: &Connection, message: &Message) -> Result<Mentions, StoreError> {
-    // [U] inline <@userid> on a blackboard is kept: the document drops only the lists there.
-    let (inline, lists): (Vec<String>, Vec<String>) = match message {
-        Message::Text { text } => {
-            let mut lists: Vec<String> = text.mentioned_list.iter().flatten().cloned().collect();
-            for mobile in text.mentioned_mobile_list.iter().flatten() {
-                if mobile == "@all" {
-                    lists.push(mobile.clone());
-                } else if let Some(userid) = users::by_mobile(conn, mobile)? {
-                    lists.push(userid);
-                }
-            }
-            (inline_mentions(&text.content), lists)
-        }
-        Message::Markdown { markdown } => (inline_mentions(&markdown.content), Vec::new()),
-        _ => (Vec::new(), Vec::new()),
-    };
-    // Resolved against the workspace: a userid nobody has mentions nobody.
-    let known = |ids: Vec<String>| -> Result<Vec<String>, StoreError> {
-        let mut resolved: Vec<String> = Vec::with_capacity(ids.len());
-        for id in ids {
-            if !resolved.contains(&id) && (id == "@all" || users::get(conn, &id)?.is_some()) {
-                resolved.push(id);
-            }
-        }
-        Ok(resolved)
-    };
-    let inline = known(inline)?;
-    let mut all = inline.clone();
-    for id in known(lists)? {
-        if !all.contains(&id) {
-            all.push(id);
-        }
-    }
-    Ok(Mentions { all, inline })
-}
-
-/// The userids of `<@userid>` in `content`.
-fn inline_mentions(content: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut rest = content;
-    while let Some(start) = rest.find("<@") {
-        rest = &rest[start + 2..];
-        if let Some(end) = rest.find('>') {
-            let id = &rest[..end];
-            if !id.is_empty() && !id.contains(char::is_whitespace) && !id.contains('<') {
-                ids.push(id.to_owned());
-            }
-            rest = &rest[end + 1..];
-        }
-    }
-    ids
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_key_made_by_a_job_that_rolled_back_is_not_remembered() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), crate::config::SyncMode::Normal).unwrap();
-        let failed = store
-            .write(|conn| {
-                message_key(conn, "gone")?;
-                Err::<(), _>(StoreError::Invalid("fails after making a key".to_owned()))
-            })
-            .await;
-        assert!(failed.is_err());
-        // The rolled-back key's number goes to the next id made; `gone` must get its own.
-        let other = store
-            .write(|conn| message_key(conn, "other"))
-            .await
-            .unwrap();
-        let gone = store.write(|conn| message_key(conn, "gone")).await.unwrap();
-        assert_ne!(gone, other);
-        let stored: i64 = store
-            .write(|conn| {
-                Ok(conn.query_row(
-                    "SELECT key FROM message_keys WHERE value = 'gone'",
-                    [],
-                    |row| row.get(0),
-                )?)
-            })
-            .await
-            .unwrap();
-        assert_eq!(gone, stored);
-        // Remembered keys answer as the table does.
-        assert_eq!(
-            store
-                .write(|conn| message_key(conn, "other"))
-                .await
-                .unwrap(),
-            other
-        );
-        store.close().await.unwrap();
-    }
-
-    #[test]
-    fn inline_mentions_are_found_in_order() {
-        assert_eq!(
-            inline_mentions("<@zhangsan>天气 <@lisi> <@ bad> <@>"),
-            vec!["zhangsan", "lisi"]
-        );
     }
 }

@@ -50,6 +50,8 @@ mod key_map;
 mod leader;
 mod lock;
 mod media;
+mod mentions;
+mod message_keys;
 mod message_row;
 mod messages;
 pub mod migrations;

@@ -164,7 +164,7 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
     )?
     .execute(params![
         message.request_id,
-        super::deliver::message_key(conn, &message.chatid)?,
+        super::message_keys::message_key(conn, &message.chatid)?,
         kind.as_str(),
         post_id,
         msgtype.as_str(),
@@ -177,7 +177,7 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
         raw_content_at,
         folded.as_ref().map(|_| ""),
         folded.as_ref().map(|_| "inbox"),
-        super::deliver::message_key(conn, "")?,
+        super::message_keys::message_key(conn, "")?,
     ])?;
     let id = conn.last_insert_rowid()?;
     if let (true, Some(post_id)) = (opens_post, &post_id) {

@@ -52,7 +52,7 @@ struct Job {
 
 thread_local! {
     /// Rollbacks on this thread so far (`None` on any thread but a writer): memos of what the
-    /// transaction wrote (`deliver::message_key`) are dropped when it moves, since a rollback
+    /// transaction wrote (`message_keys::message_key`) are dropped when it moves, since a rollback
     /// can undo a row they remember.
     static ROLLBACKS: Cell<Option<u64>> = const { Cell::new(None) };
 }
