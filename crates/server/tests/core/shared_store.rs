@@ -154,6 +154,13 @@ async fn while_postgres_is_down_sends_get_minus_1_and_it_recovers_without_a_rest
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(code, 0, "accepted again once PostgreSQL is back");
+    // Every session of the read pool broke with the restart: reads at once, as many as the
+    // pool has sessions, all answer (none fails once before its session is reopened).
+    let reads = (0..16).map(|_| async {
+        let page = server.http.get(server.url("/api/v1/messages?limit=1"));
+        page.send().await.unwrap().status().as_u16()
+    });
+    assert_eq!(join_all(reads).await, [200; 16]);
     let ready = server.http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200);
     let texts = texts_in_demo_group(&server).await;

@@ -48,9 +48,37 @@ impl Session {
         })
     }
 
-    /// Whether the session is gone (the socket broke, the server ended it).
+    /// Whether the session is gone (the socket broke, the server ended it), as far as the
+    /// connection has heard: see [`Session::hear_the_end`].
     pub(super) fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.ended || self.client.is_closed()
+    }
+
+    /// Lets the connection read what the server said while the session sat idle, so that
+    /// [`Session::is_closed`] tells a session the server ended meanwhile (a PostgreSQL that
+    /// restarted) before a statement fails on it. The connection is otherwise polled only
+    /// inside a request, so without this the first read of each pooled session after a restart
+    /// failed (and `/readyz` with it) although the server was back.
+    pub(super) fn hear_the_end(&mut self) {
+        let Session {
+            connection,
+            ended,
+            runtime,
+            ..
+        } = self;
+        if *ended {
+            return;
+        }
+        runtime.block_on(async {
+            // Once round the runtime, whose I/O driver then learns of a socket closed meanwhile.
+            tokio::task::yield_now().await;
+            poll_fn(|cx| {
+                // An error ends the connection (`ended`), which is all this asks.
+                let _ = drive(connection, ended, cx);
+                Poll::Ready(())
+            })
+            .await;
+        });
     }
 
     /// Runs `request` on the client to its end, driving the connection meanwhile: it writes what

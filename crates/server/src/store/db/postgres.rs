@@ -78,6 +78,9 @@ impl PgConnection {
     /// store recovers by itself once the server is back. Until then this fails, and so do the
     /// writes and reads that needed it (senders get -1: nothing was acknowledged).
     pub fn revive(&self) -> Result<()> {
+        if let Some(session) = self.session.borrow_mut().as_mut() {
+            session.hear_the_end();
+        }
         if !self.is_closed() {
             return Ok(());
         }
