@@ -362,9 +362,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_batch_inserts_the_rows_of_its_deliveries_that_succeeded_before_any_other_job() {
-        let pg = Postgres::start();
+    /// A store on `pg`'s database, and its data directory.
+    async fn open(pg: &Postgres) -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let (url, path) = (pg.database(), dir.path().to_owned());
         // The blocking client cannot connect on a thread that drives async tasks.
@@ -372,6 +371,13 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+        (store, dir)
+    }
+
+    #[tokio::test]
+    async fn a_batch_inserts_the_rows_of_its_deliveries_that_succeeded_before_any_other_job() {
+        let pg = Postgres::start();
+        let (store, _dir) = open(&pg).await;
         store
             .write(|conn| chats::insert(conn, ChatKind::Group, "c", "c", &[], 1))
             .await
@@ -431,18 +437,14 @@ mod tests {
         assert_eq!(count, 4);
         store.close().await.unwrap();
     }
+
     /// The rows and counters of a batch that ends with deliveries travel with its `COMMIT`
     /// (`fence::commit`): stored when that write succeeds, and when one of them fails, the job is
     /// answered with the failure, nothing is stored, and the next batch works.
     #[tokio::test]
     async fn rows_sent_with_the_commit_are_stored_or_refused_with_it() {
         let pg = Postgres::start();
-        let dir = tempfile::tempdir().unwrap();
-        let (url, path) = (pg.database(), dir.path().to_owned());
-        let store = tokio::task::spawn_blocking(move || Store::open_postgres(&url, &path))
-            .await
-            .unwrap()
-            .unwrap();
+        let (store, _dir) = open(&pg).await;
         store
             .write(|conn| {
                 chats::insert(conn, ChatKind::Group, "c", "c", &[], 1)?;
