@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::search::{INDEX_VERSION, TokenScratch, index_tokens_into};
+use super::search_tokens::{INDEX_VERSION, TokenScratch, index_tokens_into};
 
 /// How often the thread looks for new messages.
 const POLL: Duration = Duration::from_millis(50);
@@ -45,6 +45,12 @@ const MAX_DELAY: Duration = Duration::from_millis(500);
 /// Messages per index transaction: large enough to amortize the commit, small enough that a
 /// catch-up of a million messages stops within milliseconds of being asked to.
 const BATCH: i64 = 2_000;
+
+/// Segments of one size FTS5 lets pile up before it merges them into one. Merging was a third
+/// of the indexer's time with FTS5's default of 4 (broadcast copies at saturation: 16 cut the
+/// thread's CPU per message by about a fifth); a search then reads up to 16 segments per level,
+/// which the search benchmark does not show (docs/PERFORMANCE.md).
+const AUTOMERGE: i64 = 16;
 
 /// The search database's schema, made when missing.
 const SCHEMA: &str = "
@@ -90,6 +96,12 @@ fn open_once(path: &Path) -> Result<Connection, StoreError> {
         conn.execute_batch(SCHEMA)?;
         set_meta(&conn, "version", INDEX_VERSION)?;
     }
+    // FTS5 merges a level's segments once [`AUTOMERGE`] of them wait (4 by default): each
+    // token is rewritten about half as often. Kept in the index itself, so set at every open.
+    conn.execute(
+        "INSERT INTO grams (grams, rank) VALUES ('automerge', ?1)",
+        [AUTOMERGE],
+    )?;
     Ok(conn)
 }
 
@@ -255,10 +267,14 @@ fn catch_up(
 /// Indexes the next [`BATCH`] messages above the watermark; returns how many.
 ///
 /// Each message's tokens go to FTS5 as they are read (two connections, two files), through one
-/// reused buffer: no list of the batch's texts, no allocation per message.
+/// reused buffer: no list of the batch's texts, no allocation per message. A message whose
+/// content is that of the message before it (the copies of a broadcast, one after the other)
+/// reuses its tokens: tokenizing was half the indexer's time per copy.
 fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreError> {
     let upto = meta(index, "indexed_upto")?.unwrap_or(0);
     let mut scratch = TokenScratch::default();
+    // The content JSON that `scratch.tokens` are the tokens of.
+    let mut tokenized = None::<String>;
     let mut last = None;
     let mut count: i64 = 0;
     let tx = index.unchecked_transaction()?;
@@ -270,9 +286,14 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
         let mut found = statement.query(params![upto, BATCH])?;
         while let Some(row) = found.next()? {
             let id: i64 = row.get(0)?;
-            let content: serde_json::Value =
-                serde_json::from_str(row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?)?;
-            index_tokens_into(&hookpit_protocol::searchable_text(&content), &mut scratch);
+            let content = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            if tokenized.as_deref() != Some(content) {
+                let value: serde_json::Value = serde_json::from_str(content)?;
+                index_tokens_into(&hookpit_protocol::searchable_text(&value), &mut scratch);
+                let kept = tokenized.get_or_insert_with(String::new);
+                kept.clear();
+                kept.push_str(content);
+            }
             insert.execute(params![id, scratch.tokens])?;
             last = Some(id);
             count += 1;
@@ -309,4 +330,26 @@ fn forget_deleted(index: &Connection, messages: &Connection) -> Result<(), Store
     set_meta(&tx, "cleaned_below", gone_below)?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_merges_its_segments_sixteen_at_a_time_when_made_and_when_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_of(&dir.path().join("hookpit.db"));
+        for _ in 0..2 {
+            let conn = open(&path).unwrap();
+            let automerge: i64 = conn
+                .query_row(
+                    "SELECT v FROM grams_config WHERE k = 'automerge'",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(automerge, AUTOMERGE);
+        }
+    }
 }

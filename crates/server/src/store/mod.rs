@@ -66,6 +66,7 @@ mod relay;
 mod route;
 mod row_batch;
 mod search;
+mod search_tokens;
 mod single_chat;
 mod sqlite;
 mod users;

@@ -32,15 +32,16 @@ use serde_json::Value;
 use crate::domain::{MessageType, StoredMessage};
 use hookpit_protocol::{MsgType, searchable_text};
 
+#[cfg(test)]
+use super::search_tokens::index_tokens;
+use super::search_tokens::{query_grams, token};
+
 /// Parts a query may have: far more than anyone types, few enough that a query stays cheap.
 const MAX_PARTS: usize = 32;
 
 /// Tokens of the index a query asks for at most: a long phrase is checked exactly anyway, and
 /// each token costs a doclist merge in FTS5.
 const MAX_QUERY_TOKENS: usize = 12;
-
-/// Changes whenever the n-grams or their hashes change: an index of another version is rebuilt.
-pub(super) const INDEX_VERSION: i64 = 1;
 
 /// A parsed `q`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -298,98 +299,6 @@ fn date(value: &str) -> Result<i64, String> {
     i64::try_from(millis).map_err(|_| bad())
 }
 
-/// The index tokens of `text` (searchable text, any case), space-separated: what the indexer
-/// stores for a message.
-#[cfg(test)]
-pub(super) fn index_tokens(text: &str) -> String {
-    let mut scratch = TokenScratch::default();
-    index_tokens_into(text, &mut scratch);
-    scratch.tokens
-}
-
-/// Buffers [`index_tokens_into`] reuses from one message to the next: the indexer makes no
-/// allocation per message or per token (a `String` per token and a `BTreeSet` were a fifth
-/// of its time).
-#[derive(Debug, Default)]
-pub(super) struct TokenScratch {
-    chars: Vec<char>,
-    grams: Vec<u32>,
-    /// The tokens of the last text, space-separated, in increasing order of their n-gram hash.
-    pub tokens: String,
-}
-
-/// The index tokens of `text` (searchable text, any case) into `scratch.tokens`: every distinct
-/// n-gram hash once, in increasing order, each as its [`token`].
-pub(super) fn index_tokens_into(text: &str, scratch: &mut TokenScratch) {
-    let TokenScratch {
-        chars,
-        grams,
-        tokens,
-    } = scratch;
-    chars.clear();
-    chars.extend(text.chars().map(|c| c.to_ascii_lowercase()));
-    grams.clear();
-    grams.extend(chars.windows(3).map(hash));
-    grams.extend(
-        chars
-            .windows(2)
-            .filter(|window| !window.iter().all(char::is_ascii))
-            .map(hash),
-    );
-    grams.sort_unstable();
-    grams.dedup();
-    tokens.clear();
-    tokens.reserve(grams.len() * 7);
-    for &gram in grams.iter() {
-        if !tokens.is_empty() {
-            tokens.push(' ');
-        }
-        push_token(tokens, gram);
-    }
-}
-
-/// The n-grams of a lowercased query term the index can answer (see the module doc).
-fn query_grams(term: &str) -> Vec<u32> {
-    let chars: Vec<char> = term.chars().collect();
-    match chars.len() {
-        0 | 1 => Vec::new(),
-        2 if chars.iter().all(char::is_ascii) => Vec::new(),
-        2 => vec![hash(&chars)],
-        _ => {
-            let mut grams: Vec<u32> = chars.windows(3).map(hash).collect();
-            grams.dedup();
-            grams
-        }
-    }
-}
-
-/// FNV-1a of the n-gram's UTF-8 (seeded by its length, so that bigrams and trigrams differ),
-/// cut to 30 bits.
-fn hash(gram: &[char]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5 ^ u32::try_from(gram.len()).unwrap_or(0);
-    let mut buffer = [0u8; 4];
-    for c in gram {
-        for byte in c.encode_utf8(&mut buffer).bytes() {
-            h ^= u32::from(byte);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-    }
-    h & 0x3fff_ffff
-}
-
-/// Six base-32 letters and digits: a token FTS5's `ascii` tokenizer keeps whole.
-fn token(gram: u32) -> String {
-    let mut out = String::with_capacity(6);
-    push_token(&mut out, gram);
-    out
-}
-
-/// Appends [`token`]`(gram)` to `out`.
-fn push_token(out: &mut String, gram: u32) {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    out.extend((0..6).map(|i| char::from(ALPHABET[((gram >> (i * 5)) & 31) as usize])));
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -457,38 +366,6 @@ mod tests {
                     "{term}: {wanted}"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn index_tokens_are_each_distinct_hash_once_in_order() {
-        // What the indexer stored before its buffers were reused (a `BTreeSet` of hashes, a
-        // `String` per token): the same tokens in the same order, so version 1 indexes stay.
-        fn reference(text: &str) -> String {
-            let chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
-            let mut grams = BTreeSet::new();
-            grams.extend(chars.windows(3).map(hash));
-            grams.extend(
-                chars
-                    .windows(2)
-                    .filter(|w| !w.iter().all(char::is_ascii))
-                    .map(hash),
-            );
-            grams.into_iter().map(token).collect::<Vec<_>>().join(" ")
-        }
-        let mut scratch = TokenScratch::default();
-        for text in [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "【告警】DB-7 磁盘 91%\nabcabc",
-            "ÀÉ x ÀÉ",
-            "ok\n",
-        ] {
-            index_tokens_into(text, &mut scratch);
-            assert_eq!(scratch.tokens, reference(text), "{text}");
-            assert_eq!(index_tokens(text), reference(text), "{text}");
         }
     }
 
