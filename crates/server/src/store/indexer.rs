@@ -46,12 +46,6 @@ const MAX_DELAY: Duration = Duration::from_millis(500);
 /// catch-up of a million messages stops within milliseconds of being asked to.
 const BATCH: i64 = 2_000;
 
-/// Segments of one size FTS5 lets pile up before it merges them into one. Merging was a third
-/// of the indexer's time with FTS5's default of 4 (broadcast copies at saturation: 16 cut the
-/// thread's CPU per message by about a fifth); a search then reads up to 16 segments per level,
-/// which the search benchmark does not show (docs/PERFORMANCE.md).
-const AUTOMERGE: i64 = 16;
-
 /// The search database's schema, made when missing.
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -96,12 +90,6 @@ fn open_once(path: &Path) -> Result<Connection, StoreError> {
         conn.execute_batch(SCHEMA)?;
         set_meta(&conn, "version", INDEX_VERSION)?;
     }
-    // FTS5 merges a level's segments once [`AUTOMERGE`] of them wait (4 by default): each
-    // token is rewritten about half as often. Kept in the index itself, so set at every open.
-    conn.execute(
-        "INSERT INTO grams (grams, rank) VALUES ('automerge', ?1)",
-        [AUTOMERGE],
-    )?;
     Ok(conn)
 }
 
@@ -330,26 +318,4 @@ fn forget_deleted(index: &Connection, messages: &Connection) -> Result<(), Store
     set_meta(&tx, "cleaned_below", gone_below)?;
     tx.commit()?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_index_merges_its_segments_sixteen_at_a_time_when_made_and_when_reopened() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = path_of(&dir.path().join("hookpit.db"));
-        for _ in 0..2 {
-            let conn = open(&path).unwrap();
-            let automerge: i64 = conn
-                .query_row(
-                    "SELECT v FROM grams_config WHERE k = 'automerge'",
-                    [],
-                    |row| row.get(0),
-                )
-                .unwrap();
-            assert_eq!(automerge, AUTOMERGE);
-        }
-    }
 }
