@@ -52,6 +52,7 @@ mod lock;
 mod media;
 mod mentions;
 mod message_keys;
+mod message_query;
 mod message_row;
 mod messages;
 pub mod migrations;

@@ -8,7 +8,7 @@
 
 use super::StoreError;
 use super::db::{Connection, Value as SqlValue};
-use super::messages::{Conditions, collect_page};
+use super::message_query::{Conditions, collect_page};
 use super::search::Search;
 use crate::domain::StoredMessage;
 
