@@ -57,6 +57,7 @@ mod message_row;
 mod messages;
 pub mod migrations;
 mod outbox;
+mod outbox_log;
 mod people;
 mod pg_migrations;
 mod pg_search;
@@ -84,7 +85,7 @@ pub use demo::{
 };
 pub use key_map::KeyCheck;
 use key_map::KeyMap;
-pub use outbox::OutboxQuery;
+pub use outbox_log::OutboxQuery;
 pub use people::picture_key;
 use read_pool::ReadPool;
 pub use single_chat::looks_like_single_chat_id;
