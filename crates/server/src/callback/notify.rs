@@ -148,21 +148,14 @@ pub fn event(
     by: &User,
     event_type: EventType,
 ) -> Vec<NewOutboxEntry> {
-    let Some(config) = config else {
-        return Vec::new();
-    };
-    let to = Recipient {
-        bot_id: &bot.id,
-        key: &bot.key,
-        config,
-    };
-    vec![entry(
+    to_bot(
         origin,
-        &to,
+        bot,
+        config,
         place,
-        sender(by),
+        by,
         CallbackBody::Event { event_type },
-    )]
+    )
 }
 
 /// The `attachment` callback of a click (spec §8.6: `callbackid` and the clicked action only).
@@ -175,6 +168,23 @@ pub fn click(
     callback_id: &str,
     action: AttachmentAction,
 ) -> Vec<NewOutboxEntry> {
+    let body = CallbackBody::Attachment {
+        callback_id: callback_id.to_owned(),
+        actions: vec![action],
+    };
+    to_bot(origin, bot, config, place, by, body)
+}
+
+/// The one callback of `body` for `bot`, done by `by` in `place`: none without a callback
+/// configured.
+fn to_bot(
+    origin: &Origin<'_>,
+    bot: &Bot,
+    config: Option<&CallbackConfig>,
+    place: &Place<'_>,
+    by: &User,
+    body: CallbackBody,
+) -> Vec<NewOutboxEntry> {
     let Some(config) = config else {
         return Vec::new();
     };
@@ -183,16 +193,7 @@ pub fn click(
         key: &bot.key,
         config,
     };
-    vec![entry(
-        origin,
-        &to,
-        place,
-        sender(by),
-        CallbackBody::Attachment {
-            callback_id: callback_id.to_owned(),
-            actions: vec![action],
-        },
-    )]
+    vec![entry(origin, &to, place, sender(by), body)]
 }
 
 /// The callback chat type of a chat kind (a blackboard's, when not a reply).
