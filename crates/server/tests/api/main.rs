@@ -9,6 +9,7 @@ mod callback_delivery;
 mod callbacks;
 mod crud;
 mod guard;
+mod interop;
 mod live;
 mod messages;
 mod openapi;
