@@ -19,6 +19,7 @@ mod relay;
 mod routing;
 mod sdk;
 mod send;
+mod senders;
 mod shared_faults;
 mod shared_keys;
 mod shared_limits;
