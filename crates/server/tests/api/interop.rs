@@ -1,11 +1,13 @@
 //! Callbacks against receivers Hookpit did not write, unmodified Python from PyPI:
 //! - wechatpy's `WeChatCrypto` (a widely used WXBizMsgCrypt) verifies the callback URL, decrypts
 //!   callbacks in both formats and encrypts a passive reply that Hookpit must read;
+//! - Tencent's own JavaScript library, @wecom/crypto (npm), decrypts a JSON callback and
+//!   encrypts a passive reply in the JSON envelope;
 //! - a bot on the wecom-bot-svr framework (Flask and wx-crypt) reads the XML payloads' fields,
 //!   answers passively (its replies ASCII-escaped, `&#25910;`), pushes a second message to the
 //!   hard-wired `https://qyapi.weixin.qq.com` through the capture proxy, and answers events.
 //!
-//! `scripts/test` installs the pinned packages.
+//! The programs are in `tests/peers/`; `scripts/test` installs their pinned packages.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +22,7 @@ use crate::callbacks::{BOT_NAME, configure, write};
 use crate::support::TestServer;
 use crate::support::receiver::{KEY, TOKEN};
 
-/// A Python program of `tests/api/` running, with the lines it prints on stdout.
+/// A program of `tests/peers/` running, with the lines it prints on stdout.
 struct Peer {
     child: Child,
     lines: mpsc::UnboundedReceiver<String>,
@@ -35,8 +37,13 @@ impl Peer {
         env: &[(&str, String)],
         ready: fn(&str) -> bool,
     ) -> (Peer, String) {
-        let path = format!("{}/tests/api/{script}", env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
+        let path = format!("{}/tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
+        let program = if script.ends_with(".mjs") {
+            "node"
+        } else {
+            "python3"
+        };
+        let mut child = Command::new(program)
             .arg(&path)
             .args(args)
             .envs(env.iter().map(|(name, value)| (name, value)))
@@ -45,7 +52,9 @@ impl Peer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("python3 runs (scripts/test installs the interop packages)");
+            .unwrap_or_else(|error| {
+                panic!("{program} {script}: {error} (scripts/test installs it)")
+            });
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
         let (tx, lines) = mpsc::unbounded_channel();
         std::thread::spawn(move || {
@@ -317,5 +326,42 @@ async fn a_wecom_bot_svr_bot_answers_passively_pushes_through_the_proxy_and_gree
         "an empty reply posts nothing: {entry}"
     );
     assert!(bot_messages(&server, DEMO_CURL_GROUP, 0).await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tencents_wecom_crypto_decrypts_a_json_callback_and_its_json_reply_lands_in_the_chat() {
+    let server = TestServer::start().await;
+    let (mut receiver, port) = Peer::start(
+        "wecom_crypto_receiver.mjs",
+        &[TOKEN, KEY, "好的 (@wecom/crypto)"],
+        &[],
+        |line| line.trim().parse::<u16>().is_ok(),
+    )
+    .await;
+    let url = format!(
+        "http://127.0.0.1:{}/wecom?robot_callback_format=json",
+        port.trim()
+    );
+    let answer = configure(
+        &server,
+        DEMO_BOT_ID,
+        json!({"url": url, "token": TOKEN, "encoding_aes_key": KEY}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let verified: Value = serde_json::from_str(&receiver.next_line().await).unwrap();
+    assert!(verified["verified"].is_string(), "{verified}");
+
+    write(&server, DEMO_GROUP, &format!("@{BOT_NAME} json please")).await;
+    let line: Value = serde_json::from_str(&receiver.next_line().await).unwrap();
+    assert_eq!(line["receiveid"], "", "a bot's receiveid is empty: {line}");
+    assert_eq!(line["callback"]["msgtype"], "text", "{line}");
+    assert_eq!(line["callback"]["chatid"], DEMO_GROUP, "{line}");
+    assert_eq!(line["callback"]["from"]["userid"], "zhangsan", "{line}");
+    assert_eq!(
+        bot_messages(&server, DEMO_GROUP, 1).await,
+        [("text".to_owned(), "好的 (@wecom/crypto)".to_owned())]
+    );
     server.stop().await;
 }

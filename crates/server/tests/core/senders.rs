@@ -15,7 +15,7 @@ use crate::support::TestServer;
 async fn run_senders(library: &str, target: String, env: Vec<(&str, String)>) -> Vec<String> {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/core/third_party_senders.py"
+        "/tests/peers/third_party_senders.py"
     );
     let scratch = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new("python3");
