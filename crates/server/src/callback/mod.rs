@@ -9,7 +9,8 @@
 //! - [`people`] and `click`: what people do, as API calls (`POST /api/v1/chats/{id}/messages`,
 //!   `POST /api/v1/messages/{id}/actions`), and the public pictures callbacks point at.
 //! - [`notify`]: who is called back about what; [`payload`]: each callback's payload, built once.
-//! - [`worker`]: the outbox's callback consumer — delivery, retries; [`passive`]: the replies.
+//! - [`worker`]: the outbox's callback consumer — delivery, retries, one chat at a time in order
+//!   (`lanes`); [`passive`]: the replies.
 //! - [`log`]: `GET /api/v1/callbacks`, the log of every callback with request and response.
 //!
 //! The store below holds the configurations, the outbox and the codes (`store/outbox.rs`,
@@ -18,6 +19,7 @@
 
 mod click;
 pub mod config;
+mod lanes;
 pub mod log;
 pub mod notify;
 pub mod passive;

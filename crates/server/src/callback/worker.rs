@@ -10,7 +10,8 @@
 //! - The response is read up to [`MAX_REPLY_BYTES`]: a receiver that answers 10 MB, garbage,
 //!   slowly or never costs a failed attempt or a refused reply, nothing more.
 //! - Deliveries run beside everything else (at most [`PARALLEL`] at once); the webhook path and
-//!   the inbox never wait for them. Entries pending at shutdown are due again at the next start.
+//!   the inbox never wait for them. One chat's callbacks go one at a time, in order (`lanes.rs`).
+//!   Entries pending at shutdown are due again at the next start.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ use hookpit_protocol::callback::{CallbackCrypto, CallbackEnvelope, CallbackForma
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use super::lanes::{Lanes, lane_of};
 use super::passive;
 use crate::app::AppState;
 use crate::clock::rfc3339;
@@ -54,6 +56,7 @@ pub async fn run(state: AppState) {
     };
     let busy: Arc<Mutex<HashSet<i64>>> = Arc::new(Mutex::new(HashSet::new()));
     let slots = Arc::new(Semaphore::new(PARALLEL));
+    let lanes = Arc::new(Lanes::default());
     let mut stop = state.shutdown.clone();
     loop {
         if *stop.borrow() {
@@ -65,7 +68,9 @@ pub async fn run(state: AppState) {
             .iter()
             .copied()
             .collect();
-        let free = u32::try_from(slots.available_permits()).unwrap_or(0);
+        // Entries waiting in a lane count against the slots: at most PARALLEL are held at once.
+        let free = slots.available_permits().saturating_sub(lanes.waiting());
+        let free = u32::try_from(free).unwrap_or(0);
         let now = state.clock.now_millis();
         let due = if free == 0 {
             Vec::new()
@@ -83,19 +88,28 @@ pub async fn run(state: AppState) {
             }
         };
         for record in due {
-            let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-                return;
-            };
             busy.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(record.id);
-            let (state, client, busy) = (state.clone(), client.clone(), Arc::clone(&busy));
+            let Some(first) = lanes.enter(record) else {
+                continue;
+            };
+            let (state, client) = (state.clone(), client.clone());
+            let (busy, slots, lanes) = (Arc::clone(&busy), Arc::clone(&slots), Arc::clone(&lanes));
             tokio::spawn(async move {
-                let id = record.id;
-                deliver(&state, &client, record).await;
-                busy.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
-                drop(slot);
-                state.callbacks.wake();
+                let lane = lane_of(&first);
+                let mut next = Some(first);
+                while let Some(record) = next {
+                    let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+                        return;
+                    };
+                    let id = record.id;
+                    deliver(&state, &client, record).await;
+                    busy.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                    drop(slot);
+                    state.callbacks.wake();
+                    next = lanes.next(&lane);
+                }
             });
         }
         let pending = state

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use hookpit_client::message;
-use hookpit_protocol::callback::{CallbackFormat, PassiveReply};
-use hookpit_server::store::{DEMO_BOT_ID, DEMO_GROUP};
+use hookpit_protocol::callback::{CallbackBody, CallbackFormat, PassiveReply};
+use hookpit_server::store::{DEMO_BOT_ID, DEMO_CURL_GROUP, DEMO_GROUP};
 use serde_json::{Value, json};
 
 use crate::admin::get;
@@ -56,6 +56,41 @@ async fn mention(server: &TestServer, content: &str) -> i64 {
 
 fn reply(draft: impl Into<PassiveReply>) -> Answer {
     Answer::Reply(draft.into())
+}
+
+#[tokio::test]
+async fn one_chats_callbacks_arrive_one_at_a_time_in_order_while_other_chats_go_on() {
+    let server = TestServer::start().await;
+    let receiver = Receiver::start(CallbackFormat::Json).await;
+    configure_demo(&server, &receiver).await;
+    // The first callback is answered slowly: the demo group's next one waits for it, the other
+    // group's does not.
+    receiver.answer([Answer::Slowly(Duration::from_millis(600))]);
+    mention(&server, "first").await;
+    mention(&server, "second").await;
+    let other = write(&server, DEMO_CURL_GROUP, &format!("@{BOT_NAME} elsewhere")).await;
+    assert_eq!(other.status, 201, "{:?}", other.body);
+    let received = receiver.wait_for(3).await;
+    let order: Vec<(String, String)> = received
+        .iter()
+        .map(|received| {
+            let content = match &received.callback.body {
+                CallbackBody::Text { content } => content.clone(),
+                other => format!("{other:?}"),
+            };
+            (received.callback.chatid.clone(), content)
+        })
+        .collect();
+    let said = |chat: &str, text: &str| (chat.to_owned(), format!("@{BOT_NAME} {text}"));
+    assert_eq!(
+        order,
+        [
+            said(DEMO_GROUP, "first"),
+            said(DEMO_CURL_GROUP, "elsewhere"),
+            said(DEMO_GROUP, "second"),
+        ]
+    );
+    server.stop().await;
 }
 
 #[tokio::test]
