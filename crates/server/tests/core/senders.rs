@@ -1,8 +1,8 @@
 //! Sender libraries Hookpit did not write, from PyPI and unmodified, as their users call them:
 //! `pywgb` (hard-wired to `https://qyapi.weixin.qq.com`, captured through the proxy with
-//! Hookpit's CA) and `wechat_work_webhook` (given the webhook URL). Every kind each one sends
-//! is answered `errcode 0` and stored as that kind, uploads included. `scripts/test` installs
-//! both.
+//! Hookpit's CA; its two template cards too) and `wechat_work_webhook` (given the webhook URL).
+//! Every kind each one sends is answered `errcode 0` and stored as that kind, uploads included.
+//! The programs are in `tests/peers/`; `scripts/test` installs both.
 
 use std::collections::BTreeSet;
 
@@ -60,7 +60,7 @@ async fn stored_kinds(server: &TestServer) -> BTreeSet<String> {
 }
 
 #[tokio::test]
-async fn pywgb_sends_all_seven_kinds_through_the_capture_proxy() {
+async fn pywgb_sends_all_eight_kinds_and_both_template_cards_through_the_capture_proxy() {
     let server = TestServer::start_with(|config| {
         config.proxy_listen = Some("127.0.0.1:0".parse().unwrap());
     })
@@ -73,7 +73,7 @@ async fn pywgb_sends_all_seven_kinds_through_the_capture_proxy() {
         ("REQUESTS_CA_BUNDLE", ca),
     ];
     let kinds = run_senders("pywgb", server.key().to_owned(), env).await;
-    assert_eq!(kinds.len(), 7, "{kinds:?}");
+    assert_eq!(kinds.len(), 9, "{kinds:?}");
     let expected: BTreeSet<String> = kinds.into_iter().collect();
     assert_eq!(stored_kinds(&server).await, expected);
     server.stop().await;

@@ -51,6 +51,22 @@ def pywgb_sends(key):
     report("news", lambda: bot.NewsBot(key).send(articles=NEWS))
     report("file", lambda: bot.FileBot(key).send(file_path="report.csv"))
     report("voice", lambda: bot.VoiceBot(key).send(file_path="v.amr"))
+    # Its two template cards, as its README shows them.
+    report("template_card", lambda: bot.TextCardBot(key).send(
+        main_title={"title": "部署通知", "desc": "生产环境"},
+        emphasis_content={"title": "SUCCESS", "desc": "状态"},
+        sub_title_text="Deployed by: DevOps Team",
+        horizontal_content_list=[{"keyname": "Version", "value": "v2.1.0"}],
+        card_action={"type": 1, "url": "https://example.com/deployment/details"},
+    ))
+    report("template_card", lambda: bot.NewsCardBot(key).send(
+        main_title={"title": "New Product Launch", "desc": "Q1 2026"},
+        card_image={"url": "https://example.com/product.jpg", "aspect_ratio": 2.25},
+        image_text_area={"type": 1, "url": "https://example.com/product",
+                         "title": "Revolutionary Features", "image_url": "https://example.com/i.png"},
+        vertical_content_list=[{"title": "Feature 1", "desc": "Advanced AI integration"}],
+        card_action={"type": 1, "url": "https://example.com"},
+    ))
 
 
 def wechat_work_webhook_sends(url):
