@@ -16,7 +16,7 @@ use crate::support::receiver::{Answer, Receiver};
 use crate::support::{TestServer, text, two_instances};
 
 /// The callback log entry `id`, once its status is `status` (at most 10 s).
-async fn callback_when(server: &TestServer, id: i64, status: &str) -> Value {
+pub async fn callback_when(server: &TestServer, id: i64, status: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let entry = get(server, &format!("/callbacks/{id}")).await.body;

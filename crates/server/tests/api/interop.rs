@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::admin::get;
+use crate::callback_delivery::callback_when;
 use crate::callbacks::{BOT_NAME, configure, write};
 use crate::support::TestServer;
 use crate::support::receiver::{KEY, TOKEN};
@@ -163,15 +164,7 @@ async fn wechatpy_verifies_the_url_and_decrypts_an_xml_callback_and_its_reply_la
     let id = written.body["callbacks"][0]["id"]
         .as_i64()
         .expect("a callback");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let entry = loop {
-        let entry = get(&server, &format!("/callbacks/{id}")).await.body;
-        if entry["status"] == "delivered" {
-            break entry;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{entry}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let entry = callback_when(&server, id, "delivered").await;
     let message_id = entry["reply"]["message_id"]
         .as_i64()
         .unwrap_or_else(|| panic!("the reply was posted: {entry}"));
@@ -311,14 +304,8 @@ async fn a_wecom_bot_svr_bot_answers_passively_pushes_through_the_proxy_and_gree
     assert_eq!(crate::admin::put(&server, &chat).await.status, 200);
     assert!(bot.next_line().await.starts_with("EVENT add_to_chat group"));
     let log = get(&server, "/callbacks?limit=1").await.body;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let mut entry = log["callbacks"][0].clone();
-    while entry["status"] != "delivered" && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        entry = get(&server, &format!("/callbacks/{}", entry["id"]))
-            .await
-            .body;
-    }
+    let id = log["callbacks"][0]["id"].as_i64().expect("a callback");
+    let entry = callback_when(&server, id, "delivered").await;
     assert_eq!(entry["event"], "add_to_chat", "{entry}");
     assert_eq!(entry["status"], "delivered", "{entry}");
     assert!(
