@@ -74,7 +74,7 @@ pub(super) fn fast(body: &[u8]) -> Option<(Envelope, Message)> {
             voice: send.voice?.0,
         },
         MsgType::TemplateCard => Message::TemplateCard {
-            template_card: send.template_card?.0,
+            template_card: Box::new(send.template_card?.0),
         },
         MsgType::Miniprogram => Message::Miniprogram {
             miniprogram: send.miniprogram?.0,
@@ -208,7 +208,7 @@ fn message(msgtype: MsgType, mut body: Value) -> Result<Message, ErrorCode> {
             voice: typed(msgtype, body)?,
         },
         MsgType::TemplateCard => Message::TemplateCard {
-            template_card: typed(msgtype, body)?,
+            template_card: Box::new(typed(msgtype, body)?),
         },
         MsgType::Miniprogram => Message::Miniprogram {
             miniprogram: typed(msgtype, body)?,
