@@ -1,7 +1,8 @@
 //! The results table of `bench/run.sh`, in Markdown, from the JSON lines the script collected.
 //!
 //! Each line is `{"kind": K, "server": "baseline"|"hookpit", "data": {...}}` where `data` is
-//! what a subcommand printed: `saturation` and `rate` hold a load report, `fill` a count-mode
+//! what a subcommand printed: `saturation`, `rate` (1,000 req/s) and `half` (half the measured
+//! capacity) hold a load report, `fill` a count-mode
 //! report, `idle` and `full` a memory reading, `disk` `{bytes, messages}`, `inbox` page timings.
 
 use std::fmt::Write as _;
@@ -82,8 +83,9 @@ pub fn render(text: &str) -> String {
     }
     out.push_str(
         "| scenario | baseline req/s | Hookpit req/s | ratio | Hookpit p50 / p99 (service p99) at \
-         1,000 req/s, ms | baseline p50 / p99 (service p99), ms | server CPU µs per request, Hookpit / \
-         baseline | Hookpit errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+         1,000 req/s, ms | baseline p50 / p99 (service p99), ms | p50 / p99 at half the capacity, ms, \
+         Hookpit / baseline | server CPU µs per request, Hookpit / baseline | Hookpit errors |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for scenario in &scenarios {
         let saturation =
@@ -116,6 +118,21 @@ pub fn render(text: &str) -> String {
                 None => "—".to_owned(),
             }
         };
+        // A server below 1,000 req/s of capacity was measured at half of it already (`rate`).
+        let at_half = |server: &str| {
+            let below_1000 = rate(server).filter(|r| {
+                number(Some(r), "offered_rate").is_some_and(|rate| (rate - 1000.0).abs() > 0.5)
+            });
+            let half = median(&lines, "half", server, scenario, "p99_ms").or(below_1000);
+            half.map_or("—".to_owned(), |r| {
+                format!(
+                    "{} / {} at {:.0}/s",
+                    ms(number(Some(r), "p50_ms")),
+                    ms(number(Some(r), "p99_ms")),
+                    number(Some(r), "offered_rate").unwrap_or(0.0),
+                )
+            })
+        };
         // Errors of every run, not only the median ones.
         let errors: f64 = lines
             .iter()
@@ -129,11 +146,13 @@ pub fn render(text: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "| {scenario} | {} | {} | {ratio} | {} | {} | {} / {} | {errors:.0} |",
+            "| {scenario} | {} | {} | {ratio} | {} | {} | {} · {} | {} / {} | {errors:.0} |",
             base.map_or("—".to_owned(), |v| format!("{v:.0}")),
             hook.map_or("—".to_owned(), |v| format!("{v:.0}")),
             latency("hookpit"),
             latency("baseline"),
+            at_half("hookpit"),
+            at_half("baseline"),
             cpu("hookpit"),
             cpu("baseline"),
         );
@@ -209,6 +228,7 @@ mod tests {
 {"kind":"saturation","server":"hookpit","data":{"scenario":"text","throughput":13000.0,"errors":0}}
 {"kind":"rate","server":"hookpit","data":{"scenario":"text","p50_ms":0.41,"p99_ms":1.5,"service_p99_ms":0.9,"errors":2}}
 {"kind":"rate","server":"baseline","data":{"scenario":"text","skipped":"saturates at 900/s"}}
+{"kind":"half","server":"hookpit","data":{"scenario":"text","offered_rate":6500.0,"p50_ms":0.8,"p99_ms":4.25,"errors":0}}
 {"kind":"idle","server":"hookpit","data":{"rss_kib":10240,"peak_kib":10240}}
 {"kind":"disk","server":"hookpit","data":{"bytes":1000000,"messages":1000}}
 not json
@@ -216,7 +236,7 @@ not json
         let table = render(text);
         assert!(
             table.contains(
-                "| text | 20000 | 12000 | 60% | 0.41 / 1.50 (0.90) | not run: saturates at 900/s | 81 / — | 3 |"
+                "| text | 20000 | 12000 | 60% | 0.41 / 1.50 (0.90) | not run: saturates at 900/s | 0.80 / 4.25 at 6500/s · — | 81 / — | 3 |"
             ),
             "{table}"
         );
