@@ -20,8 +20,9 @@
 #                  evenly over them (the generator's connection i goes to instance i mod N)
 # Measures per scenario: throughput at saturation (64 connections), p50/p99 latency at a fixed
 # offered load of 1,000 req/s (open loop, from the scheduled send time; at half the capacity when
-# the server cannot sustain 1,000 req/s) and at half of each server's measured capacity; then idle RSS, RSS after storing N messages, bytes on
-# disk per message and the inbox's first-page time.
+# the server cannot sustain 1,000 req/s) and at half of each server's measured capacity; then
+# idle RSS, RSS after storing N messages, bytes on disk per message and the inbox's first-page
+# time.
 set -euo pipefail
 
 duration=10
@@ -183,21 +184,18 @@ for scenario in $scenarios; do
         record saturation "$server" "$report"
         throughput="$(grep -o '"throughput":[0-9.]*' <<<"$report" | cut -d: -f2)"
         echo "$scenario on $server: ${throughput%.*} req/s at saturation" >&2
+        half="$(awk -v t="$throughput" 'BEGIN { printf "%d", t / 2 }')"
         # An open-loop rate above what the server sustains only measures a growing queue.
         if awk -v t="$throughput" -v r="$rate" 'BEGIN { exit !(t >= r * 1.1) }'; then
             report="$(load "$server" "$scenario" rate --rate "$rate" --duration "$duration" --warmup "$warmup")"
             record rate "$server" "$report"
             echo "$scenario on $server at $rate req/s: $(grep -o '"p50_ms":[0-9.]*,"p90_ms":[0-9.]*,"p99_ms":[0-9.]*' <<<"$report")" >&2
             # And at half the capacity (issue #13: p99 within 5 ms at 50% of what it sustains).
-            half="$(awk -v t="$throughput" 'BEGIN { printf "%d", t / 2 }')"
-            if [[ "$half" -ge 1 ]]; then
-                report="$(load "$server" "$scenario" rate --rate "$half" --duration "$duration" --warmup "$warmup")"
-                record half "$server" "$report"
-                echo "$scenario on $server at $half req/s: $(grep -o '"p50_ms":[0-9.]*,"p90_ms":[0-9.]*,"p99_ms":[0-9.]*' <<<"$report")" >&2
-            fi
+            report="$(load "$server" "$scenario" rate --rate "$half" --duration "$duration" --warmup "$warmup")"
+            record half "$server" "$report"
+            echo "$scenario on $server at $half req/s: $(grep -o '"p50_ms":[0-9.]*,"p90_ms":[0-9.]*,"p99_ms":[0-9.]*' <<<"$report")" >&2
         else
             # Latency at half the capacity instead (the table names the rate).
-            half="$(awk -v t="$throughput" 'BEGIN { printf "%d", t / 2 }')"
             if [[ "$half" -ge 1 ]]; then
                 report="$(load "$server" "$scenario" rate --rate "$half" --duration "$duration" --warmup "$warmup")"
                 record rate "$server" "$report"

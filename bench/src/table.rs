@@ -2,8 +2,8 @@
 //!
 //! Each line is `{"kind": K, "server": "baseline"|"hookpit", "data": {...}}` where `data` is
 //! what a subcommand printed: `saturation`, `rate` (1,000 req/s) and `half` (half the measured
-//! capacity) hold a load report, `fill` a count-mode
-//! report, `idle` and `full` a memory reading, `disk` `{bytes, messages}`, `inbox` page timings.
+//! capacity) hold a load report, `fill` a count-mode report, `idle` and `full` a memory
+//! reading, `disk` `{bytes, messages}`, `inbox` page timings.
 
 use std::fmt::Write as _;
 

@@ -42,9 +42,9 @@ impl SendRequest {
 
 /// One message body, tagged on the wire by `msgtype` with the body under the key of the same name.
 ///
-/// The template card is boxed: unboxed it made every `Message` 856 bytes (the other bodies are
-/// under 150), and a send's futures, which hold one, were copied whole on each move (a 7 KB
-/// handler future, measured in docs/PERFORMANCE.md).
+/// The template card is boxed: unboxed it made every `Message` about 830 bytes (it is 96 now),
+/// and a send's futures, which hold one, were copied whole on each move (a 7 KB handler
+/// future, measured in docs/PERFORMANCE.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "msgtype")]
 pub enum Message {
