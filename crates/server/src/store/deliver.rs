@@ -44,7 +44,9 @@ pub struct Delivery {
     /// spends none of a single chat's 3 proactive messages `[U]`.
     pub passive: bool,
     /// The relay's outbox entry when the bot forwards to real WeCom, queued with the messages.
-    pub relay: Option<crate::domain::NewOutboxEntry>,
+    /// Boxed: most bots do not relay, and every future that holds a delivery would carry the
+    /// entry's ~230 bytes inline.
+    pub relay: Option<Box<crate::domain::NewOutboxEntry>>,
     /// On a shared store, the key `bot_id` was looked up by, confirmed in the transaction
     /// (`key_map.rs`); `None` when the identity is exact.
     pub key_check: Option<KeyCheck>,
@@ -126,7 +128,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         .execute(params![need.media_id, delivery.request_id])?;
     }
     if let Some(entry) = &delivery.relay {
-        super::outbox::enqueue(conn, std::slice::from_ref(entry), delivery.now)?;
+        super::outbox::enqueue(conn, std::slice::from_ref(&**entry), delivery.now)?;
     }
     // The 27-byte success reply every webhook call gets is implied (`messages.rs`).
     let reply = (delivery.reply != SEND_OK_BODY).then_some(delivery.reply.as_str());

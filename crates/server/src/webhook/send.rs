@@ -121,11 +121,14 @@ pub(super) async fn send(
     // Time-ordered (UUIDv7): the `requests` primary key and `messages_by_request` append at the
     // right edge of their B-trees instead of dirtying a random leaf page per message.
     let request_id = uuid::Uuid::now_v7().to_string();
-    let relay = state.relays.entry_for(
-        &bot.id,
-        &request_id,
-        send.request.chatid.as_deref().unwrap_or("@all_group"),
-    );
+    let relay = state
+        .relays
+        .entry_for(
+            &bot.id,
+            &request_id,
+            send.request.chatid.as_deref().unwrap_or("@all_group"),
+        )
+        .map(Box::new);
     let key_check = bot.key_epoch.map(|epoch| KeyCheck {
         key: call.key.clone(),
         epoch,
