@@ -114,6 +114,9 @@ impl ValidSend {
 pub struct ImageData {
     pub bytes: Vec<u8>,
     pub format: ImageFormat,
+    /// Whether `image.base64` is exactly the standard, padded Base64 of `bytes` (no whitespace),
+    /// so that the text can be rebuilt from the bytes instead of being stored too.
+    pub canonical: bool,
 }
 
 /// Parses and validates a `send` body.

@@ -21,37 +21,44 @@ const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// Decodes the picture and checks its size and format (steps 5 and 6 of `parse_send`).
 pub(super) fn decode(image: &Image) -> Result<ImageData, ErrorCode> {
-    // Real encoders wrap lines (MIME: 76 columns, `base64` tool: 76, openssl: 64), so whitespace
-    // is dropped before decoding rather than rejected.
-    // Most senders do not wrap, so the stripped copy (8% of an image request's CPU when built
-    // byte by byte) is only made when there is whitespace to strip.
     let raw = image.base64.as_bytes();
-    let stripped: Vec<u8>;
-    let compact: &[u8] = if raw.iter().any(u8::is_ascii_whitespace) {
-        stripped = raw
-            .iter()
-            .copied()
-            .filter(|byte| !byte.is_ascii_whitespace())
-            .collect();
-        &stripped
-    } else {
-        raw
+    // Most senders do not wrap lines, so the text is decoded as sent first: looking for
+    // whitespace in 137 KB of Base64 beforehand was 11% of an image request's CPU. Real encoders
+    // that do wrap (MIME: 76 columns, `base64` tool: 76, openssl: 64) fail that decode at their
+    // first line break, early, and are decoded again without their whitespace.
+    let (bytes, as_sent) = match STANDARD_LENIENT.decode(raw) {
+        Ok(bytes) if !bytes.is_empty() => (bytes, true),
+        _ => {
+            let compact: Vec<u8> = raw
+                .iter()
+                .copied()
+                .filter(|byte| !byte.is_ascii_whitespace())
+                .collect();
+            if compact.is_empty() {
+                // [U] 44001 `empty media data` for an image message without base64.
+                return Err(ErrorCode::EMPTY_MEDIA_DATA);
+            }
+            let bytes = STANDARD_LENIENT
+                .decode(&compact)
+                // [U] 40058 for base64 that does not decode.
+                .map_err(|_| ErrorCode::invalid_parameter("image.base64", "is not valid base64"))?;
+            (bytes, false)
+        }
     };
-    if compact.is_empty() {
-        // [U] 44001 `empty media data` for an image message without base64.
-        return Err(ErrorCode::EMPTY_MEDIA_DATA);
-    }
-    let bytes = STANDARD_LENIENT
-        .decode(compact)
-        // [U] 40058 for base64 that does not decode.
-        .map_err(|_| ErrorCode::invalid_parameter("image.base64", "is not valid base64"))?;
     if bytes.len() > IMAGE_MAX_BYTES {
         // [U] 40009 `invalid image size` for a picture over 2 MB.
         return Err(ErrorCode::INVALID_IMAGE_SIZE);
     }
     // [U] 40005 `invalid file type` for a picture that is neither JPG nor PNG.
     let format = ImageFormat::sniff(&bytes).ok_or(ErrorCode::INVALID_FILE_TYPE)?;
-    Ok(ImageData { bytes, format })
+    // The decoder rejects non-zero trailing bits, so text without whitespace at the padded length
+    // has one possible spelling: the canonical one.
+    let canonical = as_sent && raw.len() == bytes.len().div_ceil(3) * 4;
+    Ok(ImageData {
+        bytes,
+        format,
+        canonical,
+    })
 }
 
 /// Compares `image.md5` with the md5 of the decoded bytes (step 8 of `parse_send`).
@@ -83,5 +90,61 @@ pub fn image_body(picture: &[u8]) -> Image {
     Image {
         base64: general_purpose::STANDARD.encode(picture),
         md5: hex_lower(&Md5::digest(picture)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(base64: &str) -> Image {
+        Image {
+            base64: base64.to_owned(),
+            md5: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_padded_unwrapped_base64_is_canonical_and_every_spelling_decodes_alike() {
+        for len in [8usize, 9, 10, 11, 100] {
+            let mut picture = b"\x89PNG\r\n\x1a\n".to_vec();
+            picture.extend((0..len - 8).map(|i| u8::try_from(i * 7 % 251).unwrap()));
+            let padded = general_purpose::STANDARD.encode(&picture);
+            let unpadded = padded.trim_end_matches('=');
+            let wrapped = format!("{}\r\n{}\n", &padded[..4], &padded[4..]);
+            for (text, canonical) in [
+                (&*padded, true),
+                (unpadded, unpadded == padded),
+                (&wrapped, false),
+            ] {
+                let data = decode(&image(text)).expect(text);
+                assert_eq!(data.bytes, picture, "{text}");
+                assert_eq!(data.format, ImageFormat::Png);
+                assert_eq!(data.canonical, canonical, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_whitespace_only_and_undecodable_base64_get_their_errcodes() {
+        for text in ["", " \n\t"] {
+            assert_eq!(
+                decode(&image(text)).unwrap_err(),
+                ErrorCode::EMPTY_MEDIA_DATA,
+                "{text:?}"
+            );
+        }
+        for text in ["iVBO*", "iVBO\n*", "a"] {
+            assert_eq!(decode(&image(text)).unwrap_err().code(), 40058, "{text:?}");
+        }
+        let jpeg_and_gif = ["/9j/", "R0lGODlh"];
+        assert_eq!(
+            decode(&image(jpeg_and_gif[0])).unwrap().format,
+            ImageFormat::Jpeg
+        );
+        assert_eq!(
+            decode(&image(jpeg_and_gif[1])).unwrap_err(),
+            ErrorCode::INVALID_FILE_TYPE
+        );
     }
 }

@@ -228,7 +228,7 @@ fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreErr
     let message = &delivery.send.request.message;
     let stripped = match (message, &delivery.send.image) {
         (Message::Image { image }, Some(data)) => {
-            super::raw_body::strip(&delivery.raw_body, &image.base64, &data.bytes)
+            super::raw_body::strip(&delivery.raw_body, &image.base64, data.canonical)
         }
         _ => None,
     };
