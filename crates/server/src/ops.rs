@@ -37,20 +37,46 @@ async fn livez() -> &'static str {
     "ok\n"
 }
 
-/// The store answers a read and a write. With `--redis`, an unreachable Redis makes the
-/// instance `degraded`: still ready (it accepts sends, under per-instance limits), so a load
-/// balancer keeps it, but a probe or a person can see it.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+/// Below this much free space under the data directory, `/readyz` says not ready: sends may
+/// still fit in space SQLite's files already hold, but the next that needs new space fails with
+/// -1, and a load balancer should move traffic away before that, not after.
+const READY_FREE_BYTES: u64 = 1024 * 1024;
+
+/// The store answers a read and a write, and its disk has room. With `--redis`, an unreachable
+/// Redis makes the instance `degraded`: still ready (it accepts sends, under per-instance
+/// limits), so a load balancer keeps it, but a probe or a person can see it.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    let unavailable = |why: String| (StatusCode::SERVICE_UNAVAILABLE, why);
+    let store = std::sync::Arc::clone(&state.store);
+    match tokio::task::spawn_blocking(move || store.available_bytes()).await {
+        Ok(Ok(free)) if free < READY_FREE_BYTES => {
+            tracing::warn!(
+                free,
+                "readiness check failed: the data directory's disk is full"
+            );
+            return unavailable(format!(
+                "disk full: {} KiB free under the data directory, {} KiB needed\n",
+                free / 1024,
+                READY_FREE_BYTES / 1024
+            ));
+        }
+        Ok(Ok(_)) => {}
+        // A file system that cannot say how full it is does not make the instance unready:
+        // the write below still shows whether the store works.
+        Ok(Err(error)) => tracing::debug!(error = %error, "readiness: statvfs failed"),
+        Err(error) => tracing::debug!(error = %error, "readiness: statvfs task failed"),
+    }
     if let Err(error) = state.store.ping().await {
         tracing::warn!(error = %error, "readiness check failed");
-        return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n");
+        return unavailable("store unavailable\n".to_owned());
     }
     match state.limiter.cluster() {
         Some(cluster) if !cluster.ping().await => (
             StatusCode::OK,
-            "degraded: Redis unavailable, rate limits and fault rules are per instance\n",
+            "degraded: Redis unavailable, rate limits and fault rules are per instance\n"
+                .to_owned(),
         ),
-        _ => (StatusCode::OK, "ok\n"),
+        _ => (StatusCode::OK, "ok\n".to_owned()),
     }
 }
 

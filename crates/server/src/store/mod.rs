@@ -312,8 +312,10 @@ impl Store {
     }
 
     /// Whether the store answers reads and commits a real write (for `/readyz`): a row is
-    /// rewritten, so a full disk or a read-only file system shows here, and a store that
-    /// recovered shows as soon as it can write again.
+    /// rewritten, so a read-only file system or a lost database shows here, and a store that
+    /// recovered shows as soon as it can write again. A full disk may not: this small write can
+    /// land in space SQLite's files already hold, so `/readyz` asks
+    /// [`Store::available_bytes`] too.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
             .await?;
@@ -326,6 +328,16 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// Bytes that an unprivileged process may still write on the file system of the data
+    /// directory (where SQLite's files, media and uploads live, on either backend).
+    ///
+    /// # Errors
+    /// The file system cannot be asked (`statvfs` failed).
+    pub fn available_bytes(&self) -> std::io::Result<u64> {
+        let stats = rustix::fs::statvfs(&self.media_dir)?;
+        Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
     }
 
     /// Finishes queued writes, checkpoints the WAL and stops the writer. Later writes fail with
