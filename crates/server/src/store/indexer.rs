@@ -15,8 +15,15 @@
 //! every [`POLL`], and indexes once [`MIN_BATCH`] messages wait or the oldest has waited
 //! [`MAX_DELAY`], so the tail is at most a few hundred messages or half a second of them.
 //!
+//! One index entry stands for a run of consecutive messages with the same content (the copies
+//! of a broadcast, stored one after the other): its rowid is the run's first id, and `runs`
+//! holds the last id of each run longer than one. A broadcast to 100 chats is then one FTS5
+//! insert, not 100: FTS5's insert and merge were all that was left of the indexer's cost per
+//! copy. Searches expand each entry to the ids of its run (`message_query.rs`).
+//!
 //! Deleted messages leave no results behind: search joins candidates with `messages`. Their
-//! tokens are removed later, when the thread sees the lowest stored id move up (prune, clear).
+//! tokens are removed later, when the thread sees the lowest stored id move up (prune, clear),
+//! and an entry only once its whole run is gone.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -52,6 +59,7 @@ const SCHEMA: &str = "
     CREATE VIRTUAL TABLE IF NOT EXISTS grams USING fts5(
         tokens, tokenize = 'ascii', detail = none, content = '', contentless_delete = 1
     );
+    CREATE TABLE IF NOT EXISTS runs (first INTEGER PRIMARY KEY, last INTEGER NOT NULL);
 ";
 
 /// The file of the index, next to the database file.
@@ -86,7 +94,7 @@ fn open_once(path: &Path) -> Result<Connection, StoreError> {
     conn.execute_batch(SCHEMA)?;
     let version: Option<i64> = meta(&conn, "version")?;
     if version != Some(INDEX_VERSION) {
-        conn.execute_batch("DROP TABLE grams; DELETE FROM meta;")?;
+        conn.execute_batch("DROP TABLE grams; DROP TABLE runs; DELETE FROM meta;")?;
         conn.execute_batch(SCHEMA)?;
         set_meta(&conn, "version", INDEX_VERSION)?;
     }
@@ -256,14 +264,15 @@ fn catch_up(
 ///
 /// Each message's tokens go to FTS5 as they are read (two connections, two files), through one
 /// reused buffer: no list of the batch's texts, no allocation per message. A message whose
-/// content is that of the message before it (the copies of a broadcast, one after the other)
-/// reuses its tokens: tokenizing was half the indexer's time per copy.
+/// content is that of the message before it joins that message's run: no tokens, no entry, only
+/// a longer run (written when it ends). A run ends with the batch, so a broadcast that a batch
+/// boundary cuts is two entries.
 fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreError> {
     let upto = meta(index, "indexed_upto")?.unwrap_or(0);
     let mut scratch = TokenScratch::default();
-    // The content JSON that `scratch.tokens` are the tokens of.
-    let mut tokenized = None::<String>;
-    let mut last = None;
+    // The content JSON of the current run, and its first and last ids.
+    let mut tokenized = String::new();
+    let mut run = None::<(i64, i64)>;
     let mut count: i64 = 0;
     let tx = index.unchecked_transaction()?;
     {
@@ -275,26 +284,38 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
         while let Some(row) = found.next()? {
             let id: i64 = row.get(0)?;
             let content = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            if tokenized.as_deref() != Some(content) {
-                let value: serde_json::Value = serde_json::from_str(content)?;
-                index_tokens_into(&hookpit_protocol::searchable_text(&value), &mut scratch);
-                let kept = tokenized.get_or_insert_with(String::new);
-                kept.clear();
-                kept.push_str(content);
-            }
-            insert.execute(params![id, scratch.tokens])?;
-            last = Some(id);
             count += 1;
+            if let Some((_, last)) = run.as_mut().filter(|_| tokenized == content) {
+                *last = id;
+                continue;
+            }
+            end_run(&tx, run)?;
+            let value: serde_json::Value = serde_json::from_str(content)?;
+            index_tokens_into(&hookpit_protocol::searchable_text(&value), &mut scratch);
+            insert.execute(params![id, scratch.tokens])?;
+            tokenized.clear();
+            tokenized.push_str(content);
+            run = Some((id, id));
         }
     }
-    let Some(last) = last else {
+    let Some((_, last)) = run else {
         // Nothing new: the empty transaction ends without a write.
         tx.rollback()?;
         return Ok(0);
     };
+    end_run(&tx, run)?;
     set_meta(&tx, "indexed_upto", last)?;
     tx.commit()?;
     Ok(count)
+}
+
+/// Records a run of more than one message (a run of one needs no row: its entry is its id).
+fn end_run(tx: &Connection, run: Option<(i64, i64)>) -> Result<(), StoreError> {
+    if let Some((first, last)) = run.filter(|(first, last)| last > first) {
+        tx.prepare_cached("INSERT INTO runs (first, last) VALUES (?1, ?2)")?
+            .execute(params![first, last])?;
+    }
+    Ok(())
 }
 
 /// Removes the tokens of messages below the lowest stored id (pruned or cleared: ids are never
@@ -312,8 +333,17 @@ fn forget_deleted(index: &Connection, messages: &Connection) -> Result<(), Store
     let tx = index.unchecked_transaction()?;
     if gone_below > upto {
         tx.execute("INSERT INTO grams (grams) VALUES ('delete-all')", [])?;
+        tx.execute("DELETE FROM runs", [])?;
     } else {
-        tx.execute("DELETE FROM grams WHERE rowid < ?1", [gone_below])?;
+        // Entries whose whole run lies below: a run that reaches `gone_below` keeps its entry
+        // for its copies still stored.
+        tx.execute(
+            "DELETE FROM grams WHERE rowid < ?1 AND rowid NOT IN (
+                 SELECT first FROM runs WHERE first < ?1 AND last >= ?1
+             )",
+            [gone_below],
+        )?;
+        tx.execute("DELETE FROM runs WHERE last < ?1", [gone_below])?;
     }
     set_meta(&tx, "cleaned_below", gone_below)?;
     tx.commit()?;

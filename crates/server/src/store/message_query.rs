@@ -250,25 +250,89 @@ pub(super) fn query(conn: &Connection, q: &MessageQuery) -> Result<Vec<StoredMes
     );
     let mut tail_values = vec![SqlValue::Integer(upto)];
     tail_values.extend(c.values.iter().cloned());
-    // CROSS JOIN keeps the index outermost, read in rowid order: no sort, and the walk stops at
-    // a full page. Rowids below the lowest stored id are pruned messages not yet forgotten.
-    let indexed = format!(
-        "SELECT {columns} FROM search.grams g CROSS JOIN messages m ON m.id = g.rowid
-         WHERE g.grams MATCH ? AND g.rowid <= ?
-           AND g.rowid >= (SELECT COALESCE(MIN(id), 0) FROM message_rows){}
-         ORDER BY g.rowid {order}",
-        c.and()
-    );
-    let mut indexed_values = vec![SqlValue::Text(index_query), SqlValue::Integer(upto)];
-    indexed_values.extend(c.values);
-    let mut parts = [(tail, tail_values), (indexed, indexed_values)];
+    let index = IndexWalk {
+        index_query,
+        upto,
+        order,
+    };
     if q.ascending {
-        parts.reverse();
+        index.collect(conn, &columns, &c, &search, limit, &mut messages)?;
     }
-    for (sql, values) in parts {
-        collect(conn, &sql, values, Some(&search), limit, &mut messages)?;
+    collect(
+        conn,
+        &tail,
+        tail_values,
+        Some(&search),
+        limit,
+        &mut messages,
+    )?;
+    if !q.ascending {
+        index.collect(conn, &columns, &c, &search, limit, &mut messages)?;
     }
     Ok(messages)
+}
+
+/// A walk of the search index (`search.grams`, up to its watermark) in id order.
+struct IndexWalk<'a> {
+    index_query: String,
+    upto: i64,
+    order: &'a str,
+}
+
+impl IndexWalk<'_> {
+    /// Appends the messages of the index's candidates that pass `c` and `search` to `out`
+    /// until it holds `limit`.
+    ///
+    /// Each entry stands for the ids from its rowid to its run's last (`search.runs`, when the
+    /// entry is a run of copies: `indexer.rs`). The entries are read in rowid order, and each
+    /// one's messages in id order by a query of their own: runs never overlap, so the messages
+    /// come in id order without sorting the result, and the walk stops at a full page. (One
+    /// query that joins the runs cannot say so: SQLite does not know that a virtual table's
+    /// rowids are distinct, and sorts the whole result.)
+    fn collect(
+        &self,
+        conn: &Connection,
+        columns: &str,
+        c: &Conditions,
+        search: &Search,
+        limit: usize,
+        out: &mut Vec<StoredMessage>,
+    ) -> Result<(), StoreError> {
+        let order = self.order;
+        let entries_sql = entries_sql(order);
+        let run_sql = format!(
+            "SELECT {columns} FROM messages m WHERE m.id BETWEEN ? AND ?{} ORDER BY m.id {order}",
+            c.and()
+        );
+        let mut entries = conn.prepare_cached(&entries_sql)?;
+        let mut found = entries.query(params_from_iter([
+            SqlValue::Text(self.index_query.clone()),
+            SqlValue::Integer(self.upto),
+        ]))?;
+        while out.len() < limit {
+            let Some(entry) = found.next()? else {
+                break;
+            };
+            let (first, last): (i64, i64) = (entry.get(0)?, entry.get(1)?);
+            let mut values = vec![SqlValue::Integer(first), SqlValue::Integer(last)];
+            values.extend(c.values.iter().cloned());
+            collect(conn, &run_sql, values, Some(search), limit, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The search index's entries that match (`?1`) up to the watermark (`?2`), as (first, last)
+/// ids, in rowid `order`. Runs that end below the lowest stored id are pruned messages not yet
+/// forgotten.
+pub(super) fn entries_sql(order: &str) -> String {
+    format!(
+        "SELECT g.rowid, COALESCE(r.last, g.rowid) FROM search.grams g
+         LEFT JOIN search.runs r ON r.first = g.rowid
+         WHERE g.grams MATCH ?1 AND g.rowid <= ?2
+           AND COALESCE(r.last, g.rowid) >= (SELECT COALESCE(MIN(id), 0) FROM message_rows)
+         ORDER BY g.rowid {order}"
+    )
 }
 
 /// Appends the rows of `sql` that pass `search` to `out` until it holds `limit`.

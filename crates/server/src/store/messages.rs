@@ -204,6 +204,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::config::SyncMode;
+    use crate::store::db::params;
+    use crate::store::message_query::entries_sql;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -288,23 +290,150 @@ mod tests {
     #[tokio::test]
     async fn an_indexed_search_walks_the_index_in_id_order_and_looks_messages_up_by_id() {
         let (_dir, store) = store();
-        let plan = store
+        let plans = store
             .read(|conn| {
-                let sql = format!(
-                    "EXPLAIN QUERY PLAN SELECT {} FROM search.grams g
-                     CROSS JOIN messages m ON m.id = g.rowid
-                     WHERE g.grams MATCH 'abcdef' AND g.rowid <= 10 AND m.chatid = 'g'
-                     ORDER BY g.rowid DESC",
+                let plan = |sql: &str| -> Result<String, StoreError> {
+                    let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = statement
+                        .query_map(params!["abcdef", 10], |row| row.get::<_, String>(3))?;
+                    Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                };
+                let run = format!(
+                    "SELECT {} FROM messages m WHERE m.id BETWEEN ?1 AND ?2 AND m.chatid = 'g'
+                     ORDER BY m.id DESC",
                     m_columns()
                 );
-                let mut statement = conn.prepare(&sql)?;
-                let rows = statement.query_map([], |row| row.get::<_, String>(3))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
+                Ok((plan(&entries_sql("DESC"))?, plan(&run)?))
             })
             .await
             .unwrap();
-        assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
-        assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
-        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        let (entries, run) = plans;
+        assert!(entries.contains("VIRTUAL TABLE INDEX"), "{entries}");
+        assert!(!entries.contains("TEMP B-TREE"), "{entries}");
+        assert!(
+            run.contains("id>? AND id<?") || run.contains("rowid>? AND rowid<?"),
+            "{run}"
+        );
+        assert!(!run.contains("TEMP B-TREE"), "{run}");
+    }
+
+    /// Stores `(chat, text)` messages, in order.
+    async fn insert_in(store: &Store, messages: &[(&str, &str)]) {
+        let messages: Vec<(String, String)> = messages
+            .iter()
+            .map(|(chat, text)| ((*chat).to_owned(), (*text).to_owned()))
+            .collect();
+        store
+            .write(move |conn| {
+                for (chat, text) in messages {
+                    let content = serde_json::json!({ "content": text }).to_string();
+                    conn.execute(
+                        "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
+                             msgtype, content, created_at)
+                         VALUES ('r', 'b', 'B', ?1, 'group', 'text', ?2, 1)",
+                        params![chat, content],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn found_ids(store: &Store, q: &str, chat: Option<&str>, ascending: bool) -> Vec<i64> {
+        let query = MessageQuery {
+            text: Some(q.to_owned()),
+            chatid: chat.map(str::to_owned),
+            limit: 50,
+            ascending,
+            ..MessageQuery::default()
+        };
+        let found = store.list_messages(query).await.unwrap();
+        found.iter().map(|m| m.id).collect()
+    }
+
+    async fn runs(store: &Store) -> Vec<(i64, i64)> {
+        store
+            .read(|conn| {
+                let mut statement = conn
+                    .sqlite()
+                    .unwrap()
+                    .prepare("SELECT first, last FROM search.runs ORDER BY first")?;
+                let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_is_one_index_entry_that_finds_every_copy_until_the_last_is_pruned() {
+        let (_dir, store) = store();
+        insert_in(
+            &store,
+            &[
+                ("g1", "单条告警"),
+                ("g1", "广播告警"),
+                ("g2", "广播告警"),
+                ("g3", "广播告警"),
+                ("g1", "something else"),
+                ("g2", "广播告警"),
+            ],
+        )
+        .await;
+        store.index_search().await.unwrap();
+        assert_eq!(
+            runs(&store).await,
+            [(2, 4)],
+            "one run: the copies one after the other"
+        );
+        assert_eq!(found_ids(&store, "广播", None, false).await, [6, 4, 3, 2]);
+        assert_eq!(found_ids(&store, "广播", None, true).await, [2, 3, 4, 6]);
+        assert_eq!(
+            found_ids(&store, "告警", None, false).await,
+            [6, 4, 3, 2, 1]
+        );
+        assert_eq!(found_ids(&store, "广播", Some("g2"), false).await, [6, 3]);
+        let first_page = MessageQuery {
+            text: Some("广播".to_owned()),
+            limit: 2,
+            ..MessageQuery::default()
+        };
+        let page: Vec<i64> = store
+            .list_messages(first_page)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(page, [6, 4]);
+
+        // Pruned up to the middle of the run: the copies left are still found.
+        let delete_below = |id: i64| {
+            store.write(move |conn| {
+                conn.execute("DELETE FROM messages WHERE id < ?1", [id])?;
+                Ok(())
+            })
+        };
+        delete_below(3).await.unwrap();
+        store.index_search().await.unwrap();
+        assert_eq!(found_ids(&store, "广播", None, false).await, [6, 4, 3]);
+        assert_eq!(runs(&store).await, [(2, 4)]);
+        // The whole run gone: its entry and run go too.
+        delete_below(5).await.unwrap();
+        store.index_search().await.unwrap();
+        assert_eq!(found_ids(&store, "广播", None, false).await, [6]);
+        assert_eq!(runs(&store).await, []);
+        let entries = store
+            .read(|conn| {
+                Ok(conn.sqlite().unwrap().query_row(
+                    "SELECT COUNT(*) FROM search.grams",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries, 2, "the entries of 5 and 6");
     }
 }

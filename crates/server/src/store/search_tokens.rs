@@ -6,9 +6,10 @@
 //! `detail=none`: it records which messages hold a token, not where or how often, so a message's
 //! tokens are each given once, in any order.
 
-/// Changes whenever the n-grams or their hashes change: an index of another version is rebuilt.
-/// (Not when only the order of a message's tokens changes: the index holds sets.)
-pub(super) const INDEX_VERSION: i64 = 1;
+/// Changes whenever the n-grams, their hashes or the index's tables change: an index of another
+/// version is rebuilt. (Not when only the order of a message's tokens changes: the index holds
+/// sets.) 2: one entry per run of messages with the same content (`indexer.rs`).
+pub(super) const INDEX_VERSION: i64 = 2;
 
 /// The index tokens of `text` (searchable text, any case), space-separated: what the indexer
 /// stores for a message.
