@@ -436,4 +436,32 @@ mod tests {
             .unwrap();
         assert_eq!(entries, 2, "the entries of 5 and 6");
     }
+
+    #[tokio::test]
+    async fn an_index_of_the_previous_version_is_rebuilt_and_finds_every_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        insert_in(
+            &store,
+            &[("g1", "旧版广播"), ("g2", "旧版广播"), ("g1", "旧版单条")],
+        )
+        .await;
+        store.index_search().await.unwrap();
+        store.close().await.unwrap();
+        drop(store);
+        // What version 1 left: one entry per message, no runs, and a watermark past them all.
+        let index = rusqlite::Connection::open(dir.path().join("search.db")).unwrap();
+        index
+            .execute_batch(
+                "DROP TABLE runs; DELETE FROM grams;
+                 UPDATE meta SET value = 1 WHERE key = 'version';",
+            )
+            .unwrap();
+        drop(index);
+
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        store.index_search().await.unwrap();
+        assert_eq!(found_ids(&store, "旧版", None, false).await, [3, 2, 1]);
+        assert_eq!(runs(&store).await, [(1, 2)]);
+    }
 }
