@@ -300,10 +300,7 @@ impl IndexWalk<'_> {
     ) -> Result<(), StoreError> {
         let order = self.order;
         let entries_sql = entries_sql(order);
-        let run_sql = format!(
-            "SELECT {columns} FROM messages m WHERE m.id BETWEEN ? AND ?{} ORDER BY m.id {order}",
-            c.and()
-        );
+        let run_sql = run_sql(columns, &c.and(), order);
         let mut entries = conn.prepare_cached(&entries_sql)?;
         let mut found = entries.query(params_from_iter([
             SqlValue::Text(self.index_query.clone()),
@@ -332,6 +329,14 @@ pub(super) fn entries_sql(order: &str) -> String {
          WHERE g.grams MATCH ?1 AND g.rowid <= ?2
            AND COALESCE(r.last, g.rowid) >= (SELECT COALESCE(MIN(id), 0) FROM message_rows)
          ORDER BY g.rowid {order}"
+    )
+}
+
+/// The messages of one index entry, ids `?1` to `?2`, that pass `conditions`, in id `order`.
+pub(super) fn run_sql(columns: &str, conditions: &str, order: &str) -> String {
+    format!(
+        "SELECT {columns} FROM messages m WHERE m.id BETWEEN ?1 AND ?2{conditions}
+         ORDER BY m.id {order}"
     )
 }
 

@@ -205,7 +205,7 @@ mod tests {
     use super::*;
     use crate::config::SyncMode;
     use crate::store::db::params;
-    use crate::store::message_query::entries_sql;
+    use crate::store::message_query::{entries_sql, run_sql};
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -215,22 +215,8 @@ mod tests {
 
     /// Stores text messages `texts` in chat `g`.
     async fn insert(store: &Store, texts: &[&str]) {
-        let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
-        store
-            .write(move |conn| {
-                for text in texts {
-                    let content = serde_json::json!({ "content": text }).to_string();
-                    conn.execute(
-                        "INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind,
-                             msgtype, content, created_at)
-                         VALUES ('r', 'b', 'B', 'g', 'group', 'text', ?1, 1)",
-                        [content],
-                    )?;
-                }
-                Ok(())
-            })
-            .await
-            .unwrap();
+        let messages: Vec<(&str, &str)> = texts.iter().map(|text| ("g", *text)).collect();
+        insert_in(store, &messages).await;
     }
 
     async fn search(store: &Store, q: &str) -> Vec<String> {
@@ -298,11 +284,7 @@ mod tests {
                         .query_map(params!["abcdef", 10], |row| row.get::<_, String>(3))?;
                     Ok(rows.collect::<Result<Vec<_>, _>>()?.join("\n"))
                 };
-                let run = format!(
-                    "SELECT {} FROM messages m WHERE m.id BETWEEN ?1 AND ?2 AND m.chatid = 'g'
-                     ORDER BY m.id DESC",
-                    m_columns()
-                );
+                let run = run_sql(&m_columns(), " AND m.chatid = 'g'", "DESC");
                 Ok((plan(&entries_sql("DESC"))?, plan(&run)?))
             })
             .await
