@@ -205,7 +205,7 @@ mod tests {
     use super::*;
     use crate::config::SyncMode;
     use crate::store::db::params;
-    use crate::store::message_query::{entries_sql, run_sql};
+    use crate::store::index_walk::{entries_sql, run_sql};
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

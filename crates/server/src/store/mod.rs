@@ -45,6 +45,7 @@ mod deliver;
 mod demo;
 pub mod feed;
 mod fence;
+mod index_walk;
 mod indexer;
 mod key_map;
 mod leader;
