@@ -263,14 +263,7 @@ mod tests {
             ascending: true,
             ..MessageQuery::default()
         };
-        let ids: Vec<i64> = store
-            .list_messages(query)
-            .await
-            .unwrap()
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        assert_eq!(ids, [1, 3]);
+        assert_eq!(listed_ids(&store, query).await, [1, 3]);
     }
 
     #[tokio::test]
@@ -330,6 +323,11 @@ mod tests {
             ascending,
             ..MessageQuery::default()
         };
+        listed_ids(store, query).await
+    }
+
+    /// The ids `query` lists, in its order.
+    async fn listed_ids(store: &Store, query: MessageQuery) -> Vec<i64> {
         let found = store.list_messages(query).await.unwrap();
         found.iter().map(|m| m.id).collect()
     }
@@ -381,14 +379,7 @@ mod tests {
             limit: 2,
             ..MessageQuery::default()
         };
-        let page: Vec<i64> = store
-            .list_messages(first_page)
-            .await
-            .unwrap()
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        assert_eq!(page, [6, 4]);
+        assert_eq!(listed_ids(&store, first_page).await, [6, 4]);
 
         // Pruned up to the middle of the run: the copies left are still found.
         let delete_below = |id: i64| {
