@@ -118,6 +118,9 @@ describe('the inbox', () => {
     });
     const post = page.locator('[data-testid="post"]').filter({ hasText: '对示例帖子的回复' });
     await post.waitFor();
+    // The second reply arrives by the live stream a moment after the first: wait for it (the
+    // assertion below says what is wrong if it never lands under this post).
+    await post.filter({ hasText: '第二条回复' }).waitFor({ timeout: 5000 }).catch(() => {});
     assert.match(await post.innerText(), /第二条回复/, 'both replies sit under the same post');
     // A bot message without post_id opens a new post: it heads the post (titled by its first
     // line) instead of showing as a reply to an unknown post.
