@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# The search indexer's CPU per message: fill a store with N text messages, stop the server,
+# The search indexer's CPU per message: fill a store with N messages (text unless told), stop the server,
 # remove search.db, start it again and let the indexer rebuild the whole index; its thread's
 # CPU time (/proc/PID/task/TID/schedstat) until it is idle, divided by N. Run two builds on
 # the same filled store (--keep DIR, then --store DIR) alternately and compare the lines.
 #
-# usage: bench/index-cpu.sh [--messages N] [--store DIR] [--keep DIR]
+# usage: bench/index-cpu.sh [--messages N] [--scenario S] [--store DIR] [--keep DIR]
 #   --messages N   messages to fill with (default 200,000); ignored with --store
+#   --scenario S   what to fill with: a hookpit-bench load scenario (default text; markdown
+#                  gives 2 KB messages); ignored with --store
 #   --store DIR    rebuild the index of a copy of this data directory instead of filling one
 #   --keep DIR     keep the filled data directory here (for --store later)
 # The server binary is $HOOKPIT_BIN, else $CARGO_TARGET_DIR/release/hookpit (built if missing).
 set -euo pipefail
 
 messages=200000
+scenario=text
 store=""
 keep=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --messages) messages="$2"; shift ;;
+        --scenario) scenario="$2"; shift ;;
         --store) store="$2"; shift ;;
         --keep) keep="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "index-cpu.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -54,7 +58,7 @@ if [[ -n "$store" ]]; then
     cp "$store/hookpit.db" "$store/count" "$data/"
 else
     start
-    "$bench" load --url "$url" --scenario text --mode count --requests "$messages" \
+    "$bench" load --url "$url" --scenario "$scenario" --mode count --requests "$messages" \
         --connections 64 --threads 2 --setup | grep -o '"ok":[0-9]*' | cut -d: -f2 >"$data/count"
     stop
     if [[ -n "$keep" ]]; then mkdir -p "$keep" && cp "$data/hookpit.db" "$data/count" "$keep/"; fi
