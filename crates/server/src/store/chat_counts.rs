@@ -14,21 +14,26 @@
 //! the counters. Off the writer thread, [`count`] writes at once.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use crate::store::db::{self, Connection, params};
 
 /// Messages counted for one chat: how many, and the time of the last.
+#[derive(Clone, Copy)]
 struct Counted {
-    chatid: String,
     messages: i64,
     last_at: i64,
 }
 
+/// Counts by chat id. A map, not a list: a broadcast counts 100 chats, and finding each in a
+/// list was a quadratic scan of the job's and the batch's counts.
+type Counts = HashMap<String, Counted>;
+
 /// The running job's counts and those of the batch's jobs that succeeded.
 #[derive(Default)]
 struct Pending {
-    job: Vec<Counted>,
-    batch: Vec<Counted>,
+    job: Counts,
+    batch: Counts,
 }
 
 thread_local! {
@@ -36,18 +41,25 @@ thread_local! {
     static PENDING: RefCell<Pending> = RefCell::default();
 }
 
-fn add(list: &mut Vec<Counted>, chatid: &str, messages: i64, last_at: i64) {
-    match list.iter_mut().find(|counted| counted.chatid == chatid) {
+fn add(counts: &mut Counts, chatid: &str, messages: i64, last_at: i64) {
+    match counts.get_mut(chatid) {
         Some(counted) => {
             counted.messages += messages;
             counted.last_at = last_at;
         }
-        None => list.push(Counted {
-            chatid: chatid.to_owned(),
-            messages,
-            last_at,
-        }),
+        None => {
+            counts.insert(chatid.to_owned(), Counted { messages, last_at });
+        }
     }
+}
+
+/// The batch's counts, taken, in chat id order (so that a batch writes the chats' rows in one
+/// order whatever the map's).
+fn take_batch() -> Vec<(String, Counted)> {
+    let batch = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
+    let mut counts: Vec<(String, Counted)> = batch.into_iter().collect();
+    counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    counts
 }
 
 /// Counts one message stored in `chatid` at `at`: on the writer thread, for the batch's
@@ -64,16 +76,21 @@ pub(super) fn count(conn: &Connection, chatid: &str, at: i64) -> Result<(), db::
 /// with its savepoint's writes.
 pub(super) fn job_ended(succeeded: bool) {
     PENDING.with_borrow_mut(|pending| {
-        let job = std::mem::take(&mut pending.job);
+        let Pending { job, batch } = pending;
         if succeeded {
-            for counted in job {
-                add(
-                    &mut pending.batch,
-                    &counted.chatid,
-                    counted.messages,
-                    counted.last_at,
-                );
+            for (chatid, counted) in job.drain() {
+                match batch.get_mut(&chatid) {
+                    Some(sum) => {
+                        sum.messages += counted.messages;
+                        sum.last_at = counted.last_at;
+                    }
+                    None => {
+                        batch.insert(chatid, counted);
+                    }
+                }
             }
+        } else {
+            job.clear();
         }
     });
 }
@@ -81,9 +98,8 @@ pub(super) fn job_ended(succeeded: bool) {
 /// Writes the batch's counts. On an error nothing is left pending: the caller rolls the batch
 /// back.
 pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
-    let batch = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
-    for counted in batch {
-        write(conn, &counted.chatid, counted.messages, counted.last_at)?;
+    for (chatid, counted) in take_batch() {
+        write(conn, &chatid, counted.messages, counted.last_at)?;
     }
     Ok(())
 }
@@ -91,13 +107,12 @@ pub(super) fn flush(conn: &Connection) -> Result<(), db::Error> {
 /// The batch's counts as writes for PostgreSQL to run with the commit, in one write
 /// (`fence::commit`); nothing is left pending.
 pub(super) fn take_writes() -> Vec<db::PgWrite> {
-    let batch = PENDING.with_borrow_mut(|pending| std::mem::take(&mut pending.batch));
-    batch
+    take_batch()
         .into_iter()
-        .map(|counted| db::PgWrite {
+        .map(|(chatid, counted)| db::PgWrite {
             sql: UPDATE,
             values: vec![
-                Box::new(counted.chatid),
+                Box::new(chatid),
                 Box::new(counted.last_at),
                 Box::new(counted.messages),
             ],

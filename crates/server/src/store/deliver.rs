@@ -132,8 +132,34 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     }
     // The 27-byte success reply every webhook call gets is implied (`messages.rs`).
     let reply = (delivery.reply != SEND_OK_BODY).then_some(delivery.reply.as_str());
-    let mut stored = Vec::with_capacity(targets.len());
+    let mut stored: Vec<StoredMessage> = Vec::with_capacity(targets.len());
     let count = targets.len();
+    let bot_key = message_keys::message_key(conn, &delivery.bot_id)?;
+    // On SQLite, consecutive copies to groups that differ only in their chat (a broadcast's) are
+    // inserted by one statement when the run ends (`message_row::insert_copies`); their
+    // messages wait for their ids in `stored`.
+    let group_mentions = json_unless_empty(&mentions.all)?;
+    let group_copy = super::message_row::NewRow {
+        request_id: &delivery.request_id,
+        bot_key,
+        bot_name: &delivery.bot_name,
+        chatid: "",
+        chat_key: 0,
+        chat_kind: ChatKind::Group.as_str(),
+        post_id: None,
+        msgtype: msgtype.as_str(),
+        content: &content_text,
+        visible_to: "",
+        audience: "",
+        mentions: group_mentions.as_deref(),
+        created_at: delivery.now,
+        request_lints: request_lints.as_deref(),
+        raw_body: None,
+        raw_content_at: None,
+        reply: None,
+        from_ip: None,
+    };
+    let mut run = CopyRun::default();
     for (index, target) in targets.into_iter().enumerate() {
         let only_target = single_id == Some(target.chatid.as_str());
         let post = post_of(conn, delivery, &target, only_target)?;
@@ -159,43 +185,58 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             Some((body, at)) => (Some(body.as_ref()), *at),
             None => (None, None),
         };
-        let mentions_column = json_unless_empty(&mentions)?;
-        let row = super::message_row::NewRow {
-            request_id: &delivery.request_id,
-            bot_key: message_keys::message_key(conn, &delivery.bot_id)?,
-            bot_name: &delivery.bot_name,
-            chatid: &target.chatid,
-            chat_key: message_keys::message_key(conn, &target.chatid)?,
-            chat_kind: target.kind.as_str(),
-            post_id: post.as_ref().map(Post::id),
-            msgtype: msgtype.as_str(),
-            content: &content_text,
-            visible_to: &visible_column,
-            audience: &target.audience,
-            mentions: mentions_column.as_deref(),
-            created_at: delivery.now,
-            request_lints: request_lints.as_deref(),
-            raw_body,
-            raw_content_at,
-            reply: folded.as_ref().and(reply),
-            from_ip: folded.as_ref().map(|_| delivery.from_ip.as_str()),
-        };
-        // A group's rows are read by no later delivery of the batch (see `row_batch.rs`).
-        let id = if target.kind == ChatKind::Group && post.is_none() {
-            super::message_row::insert_or_defer(conn, &row, count - index - 1)?
+        let chat_key = message_keys::message_key(conn, &target.chatid)?;
+        let plain_group_copy = target.kind == ChatKind::Group
+            && post.is_none()
+            && visible_to.is_empty()
+            && target.audience.is_empty()
+            && folded.is_none();
+        let id = if plain_group_copy && count > 1 && !conn.is_postgres() {
+            run.chats.push((target.chatid.clone(), chat_key));
+            // Set when the run is inserted.
+            0
         } else {
-            super::message_row::insert(conn, &row)?
+            // Ids follow the order of the targets.
+            run.insert(conn, &group_copy, &mut stored)?;
+            let mentions_column = json_unless_empty(&mentions)?;
+            let row = super::message_row::NewRow {
+                request_id: &delivery.request_id,
+                bot_key,
+                bot_name: &delivery.bot_name,
+                chatid: &target.chatid,
+                chat_key,
+                chat_kind: target.kind.as_str(),
+                post_id: post.as_ref().map(Post::id),
+                msgtype: msgtype.as_str(),
+                content: &content_text,
+                visible_to: &visible_column,
+                audience: &target.audience,
+                mentions: mentions_column.as_deref(),
+                created_at: delivery.now,
+                request_lints: request_lints.as_deref(),
+                raw_body,
+                raw_content_at,
+                reply: folded.as_ref().and(reply),
+                from_ip: folded.as_ref().map(|_| delivery.from_ip.as_str()),
+            };
+            // A group's rows are read by no later delivery of the batch (see `row_batch.rs`).
+            let id = if target.kind == ChatKind::Group && post.is_none() {
+                super::message_row::insert_or_defer(conn, &row, count - index - 1)?
+            } else {
+                super::message_row::insert(conn, &row)?
+            };
+            if let Some(Post::New(post_id)) = &post {
+                chats::insert_post(
+                    conn,
+                    &target.chatid,
+                    post_id,
+                    &post_title(&content, msgtype),
+                    Some(id),
+                    delivery.now,
+                )?;
+            }
+            id
         };
-        if let Some(Post::New(post_id)) = &post {
-            chats::insert_post(
-                conn,
-                &target.chatid,
-                post_id,
-                &post_title(&content, msgtype),
-                Some(id),
-                delivery.now,
-            )?;
-        }
         stored.push(StoredMessage {
             id,
             request_id: delivery.request_id.clone(),
@@ -218,7 +259,41 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             created_at: delivery.now,
         });
     }
+    run.insert(conn, &group_copy, &mut stored)?;
     Ok(stored)
+}
+
+/// Copies of a message to groups waiting to be inserted by one statement: the last
+/// `chats.len()` messages of the delivery's list, without their ids yet.
+#[derive(Default)]
+struct CopyRun {
+    chats: Vec<(String, i64)>,
+}
+
+impl CopyRun {
+    /// Inserts the run's copies of `row`, if any, and gives the waiting messages their ids.
+    fn insert(
+        &mut self,
+        conn: &Connection,
+        row: &super::message_row::NewRow<'_>,
+        stored: &mut [StoredMessage],
+    ) -> Result<(), StoreError> {
+        if self.chats.is_empty() {
+            return Ok(());
+        }
+        let chats: Vec<(&str, i64)> = self
+            .chats
+            .iter()
+            .map(|(chatid, key)| (chatid.as_str(), *key))
+            .collect();
+        let ids = super::message_row::insert_copies(conn, row, &chats)?;
+        let waiting = stored.len() - ids.len();
+        for (message, id) in stored[waiting..].iter_mut().zip(ids) {
+            message.id = id;
+        }
+        self.chats.clear();
+        Ok(())
+    }
 }
 
 /// Stores the request of a delivery that is not kept in its message's row: an image's without

@@ -4,6 +4,12 @@
 //! SQLite reads the new id from `last_insert_rowid` (a function call, no I/O). On PostgreSQL
 //! every statement is a round trip to the server, and the id took a second one
 //! (`SELECT lastval()`): there it comes back from the insert itself (`RETURNING`).
+//!
+//! A broadcast's copies to groups differ only in their chat. On SQLite they are inserted by one
+//! statement ([`insert_copies`]): one statement per copy cost its binding, its program's start
+//! and end and an update of `sqlite_sequence` (AUTOINCREMENT) each time, most of the writer's
+//! time on a broadcast beside the index inserts. PostgreSQL's writer inserts a batch's group rows
+//! in one statement already (`row_batch.rs`).
 
 use crate::store::db::{Connection, params};
 
@@ -57,6 +63,72 @@ pub(super) fn insert_or_defer(
     let id = super::row_batch::defer(conn, row, more)?;
     super::chat_counts::count(conn, row.chatid, row.created_at)?;
     Ok(id)
+}
+
+/// Inserts a copy of `row` into each chat of `chats` (id and key; `row`'s own chat is not used)
+/// by one statement, and counts each in its chat: the new messages' ids, in that order. SQLite
+/// only (see the module's doc).
+///
+/// The ids are consecutive: one statement of the only writer inserts the rows in the order it
+/// selects them, each with the next id of AUTOINCREMENT's counter.
+pub(super) fn insert_copies(
+    conn: &Connection,
+    row: &NewRow<'_>,
+    chats: &[(&str, i64)],
+) -> Result<Vec<i64>, StoreError> {
+    debug_assert!(
+        !conn.is_postgres(),
+        "PostgreSQL batches group rows in row_batch.rs"
+    );
+    let mut keys = String::with_capacity(chats.len() * 8 + 2);
+    keys.push('[');
+    for (index, (_, key)) in chats.iter().enumerate() {
+        if index > 0 {
+            keys.push(',');
+        }
+        keys.push_str(&key.to_string());
+    }
+    keys.push(']');
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind,
+                 post_id, msgtype, content, visible_to, audience, mentions, created_at,
+                 request_lints, raw_body, raw_content_at, reply, from_ip)
+             SELECT ?1, ?2, ?3, copy.value, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 ?16, ?17
+             FROM json_each(?4) AS copy ORDER BY copy.key",
+        )?
+        .execute(params![
+            row.request_id,
+            row.bot_key,
+            row.bot_name,
+            keys,
+            row.chat_kind,
+            row.post_id,
+            row.msgtype,
+            row.content,
+            row.visible_to,
+            row.audience,
+            row.mentions,
+            row.created_at,
+            row.request_lints,
+            row.raw_body,
+            row.raw_content_at,
+            row.reply,
+            row.from_ip,
+        ])?;
+    if inserted != chats.len() {
+        return Err(StoreError::Invalid(format!(
+            "inserted {inserted} copies of a message for {} chats",
+            chats.len()
+        )));
+    }
+    let last = conn.last_insert_rowid()?;
+    let first = last + 1 - i64::try_from(chats.len()).unwrap_or(i64::MAX);
+    for (chatid, _) in chats {
+        super::chat_counts::count(conn, chatid, row.created_at)?;
+    }
+    Ok((first..=last).collect())
 }
 
 /// Inserts `row` and counts it in its chat; the new message's id.

@@ -76,6 +76,81 @@ async fn the_specials_reach_the_bots_chats_of_the_right_kinds() {
     server.stop().await;
 }
 
+/// A request to several chats stores one message per chat (on SQLite a run of groups by one
+/// statement, `message_row::insert_copies`): each is announced with the id it was stored under,
+/// ids increase in the order the copies are announced, and every chat counts its copy.
+#[tokio::test]
+async fn the_copies_of_a_request_are_announced_with_the_ids_they_are_stored_under() {
+    let server = TestServer::start().await;
+    let mut events = server.server.state().events.subscribe();
+    let count = |chatid: &str| {
+        server.stored_integer(&format!(
+            "SELECT message_count FROM chats WHERE chatid = '{chatid}'"
+        ))
+    };
+    let chats = [DEMO_GROUP, DEMO_BLACKBOARD, DEMO_CURL_GROUP];
+    let before = chats.map(count);
+    // Groups and a blackboard (whose copy is inserted on its own) in two orders, and groups alone.
+    let requests = [
+        (
+            text(
+                Some(&format!("{DEMO_GROUP}|{DEMO_BLACKBOARD}|{DEMO_CURL_GROUP}")),
+                "a",
+            ),
+            3,
+        ),
+        // Markdown's @all_group is the groups alone.
+        (markdown("@all_group"), 2),
+        (
+            text(
+                Some(&format!("{DEMO_CURL_GROUP}|{DEMO_GROUP}|{DEMO_BLACKBOARD}")),
+                "b",
+            ),
+            3,
+        ),
+    ];
+    let mut announced = Vec::new();
+    for (body, targets) in &requests {
+        assert_eq!(server.send(body).await.errcode(), 0, "{body}");
+        let mut ids = Vec::new();
+        for _ in 0..*targets {
+            match events.recv().await.unwrap() {
+                hookpit_server::app::Event::Message(message) => {
+                    ids.push(message.id);
+                    announced.push(message);
+                }
+                other => panic!("unexpected event {other:?}"),
+            }
+        }
+        assert!(
+            ids.windows(2).all(|pair| pair[0] < pair[1]),
+            "{body}: {ids:?}"
+        );
+    }
+    let stored = server.messages().await;
+    for message in &announced {
+        let row = stored
+            .iter()
+            .find(|m| m.id == message.id)
+            .unwrap_or_else(|| panic!("message {} announced, not stored", message.id));
+        assert_eq!(row.chatid, message.chatid);
+        assert_eq!(row.chat_kind, message.chat_kind);
+        assert_eq!(row.content, message.content);
+        assert_eq!(row.post_id, message.post_id);
+        assert_eq!(row.request_id, message.request_id);
+    }
+    let after = chats.map(count);
+    assert_eq!(
+        [
+            after[0] - before[0],
+            after[1] - before[1],
+            after[2] - before[2]
+        ],
+        [3, 2, 3]
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn visible_to_user_applies_to_exactly_one_group_or_one_blackboard_for_text_and_markdown() {
     let server = TestServer::start().await;
