@@ -118,6 +118,17 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             super::raw_body::fold(&delivery.raw_body, &content_text)
         }
     });
+    let posts = targets
+        .iter()
+        .map(|target| {
+            let only_target = single_id == Some(target.chatid.as_str());
+            post_of(conn, delivery, target, only_target)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let group_mentions = json_unless_empty(&mentions.all)?;
+    // Every check that can refuse the request is behind it (the posts were the last): from here
+    // on only the engine can fail it, and its writes need no savepoint of their own.
+    super::fence::settle(conn)?;
     if !own_row {
         insert_request(conn, delivery)?;
     }
@@ -138,7 +149,6 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     // On SQLite, consecutive copies to groups that differ only in their chat (a broadcast's) are
     // inserted by one statement when the run ends (`message_row::insert_copies`); their
     // messages wait for their ids in `stored`.
-    let group_mentions = json_unless_empty(&mentions.all)?;
     let group_copy = super::message_row::NewRow {
         request_id: &delivery.request_id,
         bot_key,
@@ -160,9 +170,8 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         from_ip: None,
     };
     let mut run = CopyRun::default();
-    for (index, target) in targets.into_iter().enumerate() {
+    for (index, (target, post)) in targets.into_iter().zip(posts).enumerate() {
         let only_target = single_id == Some(target.chatid.as_str());
-        let post = post_of(conn, delivery, &target, only_target)?;
         let visible_to: Vec<String> = if only_target
             && (target.kind == ChatKind::Group
                 || (target.kind == ChatKind::Blackboard && msgtype.visible_to_on_blackboard()))

@@ -71,6 +71,11 @@ pub(super) fn insert_or_defer(
 ///
 /// The ids are consecutive: one statement of the only writer inserts the rows in the order it
 /// selects them, each with the next id of AUTOINCREMENT's counter.
+///
+/// `OR FAIL`: a statement that writes several rows and may abort on a constraint (the default,
+/// `ABORT`, undoes the statement's earlier rows) makes SQLite copy every page it changes into a
+/// statement journal first, which is what a settled delivery spares (`fence::settle`). `FAIL`
+/// keeps the earlier rows instead; a failure fails the delivery, and its batch is rolled back.
 pub(super) fn insert_copies(
     conn: &Connection,
     row: &NewRow<'_>,
@@ -91,9 +96,9 @@ pub(super) fn insert_copies(
     keys.push(']');
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO message_rows (request_id, bot_key, bot_name, chat_key, chat_kind,
-                 post_id, msgtype, content, visible_to, audience, mentions, created_at,
-                 request_lints, raw_body, raw_content_at, reply, from_ip)
+            "INSERT OR FAIL INTO message_rows (request_id, bot_key, bot_name, chat_key,
+                 chat_kind, post_id, msgtype, content, visible_to, audience, mentions,
+                 created_at, request_lints, raw_body, raw_content_at, reply, from_ip)
              SELECT ?1, ?2, ?3, copy.value, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
                  ?16, ?17
              FROM json_each(?4) AS copy ORDER BY copy.key",

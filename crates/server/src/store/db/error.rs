@@ -16,6 +16,9 @@ pub enum Error {
     /// Not run, or its result not used: the text deferred ahead of it (`fence.rs`'s savepoint,
     /// `postgres.rs`) failed, so the transaction is in an unknown state until rolled back.
     Deferred(&'static str),
+    /// A job failed after it settled (`fence::settle`): its writes cannot be undone alone, so
+    /// the batch is rolled back.
+    Settled,
     /// A PostgreSQL session's runtime could not start (its I/O driver: no file descriptor left).
     Runtime(std::io::Error),
     /// `query_row` found no row (see [`OptionalExtension`]).
@@ -36,6 +39,10 @@ impl fmt::Display for Error {
                 write!(f, "{} in: {sql}", Error::postgres_display(source))
             }
             Error::Deferred(sql) => write!(f, "not run: `{sql}`, sent ahead of it, failed"),
+            Error::Settled => f.write_str(
+                "a job failed after its checks, where it cannot be rolled back alone: \
+                 the batch is rolled back",
+            ),
             Error::Runtime(_) => f.write_str("cannot start a PostgreSQL session's runtime"),
             Error::NoRows => f.write_str("query returned no rows"),
             Error::Type { column, wanted } => {
