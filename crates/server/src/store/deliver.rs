@@ -169,7 +169,9 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
         reply: None,
         from_ip: None,
     };
-    let mut run = CopyRun::default();
+    let mut run = CopyRun {
+        chats: Vec::with_capacity(count),
+    };
     for (index, (target, post)) in targets.into_iter().zip(posts).enumerate() {
         let only_target = single_id == Some(target.chatid.as_str());
         let visible_to: Vec<String> = if only_target
@@ -274,7 +276,6 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
 
 /// Copies of a message to groups waiting to be inserted by one statement: the last
 /// `chats.len()` messages of the delivery's list, without their ids yet.
-#[derive(Default)]
 struct CopyRun {
     chats: Vec<(String, i64)>,
 }

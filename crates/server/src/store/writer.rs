@@ -84,7 +84,9 @@ pub(super) fn routes_epoch() -> Option<u64> {
     ROUTES.get()
 }
 
-fn routes_may_change() {
+/// Moves the routes epoch: chats or a bot's memberships changed (also a delivery's own, in
+/// sandbox mode, `route.rs`).
+pub(super) fn routes_may_change() {
     ROUTES.set(ROUTES.get().map(|n| n + 1));
 }
 
