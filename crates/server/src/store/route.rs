@@ -44,30 +44,29 @@ pub(super) fn refuse(code: ErrorCode) -> StoreError {
 pub(super) fn route(conn: &Connection, delivery: &Delivery) -> Result<Vec<Target>, StoreError> {
     let msgtype = delivery.send.msgtype();
     let mut targets = Vec::new();
-    let mut seen = HashSet::new();
-    let mut push = |targets: &mut Vec<Target>, target: Target| {
-        if seen.insert(target.chatid.clone()) {
-            targets.push(target);
-        }
-    };
+    // Each list is of distinct chats (an id, or one kind of the bot's chats); only two or more
+    // may name a chat twice.
+    let mut lists = 0;
     for target in delivery.send.targets.iter() {
         if let ChatTarget::Id(id) = target {
-            let found = route_id(conn, delivery, id)?;
-            push(&mut targets, found);
+            targets.push(route_id(conn, delivery, id)?);
+            lists += 1;
             continue;
         }
         for &kind in broadcast_kinds(target, msgtype) {
-            for chatid in bot_chats(conn, &delivery.bot_id, kind)?.iter() {
-                push(
-                    &mut targets,
-                    Target {
-                        chatid: chatid.clone(),
-                        kind,
-                        audience: String::new(),
-                    },
-                );
-            }
+            let chats = bot_chats(conn, &delivery.bot_id, kind)?;
+            targets.reserve(chats.len());
+            targets.extend(chats.iter().map(|chatid| Target {
+                chatid: chatid.clone(),
+                kind,
+                audience: String::new(),
+            }));
+            lists += 1;
         }
+    }
+    if lists > 1 {
+        let mut seen = HashSet::with_capacity(targets.len());
+        targets.retain(|target| seen.insert(target.chatid.clone()));
     }
     if targets.is_empty() {
         // Spec §1.3 [C]: a bot removed from its group(s) has an invalid webhook URL.
