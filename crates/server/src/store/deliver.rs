@@ -291,12 +291,7 @@ impl CopyRun {
         if self.chats.is_empty() {
             return Ok(());
         }
-        let chats: Vec<(&str, i64)> = self
-            .chats
-            .iter()
-            .map(|(chatid, key)| (chatid.as_str(), *key))
-            .collect();
-        let ids = super::message_row::insert_copies(conn, row, &chats)?;
+        let ids = super::message_row::insert_copies(conn, row, &self.chats)?;
         let waiting = stored.len() - ids.len();
         for (message, id) in stored[waiting..].iter_mut().zip(ids) {
             message.id = id;

@@ -11,7 +11,7 @@
 //! time on a broadcast beside the index inserts. PostgreSQL's writer inserts a batch's group rows
 //! in one statement already (`row_batch.rs`).
 
-use crate::store::db::{Connection, params};
+use crate::store::db::{Connection, Param};
 
 use super::StoreError;
 
@@ -36,6 +36,32 @@ pub(super) struct NewRow<'a> {
     pub raw_content_at: Option<i64>,
     pub reply: Option<&'a str>,
     pub from_ip: Option<&'a str>,
+}
+
+impl NewRow<'_> {
+    /// The insert's values in its columns' order, with `chat` for `chat_key` (a key, or the
+    /// keys of [`insert_copies`]).
+    fn values<'a>(&'a self, chat: &'a dyn Param) -> [&'a dyn Param; 17] {
+        [
+            &self.request_id,
+            &self.bot_key,
+            &self.bot_name,
+            chat,
+            &self.chat_kind,
+            &self.post_id,
+            &self.msgtype,
+            &self.content,
+            &self.visible_to,
+            &self.audience,
+            &self.mentions,
+            &self.created_at,
+            &self.request_lints,
+            &self.raw_body,
+            &self.raw_content_at,
+            &self.reply,
+            &self.from_ip,
+        ]
+    }
 }
 
 /// The insert, for both engines (a macro, so that PostgreSQL's text can add to it with
@@ -79,7 +105,7 @@ pub(super) fn insert_or_defer(
 pub(super) fn insert_copies(
     conn: &Connection,
     row: &NewRow<'_>,
-    chats: &[(&str, i64)],
+    chats: &[(String, i64)],
 ) -> Result<Vec<i64>, StoreError> {
     debug_assert!(
         !conn.is_postgres(),
@@ -103,25 +129,7 @@ pub(super) fn insert_copies(
                  ?16, ?17
              FROM json_each(?4) AS copy ORDER BY copy.key",
         )?
-        .execute(params![
-            row.request_id,
-            row.bot_key,
-            row.bot_name,
-            keys,
-            row.chat_kind,
-            row.post_id,
-            row.msgtype,
-            row.content,
-            row.visible_to,
-            row.audience,
-            row.mentions,
-            row.created_at,
-            row.request_lints,
-            row.raw_body,
-            row.raw_content_at,
-            row.reply,
-            row.from_ip,
-        ])?;
+        .execute(&row.values(&keys)[..])?;
     if inserted != chats.len() {
         return Err(StoreError::Invalid(format!(
             "inserted {inserted} copies of a message for {} chats",
@@ -138,25 +146,7 @@ pub(super) fn insert_copies(
 
 /// Inserts `row` and counts it in its chat; the new message's id.
 pub(super) fn insert(conn: &Connection, row: &NewRow<'_>) -> Result<i64, StoreError> {
-    let values = params![
-        row.request_id,
-        row.bot_key,
-        row.bot_name,
-        row.chat_key,
-        row.chat_kind,
-        row.post_id,
-        row.msgtype,
-        row.content,
-        row.visible_to,
-        row.audience,
-        row.mentions,
-        row.created_at,
-        row.request_lints,
-        row.raw_body,
-        row.raw_content_at,
-        row.reply,
-        row.from_ip,
-    ];
+    let values = &row.values(&row.chat_key)[..];
     let id = if conn.is_postgres() {
         conn.query_row(concat!(insert_sql!(), " RETURNING id"), values, |found| {
             found.get(0)
