@@ -18,6 +18,7 @@ use hookpit_protocol::reply::SEND_OK_BODY;
 use hookpit_protocol::{ErrorCode, Message, MsgType, ValidSend};
 use serde_json::Value;
 
+use super::delivered::{Copy, Delivered};
 use super::key_map::{self, KeyCheck, KeyMap};
 use super::route::{Target, refuse, route};
 use super::{Store, StoreError, chats, mentions, message_keys, random_id};
@@ -59,13 +60,15 @@ impl Store {
     /// [`StoreError::Refused`] with the errcode when WeCom's rules refuse it (nothing stored).
     pub async fn deliver(&self, delivery: Delivery) -> Result<Vec<StoredMessage>, StoreError> {
         let keys = Arc::clone(&self.keys);
-        self.writer
+        let delivered = self
+            .writer
             .run_delivery(move |conn| {
                 let mut delivery = delivery;
                 confirm_key(conn, &keys, &mut delivery)?;
-                deliver(conn, &delivery)
+                deliver(conn, delivery)
             })
-            .await
+            .await?;
+        Ok(delivered.into_messages())
     }
 }
 
@@ -92,12 +95,15 @@ fn confirm_key(
     }
 }
 
-fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>, StoreError> {
+/// Stores `delivery`'s messages; what they are is made into messages off the writer thread
+/// (`delivered.rs`).
+fn deliver(conn: &Connection, delivery: Delivery) -> Result<Delivered, StoreError> {
+    let delivery = &delivery;
     let targets = route(conn, delivery)?;
     let message = &delivery.send.request.message;
     let msgtype = message.msgtype();
     let single_id = delivery.send.targets.single_id();
-    let mut content = content_json(message, &delivery.send);
+    let content = content_json(message, &delivery.send);
     let content_text = serde_json::to_string(&content)?;
     let mentions = mentions::resolve(conn, message)?;
     let request_lints = json_unless_empty(&delivery.request_lints)?;
@@ -129,9 +135,6 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     // Every check that can refuse the request is behind it (the posts were the last): from here
     // on only the engine can fail it, and its writes need no savepoint of their own.
     super::fence::settle(conn)?;
-    if !own_row {
-        insert_request(conn, delivery)?;
-    }
     for need in media_needs {
         conn.prepare_cached(
             "INSERT OR IGNORE INTO media_uses (media_id, request_id) VALUES (?1, ?2)",
@@ -143,12 +146,12 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
     }
     // The 27-byte success reply every webhook call gets is implied (`messages.rs`).
     let reply = (delivery.reply != SEND_OK_BODY).then_some(delivery.reply.as_str());
-    let mut stored: Vec<StoredMessage> = Vec::with_capacity(targets.len());
     let count = targets.len();
+    let mut copies: Vec<Copy> = Vec::with_capacity(count);
     let bot_key = message_keys::message_key(conn, &delivery.bot_id)?;
     // On SQLite, consecutive copies to groups that differ only in their chat (a broadcast's) are
     // inserted by one statement when the run ends (`message_row::insert_copies`); their
-    // messages wait for their ids in `stored`.
+    // copies wait for their ids in `copies`.
     let group_copy = super::message_row::NewRow {
         request_id: &delivery.request_id,
         bot_key,
@@ -208,7 +211,7 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             0
         } else {
             // Ids follow the order of the targets.
-            run.insert(conn, &group_copy, &mut stored)?;
+            run.insert(conn, &group_copy, &mut copies)?;
             let mentions_column = json_unless_empty(&mentions)?;
             let row = super::message_row::NewRow {
                 request_id: &delivery.request_id,
@@ -248,63 +251,68 @@ fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Vec<StoredMessage>,
             }
             id
         };
-        stored.push(StoredMessage {
+        copies.push(Copy {
             id,
-            request_id: delivery.request_id.clone(),
-            bot_id: delivery.bot_id.clone(),
-            bot_name: delivery.bot_name.clone(),
-            from_user: None,
             chatid: target.chatid,
             chat_kind: target.kind,
             post_id: post.map(Post::into_id),
-            msgtype: crate::domain::MessageType::Push(msgtype),
-            // The last message takes the content itself: one copy less, none for one target.
-            content: if index + 1 == count {
-                std::mem::take(&mut content)
-            } else {
-                content.clone()
-            },
             visible_to,
             mentions,
-            request_lints: delivery.request_lints.clone(),
-            created_at: delivery.now,
         });
     }
-    run.insert(conn, &group_copy, &mut stored)?;
-    Ok(stored)
+    run.insert(conn, &group_copy, &mut copies)?;
+    if !own_row {
+        // After the messages: the request keeps the id of its last (`prune`).
+        let last_message_id = copies.iter().map(|copy| copy.id).max();
+        insert_request(conn, delivery, last_message_id)?;
+    }
+    Ok(Delivered {
+        request_id: delivery.request_id.clone(),
+        bot_id: delivery.bot_id.clone(),
+        bot_name: delivery.bot_name.clone(),
+        msgtype: crate::domain::MessageType::Push(msgtype),
+        content,
+        request_lints: delivery.request_lints.clone(),
+        created_at: delivery.now,
+        copies,
+    })
 }
 
 /// Copies of a message to groups waiting to be inserted by one statement: the last
-/// `chats.len()` messages of the delivery's list, without their ids yet.
+/// `chats.len()` copies of the delivery's list, without their ids yet.
 struct CopyRun {
     chats: Vec<(String, i64)>,
 }
 
 impl CopyRun {
-    /// Inserts the run's copies of `row`, if any, and gives the waiting messages their ids.
+    /// Inserts the run's copies of `row`, if any, and gives the waiting copies their ids.
     fn insert(
         &mut self,
         conn: &Connection,
         row: &super::message_row::NewRow<'_>,
-        stored: &mut [StoredMessage],
+        copies: &mut [Copy],
     ) -> Result<(), StoreError> {
         if self.chats.is_empty() {
             return Ok(());
         }
         let ids = super::message_row::insert_copies(conn, row, &self.chats)?;
-        let waiting = stored.len() - ids.len();
-        for (message, id) in stored[waiting..].iter_mut().zip(ids) {
-            message.id = id;
+        let waiting = copies.len() - ids.len();
+        for (copy, id) in copies[waiting..].iter_mut().zip(ids) {
+            copy.id = id;
         }
         self.chats.clear();
         Ok(())
     }
 }
 
-/// Stores the request of a delivery that is not kept in its message's row: an image's without
-/// its base64 when it can be rebuilt exactly (the picture is stored once, as bytes), and the
-/// picture.
-fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreError> {
+/// Stores the request of a delivery that is not kept in its message's row, with the id of its
+/// last message: an image's without its base64 when it can be rebuilt exactly (the picture is
+/// stored once, as bytes), and the picture.
+fn insert_request(
+    conn: &Connection,
+    delivery: &Delivery,
+    last_message_id: Option<i64>,
+) -> Result<(), StoreError> {
     let message = &delivery.send.request.message;
     let stripped = match (message, &delivery.send.image) {
         (Message::Image { image }, Some(data)) => {
@@ -317,8 +325,8 @@ fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreErr
         None => (&delivery.raw_body[..], None),
     };
     conn.prepare_cached(
-        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at, last_message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         delivery.request_id,
@@ -326,7 +334,8 @@ fn insert_request(conn: &Connection, delivery: &Delivery) -> Result<(), StoreErr
         raw_body,
         delivery.reply,
         delivery.from_ip,
-        delivery.now
+        delivery.now,
+        last_message_id
     ])?;
     if let Some(image) = &delivery.send.image {
         conn.prepare_cached(

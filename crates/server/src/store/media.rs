@@ -162,13 +162,13 @@ impl Store {
         let shared = self.is_shared();
         let ids: Vec<String> = self
             .write(move |conn| {
-                // A request with media has its own `requests` row (`deliver.rs`), so its
-                // messages are those of `message_rows_by_request` (`raw_body IS NULL`).
+                // A request with media has its own `requests` row (`deliver.rs`), which lives
+                // as long as one of its messages does (`prune`).
                 let ids = {
                     let mut statement = conn.prepare(
                         "SELECT media_id FROM media WHERE expires_at <= ?1 AND placeholder = 0
                          AND NOT EXISTS (SELECT 1 FROM media_uses u
-                             JOIN messages m ON m.request_id = u.request_id AND m.raw_body IS NULL
+                             JOIN requests r ON r.id = u.request_id
                              WHERE u.media_id = media.media_id)",
                     )?;
                     let rows = statement.query_map([now], |row| row.get(0))?;

@@ -180,15 +180,16 @@ impl Store {
                 )?;
             }
             if deleted > 0 {
-                // Requests and pictures belong to messages without a request of their own
-                // (`raw_body IS NULL`): `message_rows_by_request` covers only those.
+                // Both deletes take the oldest messages, so a request has a message left
+                // exactly when its last is at or above the lowest id left (migration 12). Its
+                // pictures go with it (a person's are `request_id/n`: `people.rs`).
                 conn.execute_batch(
-                    "DELETE FROM requests WHERE NOT EXISTS (SELECT 1 FROM message_rows m
-                         WHERE m.request_id = requests.id AND m.raw_body IS NULL);
-                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM message_rows m WHERE m.request_id =
+                    "DELETE FROM requests WHERE NOT COALESCE(
+                         last_message_id >= (SELECT MIN(id) FROM message_rows), FALSE);
+                     DELETE FROM images WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.id =
                          CASE WHEN instr(images.request_id, '/') > 0
                               THEN substr(images.request_id, 1, instr(images.request_id, '/') - 1)
-                              ELSE images.request_id END AND m.raw_body IS NULL);
+                              ELSE images.request_id END);
                      DELETE FROM posts WHERE message_id IS NOT NULL
                         AND NOT EXISTS (SELECT 1 FROM message_rows m WHERE m.post_id = posts.post_id);
                      UPDATE chats SET message_count = (SELECT COUNT(*) FROM messages m WHERE m.chatid = chats.chatid);",

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/09_relay.sql"),
     include_str!("migrations/10_fewer_btrees.sql"),
     include_str!("migrations/11_integer_keys.sql"),
+    include_str!("migrations/12_request_last_message.sql"),
 ];
 
 /// Runs the migrations not yet applied to `conn`.
@@ -333,7 +334,6 @@ mod tests {
                 "message_rows_by_bot",
                 "message_rows_by_chat",
                 "message_rows_by_post",
-                "message_rows_by_request"
             ]
         );
         store.close().await.unwrap();
@@ -565,6 +565,98 @@ mod tests {
         assert_eq!(store.raw_request("r3").await.unwrap(), None);
         assert_eq!(detail(5).await.raw_request, person_body);
         assert_eq!(list(None, None, None).await, [7, 5]);
+        store.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_of_version_11_keeps_each_request_while_one_of_its_messages_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let broadcast_body =
+            r#"{"chatid":"@all_group","msgtype":"text","text":{"content":"to all"}}"#;
+        let image_body = r#"{"chatid":"g1","msgtype":"image","image":{"md5":"x"}}"#;
+        {
+            let mut conn = Connection::open(dir.path().join("hookpit.db")).unwrap();
+            run_up_to(&mut conn, 11).unwrap();
+            // r1: a broadcast to three groups (ids 1..=3); r2: an image (id 4); r3: a text
+            // kept in its message's row (id 5); r4: a request whose message is gone.
+            for (id, body, at) in [("r1", broadcast_body, 1_000), ("r2", image_body, 2_000)] {
+                conn.execute(
+                    "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+                     VALUES (?1, 'b', ?2, ?3, '10.0.0.1', ?4)",
+                    params![id, body.as_bytes(), OK, at],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
+                     VALUES ('r4', 'b', X'7B7D', '', '10.0.0.1', 500);
+                 INSERT INTO images (request_id, mime, bytes) VALUES ('r2', 'image/png', X'89');
+                 INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, msgtype,
+                     content, created_at)
+                 VALUES ('r1', 'b', 'B', 'g1', 'group', 'text', '{\"content\":\"to all\"}', 1000),
+                        ('r1', 'b', 'B', 'g2', 'group', 'text', '{\"content\":\"to all\"}', 1000),
+                        ('r1', 'b', 'B', 'g3', 'group', 'text', '{\"content\":\"to all\"}', 1000),
+                        ('r2', 'b', 'B', 'g1', 'group', 'image', '{\"md5\":\"x\"}', 2000);
+                 INSERT INTO messages (request_id, bot_id, bot_name, chatid, chat_kind, msgtype,
+                     content, created_at, raw_body, from_ip)
+                 VALUES ('r3', 'b', 'B', 'g1', 'group', 'text', '{\"content\":\"own\"}', 3000,
+                     X'', '10.0.0.1');",
+            )
+            .unwrap();
+        }
+
+        let store = Store::open(dir.path(), SyncMode::Normal).unwrap();
+        let (last_ids, indexes) = store
+            .read(|conn| {
+                let mut statement =
+                    conn.prepare("SELECT id, last_message_id FROM requests ORDER BY id")?;
+                let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                let last_ids = rows.collect::<Result<Vec<(String, Option<i64>)>, _>>()?;
+                let indexes: i64 = conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'message_rows_by_request'",
+                    [],
+                    |row| row.get(0),
+                )?;
+                Ok((last_ids, indexes))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            last_ids,
+            [
+                ("r1".to_owned(), Some(3)),
+                ("r2".to_owned(), Some(4)),
+                ("r4".to_owned(), None)
+            ]
+        );
+        assert_eq!(indexes, 0);
+
+        let requests = || {
+            store.read(|conn| {
+                let mut statement = conn.prepare("SELECT id FROM requests ORDER BY id")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+        };
+        // Pruned into the middle of the broadcast: its last copy still shows the request.
+        assert_eq!(store.prune(None, Some(4)).await.unwrap(), 1);
+        assert_eq!(requests().await.unwrap(), ["r1", "r2"]);
+        assert_eq!(
+            store.get_message(3).await.unwrap().raw_request,
+            broadcast_body
+        );
+        assert!(store.message_picture(4, 0).await.is_ok());
+        // Every copy gone: the request goes; the picture goes with its message.
+        assert_eq!(store.prune(None, Some(2)).await.unwrap(), 2);
+        assert_eq!(requests().await.unwrap(), ["r2"]);
+        assert_eq!(store.prune(None, Some(1)).await.unwrap(), 1);
+        assert!(requests().await.unwrap().is_empty());
+        let pictures: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM images", [], |row| row.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(pictures, 0);
+        assert_eq!(store.get_message(5).await.unwrap().message.chatid, "g1");
         store.close().await.unwrap();
     }
 }

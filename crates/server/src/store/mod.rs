@@ -42,6 +42,7 @@ mod chats;
 mod checkpoint;
 pub mod db;
 mod deliver;
+mod delivered;
 mod demo;
 pub mod feed;
 mod fence;

@@ -129,17 +129,6 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
     let folded = pictures
         .is_empty()
         .then(|| super::raw_body::fold(message.raw_request.as_bytes(), &content_text));
-    if folded.is_none() {
-        conn.prepare_cached(
-            "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at)
-             VALUES (?1, '', ?2, '', 'inbox', ?3)",
-        )?
-        .execute(params![
-            message.request_id,
-            message.raw_request.as_bytes(),
-            message.now
-        ])?;
-    }
     for (n, picture) in pictures.into_iter().enumerate() {
         conn.prepare_cached(
             "INSERT INTO images (request_id, mime, bytes, public_token) VALUES (?1, ?2, ?3, ?4)",
@@ -180,6 +169,20 @@ fn insert(conn: &Connection, message: &PersonMessage) -> Result<StoredMessage, S
         super::message_keys::message_key(conn, "")?,
     ])?;
     let id = conn.last_insert_rowid()?;
+    if folded.is_none() {
+        // After the message: the request keeps its id (`prune`).
+        conn.prepare_cached(
+            "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at,
+                 last_message_id)
+             VALUES (?1, '', ?2, '', 'inbox', ?3, ?4)",
+        )?
+        .execute(params![
+            message.request_id,
+            message.raw_request.as_bytes(),
+            message.now,
+            id
+        ])?;
+    }
     if let (true, Some(post_id)) = (opens_post, &post_id) {
         let title: String = text.lines().next().unwrap_or("").chars().take(64).collect();
         let title = if title.trim().is_empty() {

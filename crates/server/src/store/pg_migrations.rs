@@ -280,6 +280,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER bot_key_aliases_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
         ON bot_key_aliases FOR EACH STATEMENT EXECUTE FUNCTION bots_changed();
     ",
+    // 5: no index of messages by request: a request knows its highest message id (SQLite's
+    // migration 12, `migrations/12_request_last_message.sql`, says why).
+    r"
+    ALTER TABLE requests ADD COLUMN last_message_id BIGINT;
+    UPDATE requests SET last_message_id = (SELECT MAX(m.id) FROM message_rows m
+        WHERE m.request_id = requests.id AND m.raw_body IS NULL);
+    DROP INDEX message_rows_by_request;
+    ",
 ];
 
 /// Runs the migrations not yet applied, one at a time under [`MIGRATION_LOCK`].
