@@ -174,6 +174,7 @@ fn deliver(conn: &Connection, delivery: Delivery) -> Result<Delivered, StoreErro
     };
     let mut run = CopyRun {
         chats: Vec::with_capacity(count),
+        inserted: false,
     };
     for (index, (target, post)) in targets.into_iter().zip(posts).enumerate() {
         let only_target = single_id == Some(target.chatid.as_str());
@@ -262,9 +263,11 @@ fn deliver(conn: &Connection, delivery: Delivery) -> Result<Delivered, StoreErro
     }
     run.insert(conn, &group_copy, &mut copies)?;
     if !own_row {
-        // After the messages: the request keeps the id of its last (`prune`).
+        // After the messages: the request keeps the id of its last (`prune`), and the content
+        // of the copies that share it (`message_row::insert_copies`).
         let last_message_id = copies.iter().map(|copy| copy.id).max();
-        insert_request(conn, delivery, last_message_id)?;
+        let shared_content = run.inserted.then_some(content_text.as_str());
+        insert_request(conn, delivery, last_message_id, shared_content)?;
     }
     Ok(Delivered {
         request_id: delivery.request_id.clone(),
@@ -282,6 +285,8 @@ fn deliver(conn: &Connection, delivery: Delivery) -> Result<Delivered, StoreErro
 /// `chats.len()` copies of the delivery's list, without their ids yet.
 struct CopyRun {
     chats: Vec<(String, i64)>,
+    /// Whether a run was inserted: the request then holds the copies' content.
+    inserted: bool,
 }
 
 impl CopyRun {
@@ -296,6 +301,7 @@ impl CopyRun {
             return Ok(());
         }
         let ids = super::message_row::insert_copies(conn, row, &self.chats)?;
+        self.inserted = true;
         let waiting = copies.len() - ids.len();
         for (copy, id) in copies[waiting..].iter_mut().zip(ids) {
             copy.id = id;
@@ -306,12 +312,13 @@ impl CopyRun {
 }
 
 /// Stores the request of a delivery that is not kept in its message's row, with the id of its
-/// last message: an image's without its base64 when it can be rebuilt exactly (the picture is
-/// stored once, as bytes), and the picture.
+/// last message and the content its messages share, if they do: an image's without its base64
+/// when it can be rebuilt exactly (the picture is stored once, as bytes), and the picture.
 fn insert_request(
     conn: &Connection,
     delivery: &Delivery,
     last_message_id: Option<i64>,
+    shared_content: Option<&str>,
 ) -> Result<(), StoreError> {
     let message = &delivery.send.request.message;
     let stripped = match (message, &delivery.send.image) {
@@ -325,8 +332,9 @@ fn insert_request(
         None => (&delivery.raw_body[..], None),
     };
     conn.prepare_cached(
-        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at, last_message_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO requests (id, bot_id, raw_body, reply, from_ip, created_at, last_message_id,
+             content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         delivery.request_id,
@@ -335,7 +343,8 @@ fn insert_request(
         delivery.reply,
         delivery.from_ip,
         delivery.now,
-        last_message_id
+        last_message_id,
+        shared_content
     ])?;
     if let Some(image) = &delivery.send.image {
         conn.prepare_cached(

@@ -141,6 +141,102 @@ mod tests {
         }
     }
 
+    /// A broadcast to three groups through the writer: its copies keep no content of their own
+    /// (their request holds it, migration 12), and each still reads, lists and is found with it,
+    /// also once the first copy is pruned; the request goes with the last.
+    #[tokio::test]
+    async fn a_broadcasts_copies_read_their_one_content_until_the_last_is_pruned() {
+        use crate::domain::{MessageQuery, NewBot};
+        use crate::store::{Store, bots, chats};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), crate::config::SyncMode::Normal).unwrap();
+        store
+            .write(|conn| {
+                let bot = NewBot {
+                    name: "bot".to_owned(),
+                    key: Some("k".to_owned()),
+                    chats: Vec::new(),
+                    subscription: Vec::new(),
+                };
+                bots::insert(conn, "b", &bot, 1)?;
+                for chat in ["g1", "g2", "g3"] {
+                    chats::insert(conn, ChatKind::Group, chat, chat, &[], 1)?;
+                    bots::join(conn, "b", chat)?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let body = r#"{"chatid":"@all_group","msgtype":"text","text":{"content":"磁盘告警 all"}}"#;
+        let delivered = store
+            .deliver(crate::store::Delivery {
+                request_id: "r".to_owned(),
+                bot_id: "b".to_owned(),
+                bot_name: "bot".to_owned(),
+                send: hookpit_protocol::parse_send(body.as_bytes()).unwrap(),
+                raw_body: bytes::Bytes::from_static(body.as_bytes()),
+                from_ip: "127.0.0.1".to_owned(),
+                reply: String::new(),
+                now: 1,
+                sandbox: false,
+                request_lints: Vec::new(),
+                passive: false,
+                relay: None,
+                key_check: None,
+            })
+            .await
+            .unwrap();
+        let ids: Vec<i64> = delivered.iter().map(|m| m.id).collect();
+        assert_eq!(ids.len(), 3);
+        let content = serde_json::json!({"content": "磁盘告警 all"});
+        assert!(delivered.iter().all(|m| m.content == content));
+        let own: Vec<String> = store
+            .read(|conn| {
+                let mut statement = conn.prepare("SELECT content FROM message_rows ORDER BY id")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(own, ["", "", ""]);
+
+        let search = |text: &str| {
+            let store = &store;
+            let query = MessageQuery {
+                text: Some(text.to_owned()),
+                limit: 50,
+                ..MessageQuery::default()
+            };
+            async move {
+                store.index_search().await.unwrap();
+                let found = store.list_messages(query).await.unwrap();
+                found
+                    .into_iter()
+                    .map(|m| (m.id, m.content))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let all = search("告警").await;
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|(_, c)| *c == content));
+
+        assert_eq!(store.prune(None, Some(2)).await.unwrap(), 1);
+        let second = store.get_message(ids[1]).await.unwrap();
+        assert_eq!(second.message.content, content);
+        assert_eq!(second.raw_request, body);
+        let left: Vec<i64> = search("告警").await.into_iter().map(|(id, _)| id).collect();
+        assert_eq!(left, [ids[2], ids[1]]);
+
+        assert_eq!(store.prune(None, Some(0)).await.unwrap(), 2);
+        let requests: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(requests, 0);
+        store.close().await.unwrap();
+    }
+
     #[test]
     fn no_copies_make_no_messages() {
         let delivered = Delivered {

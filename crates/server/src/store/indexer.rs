@@ -276,15 +276,35 @@ fn index_batch(index: &Connection, messages: &Connection) -> Result<i64, StoreEr
     let mut count: i64 = 0;
     let tx = index.unchecked_transaction()?;
     {
+        // A broadcast's copies share their request's content (migration 12): read once per
+        // request, not per copy.
         let mut statement = messages.prepare_cached(
-            "SELECT id, content FROM message_rows WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT id, content, request_id FROM message_rows WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
+        let mut shared = messages.prepare_cached("SELECT content FROM requests WHERE id = ?1")?;
+        let mut shared_request = String::new();
+        let mut shared_content = String::new();
         let mut insert = tx.prepare_cached("INSERT INTO grams (rowid, tokens) VALUES (?1, ?2)")?;
         let mut found = statement.query(params![upto, BATCH])?;
         while let Some(row) = found.next()? {
             let id: i64 = row.get(0)?;
-            let content = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            let mut content = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
             count += 1;
+            if content == super::message_row::SHARED_CONTENT {
+                let request = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                if request != shared_request {
+                    let found: Option<String> = shared
+                        .query_row([request], |r| r.get(0))
+                        .optional()?
+                        .flatten();
+                    // Never missing (the request outlives its copies); if it were, the copy
+                    // would be indexed as empty rather than stop the indexer.
+                    shared_content = found.unwrap_or_else(|| "{}".to_owned());
+                    shared_request.clear();
+                    shared_request.push_str(request);
+                }
+                content = &shared_content;
+            }
             if let Some((_, last)) = run.as_mut().filter(|_| tokenized == content) {
                 *last = id;
                 continue;

@@ -15,6 +15,10 @@ use crate::store::db::{Connection, Param};
 
 use super::StoreError;
 
+/// The `content` of a row whose request holds its content (`requests.content`): a stored
+/// content is a JSON object, never empty.
+pub(super) const SHARED_CONTENT: &str = "";
+
 /// A message row to insert (the columns of `message_rows` a webhook message sets).
 pub(super) struct NewRow<'a> {
     pub request_id: &'a str,
@@ -95,6 +99,11 @@ pub(super) fn insert_or_defer(
 /// by one statement, and counts each in its chat: the new messages' ids, in that order. SQLite
 /// only (see the module's doc).
 ///
+/// The copies' `content` is '' ([`SHARED_CONTENT`]): their request's row holds it, once
+/// (`deliver.rs`), and the `messages` view reads it from there (migration 12). A broadcast's
+/// copies were ~150 bytes each, 60 of them the content: its pages were most of the WAL a
+/// broadcast wrote.
+///
 /// The ids are consecutive: one statement of the only writer inserts the rows in the order it
 /// selects them, each with the next id of AUTOINCREMENT's counter.
 ///
@@ -129,7 +138,13 @@ pub(super) fn insert_copies(
                  ?16, ?17
              FROM json_each(?4) AS copy ORDER BY copy.key",
         )?
-        .execute(&row.values(&keys)[..])?;
+        .execute(
+            &NewRow {
+                content: SHARED_CONTENT,
+                ..*row
+            }
+            .values(&keys)[..],
+        )?;
     if inserted != chats.len() {
         return Err(StoreError::Invalid(format!(
             "inserted {inserted} copies of a message for {} chats",

@@ -21,7 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/09_relay.sql"),
     include_str!("migrations/10_fewer_btrees.sql"),
     include_str!("migrations/11_integer_keys.sql"),
-    include_str!("migrations/12_request_last_message.sql"),
+    include_str!("migrations/12_lighter_copies.sql"),
 ];
 
 /// Runs the migrations not yet applied to `conn`.

@@ -281,9 +281,12 @@ const MIGRATIONS: &[&str] = &[
         ON bot_key_aliases FOR EACH STATEMENT EXECUTE FUNCTION bots_changed();
     ",
     // 5: no index of messages by request: a request knows its highest message id (SQLite's
-    // migration 12, `migrations/12_request_last_message.sql`, says why).
+    // migration 12, `migrations/12_lighter_copies.sql`, says why). `requests.content` is
+    // SQLite's shared content of a broadcast's copies; PostgreSQL's writer stores every copy's
+    // own (`row_batch.rs`), so it stays NULL here.
     r"
     ALTER TABLE requests ADD COLUMN last_message_id BIGINT;
+    ALTER TABLE requests ADD COLUMN content TEXT;
     UPDATE requests SET last_message_id = (SELECT MAX(m.id) FROM message_rows m
         WHERE m.request_id = requests.id AND m.raw_body IS NULL);
     DROP INDEX message_rows_by_request;

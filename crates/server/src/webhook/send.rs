@@ -118,8 +118,8 @@ pub(super) async fn send(
     }
 
     // 11. Routing and storage, in one transaction (with the relay's entry, if the bot relays).
-    // Time-ordered (UUIDv7): the `requests` primary key and `messages_by_request` append at the
-    // right edge of their B-trees instead of dirtying a random leaf page per message.
+    // Time-ordered (UUIDv7): the `requests` primary key appends at the right edge of its B-tree
+    // instead of dirtying a random leaf page per request.
     let request_id = uuid::Uuid::now_v7().to_string();
     let relay = state
         .relays
