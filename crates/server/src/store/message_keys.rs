@@ -62,7 +62,8 @@ const MAX_REMEMBERED_KEYS: usize = 4096;
 #[derive(Default)]
 struct KeyMemo {
     epoch: u64,
-    keys: HashMap<String, i64>,
+    /// Hashed by foldhash (seeded per process), as `chat_counts.rs`'s maps.
+    keys: HashMap<String, i64, foldhash::fast::RandomState>,
 }
 
 thread_local! {

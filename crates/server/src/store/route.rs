@@ -44,13 +44,12 @@ pub(super) fn refuse(code: ErrorCode) -> StoreError {
 pub(super) fn route(conn: &Connection, delivery: &Delivery) -> Result<Vec<Target>, StoreError> {
     let msgtype = delivery.send.msgtype();
     let mut targets = Vec::new();
-    // Each list is of distinct chats (an id, or one kind of the bot's chats); only two or more
-    // may name a chat twice.
-    let mut lists = 0;
+    // Each target names distinct chats (an id, or the bot's chats of the kinds a special
+    // reaches: a chat is of one kind); only two or more may name a chat twice.
+    let lists = delivery.send.targets.iter().len();
     for target in delivery.send.targets.iter() {
         if let ChatTarget::Id(id) = target {
             targets.push(route_id(conn, delivery, id)?);
-            lists += 1;
             continue;
         }
         for &kind in broadcast_kinds(target, msgtype) {
@@ -61,7 +60,6 @@ pub(super) fn route(conn: &Connection, delivery: &Delivery) -> Result<Vec<Target
                 kind,
                 audience: String::new(),
             }));
-            lists += 1;
         }
     }
     if lists > 1 {
