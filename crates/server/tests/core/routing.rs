@@ -79,6 +79,27 @@ async fn the_specials_reach_the_bots_chats_of_the_right_kinds() {
 /// A request to several chats stores one message per chat (on SQLite a run of groups by one
 /// statement, `message_row::insert_copies`): each is announced with the id it was stored under,
 /// ids increase in the order the copies are announced, and every chat counts its copy.
+/// A chat named by two targets of one request gets one copy; one special's kinds never overlap.
+#[tokio::test]
+async fn a_chat_named_twice_in_one_request_gets_one_copy() {
+    let server = TestServer::start().await;
+    let group = |id: &str| (id.to_owned(), ChatKind::Group);
+    let board = (DEMO_BLACKBOARD.to_owned(), ChatKind::Blackboard);
+    let twice = format!("{DEMO_GROUP}|@all_group|{DEMO_GROUP}|@all");
+    let (code, stored) = send(&server, &text(Some(&twice), "once each")).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        sorted(&stored),
+        [board.clone(), group(DEMO_GROUP), group(DEMO_CURL_GROUP)]
+    );
+    let (code, stored) = send(&server, &text(Some("@all"), "one special")).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        sorted(&stored),
+        [board, group(DEMO_GROUP), group(DEMO_CURL_GROUP)]
+    );
+}
+
 #[tokio::test]
 async fn the_copies_of_a_request_are_announced_with_the_ids_they_are_stored_under() {
     let server = TestServer::start().await;
