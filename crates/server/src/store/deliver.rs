@@ -65,7 +65,7 @@ impl Store {
             .run_delivery(move |conn| {
                 let mut delivery = delivery;
                 confirm_key(conn, &keys, &mut delivery)?;
-                deliver(conn, delivery)
+                deliver(conn, &delivery)
             })
             .await?;
         Ok(delivered.into_messages())
@@ -95,10 +95,9 @@ fn confirm_key(
     }
 }
 
-/// Stores `delivery`'s messages; what they are is made into messages off the writer thread
-/// (`delivered.rs`).
-fn deliver(conn: &Connection, delivery: Delivery) -> Result<Delivered, StoreError> {
-    let delivery = &delivery;
+/// Stores `delivery`'s messages and returns what they are, for the caller to make the messages
+/// of off the writer thread (`delivered.rs`).
+fn deliver(conn: &Connection, delivery: &Delivery) -> Result<Delivered, StoreError> {
     let targets = route(conn, delivery)?;
     let message = &delivery.send.request.message;
     let msgtype = message.msgtype();

@@ -37,48 +37,46 @@ impl Delivered {
     /// clone less, none for a single target.
     pub fn into_messages(self) -> Vec<StoredMessage> {
         let Delivered {
-            request_id,
-            bot_id,
-            bot_name,
+            mut request_id,
+            mut bot_id,
+            mut bot_name,
             msgtype,
             mut content,
-            request_lints,
+            mut request_lints,
             created_at,
             copies,
         } = self;
         let count = copies.len();
-        let mut shared = Some((request_id, bot_id, bot_name, request_lints));
         let mut messages = Vec::with_capacity(count);
         for (index, copy) in copies.into_iter().enumerate() {
             let last = index + 1 == count;
-            let (request_id, bot_id, bot_name, request_lints) = match (last, &shared) {
-                (false, Some((request, bot, name, lints))) => {
-                    (request.clone(), bot.clone(), name.clone(), lints.clone())
-                }
-                _ => shared.take().unwrap_or_default(),
-            };
             messages.push(StoredMessage {
                 id: copy.id,
-                request_id,
-                bot_id,
-                bot_name,
+                request_id: clone_unless(last, &mut request_id),
+                bot_id: clone_unless(last, &mut bot_id),
+                bot_name: clone_unless(last, &mut bot_name),
                 from_user: None,
                 chatid: copy.chatid,
                 chat_kind: copy.chat_kind,
                 post_id: copy.post_id,
                 msgtype,
-                content: if last {
-                    std::mem::take(&mut content)
-                } else {
-                    content.clone()
-                },
+                content: clone_unless(last, &mut content),
                 visible_to: copy.visible_to,
                 mentions: copy.mentions,
-                request_lints,
+                request_lints: clone_unless(last, &mut request_lints),
                 created_at,
             });
         }
         messages
+    }
+}
+
+/// `value` itself when `last` (it is not needed any more), else a clone of it.
+fn clone_unless<T: Clone + Default>(last: bool, value: &mut T) -> T {
+    if last {
+        std::mem::take(value)
+    } else {
+        value.clone()
     }
 }
 
