@@ -4,8 +4,9 @@
 //!
 //! Why: the writer thread is the serial stage of every send. Built there, a broadcast's 100
 //! messages were 100 clones of the content JSON and of the request's and bot's ids and names:
-//! ~8% of the writer's time and most of its `malloc`s (docs/PERFORMANCE.md). Built on the
-//! caller's tokio worker, the same work runs beside the writer instead of in front of it.
+//! ~5% of the writer's time and many of its `malloc`s (docs/PERFORMANCE.md, "Lighter copies").
+//! Built on the caller's tokio worker, the same work runs beside the writer instead of in front
+//! of it.
 
 use crate::domain::{ChatKind, MessageLint, MessageType, StoredMessage};
 use serde_json::Value;
