@@ -53,6 +53,28 @@ pub struct Delivery {
     pub key_check: Option<KeyCheck>,
 }
 
+#[cfg(test)]
+impl Delivery {
+    /// For the store's tests: request `r` of bot `b` (named `bot`) sending `body` at time 1.
+    pub(super) fn for_test(body: &str, sandbox: bool) -> Delivery {
+        Delivery {
+            request_id: "r".to_owned(),
+            bot_id: "b".to_owned(),
+            bot_name: "bot".to_owned(),
+            send: hookpit_protocol::parse_send(body.as_bytes()).unwrap(),
+            raw_body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+            from_ip: "127.0.0.1".to_owned(),
+            reply: String::new(),
+            now: 1,
+            sandbox,
+            request_lints: Vec::new(),
+            passive: false,
+            relay: None,
+            key_check: None,
+        }
+    }
+}
+
 impl Store {
     /// Routes and stores `delivery`; returns the stored messages once committed.
     ///

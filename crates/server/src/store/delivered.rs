@@ -169,21 +169,7 @@ mod tests {
             .unwrap();
         let body = r#"{"chatid":"@all_group","msgtype":"text","text":{"content":"磁盘告警 all"}}"#;
         let delivered = store
-            .deliver(crate::store::Delivery {
-                request_id: "r".to_owned(),
-                bot_id: "b".to_owned(),
-                bot_name: "bot".to_owned(),
-                send: hookpit_protocol::parse_send(body.as_bytes()).unwrap(),
-                raw_body: bytes::Bytes::from_static(body.as_bytes()),
-                from_ip: "127.0.0.1".to_owned(),
-                reply: String::new(),
-                now: 1,
-                sandbox: false,
-                request_lints: Vec::new(),
-                passive: false,
-                relay: None,
-                key_check: None,
-            })
+            .deliver(crate::store::Delivery::for_test(body, false))
             .await
             .unwrap();
         let ids: Vec<i64> = delivered.iter().map(|m| m.id).collect();

@@ -305,23 +305,8 @@ fn bot_chats(
 mod tests {
     use super::*;
 
-    /// A delivery of `body` by bot `b`, in sandbox mode.
     fn sandbox_delivery(body: &str) -> Delivery {
-        Delivery {
-            request_id: "r".to_owned(),
-            bot_id: "b".to_owned(),
-            bot_name: "bot".to_owned(),
-            send: hookpit_protocol::parse_send(body.as_bytes()).unwrap(),
-            raw_body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-            from_ip: "127.0.0.1".to_owned(),
-            reply: String::new(),
-            now: 1,
-            sandbox: true,
-            request_lints: Vec::new(),
-            passive: false,
-            relay: None,
-            key_check: None,
-        }
+        Delivery::for_test(body, true)
     }
 
     /// Within one batch the bot's chats are remembered for broadcasts; a sandbox send that adds
